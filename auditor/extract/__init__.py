@@ -1,0 +1,1 @@
+"""Extraction of records from parsed files."""

@@ -1,0 +1,237 @@
+"""Per-file extraction: parse once, run every pack of the file's grammar in one cursor pass, and turn
+matches into records (flag reads, symbols, imports, registry entries) plus diagnostics.
+
+This stage sees one file at a time and never resolves across files (that is `resolve.py`), so it
+can run in worker processes. It never executes or imports scanned code.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+
+import tree_sitter
+
+from auditor.extract import syntax
+from auditor.languages import grammar, language_for
+from auditor.models import (
+    Confidence,
+    Diagnostic,
+    FileResult,
+    FlagRead,
+    Import,
+    RegistryEntry,
+    Severity,
+    SourceFile,
+    Symbol,
+)
+from auditor.queries import CompiledQuery
+
+BINARY_SNIFF_BYTES = 8192
+
+
+def _package_matches(module: str, patterns: list[str]) -> bool:
+    for pat in patterns:
+        if fnmatch.fnmatchcase(module, pat):
+            return True
+        # `ldclient.config` matches `ldclient`; `posthog-js/react` matches `posthog-js`
+        if module.startswith(pat + ".") or module.startswith(pat + "/"):
+            return True
+    return False
+
+
+class Extractor:
+    """Holds compiled queries (one per grammar) and extracts records from SourceFiles.
+
+    `extract` never raises for bad input: problems become diagnostics on the FileResult.
+    """
+
+    def __init__(self, compiled: dict[str, CompiledQuery], registries: dict[str, str] | None = None):
+        self.compiled = compiled
+        self.registries = registries or {}
+        """registry variable name → provider label."""
+        self._parsers: dict[str, tree_sitter.Parser] = {}
+
+    def _parser(self, language: str) -> tree_sitter.Parser:
+        p = self._parsers.get(language)
+        if p is None:
+            p = self._parsers[language] = tree_sitter.Parser(grammar(language))
+        return p
+
+    def extract(self, src: SourceFile) -> FileResult:
+        """Extract every record from one file. Returns a FileResult (possibly with diagnostics only)."""
+        data = src.data
+        language = language_for(src.path) or ""
+        size = src.size if src.size >= 0 else len(data)
+        result = FileResult(
+            path=src.path,
+            language=language,
+            size=size,
+            sha256=hashlib.sha256(data).hexdigest(),
+            origin=src.origin,
+        )
+        diag = result.diagnostics
+        if src.truncated:
+            diag.append(Diagnostic(src.path, "file-truncated", f"file is {size} bytes; scanned the first {len(data)}", Severity.NOTE, origin=src.origin))
+        if b"\x00" in data[:BINARY_SNIFF_BYTES]:
+            diag.append(Diagnostic(src.path, "binary-file", "file has NUL bytes; not parsed", Severity.WARNING, origin=src.origin))
+            return result
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            diag.append(Diagnostic(src.path, "not-utf8", f"invalid UTF-8 at byte {exc.start}; parsed with replacement", Severity.WARNING, line, src.origin))
+        compiled = self.compiled.get(language)
+        if compiled is None:
+            return result
+        tree = self._parser(language).parse(data)
+        root = tree.root_node
+        if root.has_error:
+            err = syntax.first_error(root)
+            line = err.start_point[0] + 1 if err is not None else None
+            diag.append(Diagnostic(src.path, "syntax-error", "syntax error; tree-sitter recovered and the rest of the file was scanned", Severity.NOTE, line, src.origin))
+        self._run(compiled, root, data, src, result)
+        return result
+
+    def _run(self, compiled: CompiledQuery, root: tree_sitter.Node, data: bytes, src: SourceFile, result: FileResult) -> None:
+        cursor = tree_sitter.QueryCursor(compiled.query)
+        read_matches = []
+        for pattern, caps in cursor.matches(root):
+            meta = compiled.pattern_meta[pattern]
+            if "flag.read" in caps:
+                read_matches.append((pattern, caps, meta))
+            elif "import.source" in caps:
+                self._import(caps, meta, src, result)
+            elif "symbol.name" in caps:
+                self._symbol(caps, meta, src, result)
+            elif "registry.name" in caps:
+                self._registry(caps, src, result)
+        if read_matches:
+            modules = [imp.module for imp in result.imports]
+            self._reads(compiled, read_matches, modules, data, src, result)
+
+    # -- imports and symbols ------------------------------------------------------------------
+    def _import(self, caps: dict, meta: dict, src: SourceFile, result: FileResult) -> None:
+        module = syntax.text(caps["import.source"][0])
+        if module.startswith("."):
+            module = module  # relative: resolved later against the file path
+        if "import.name" in caps:
+            locals_ = caps.get("import.local", [])
+            for i, name_node in enumerate(caps["import.name"]):
+                name = syntax.text(name_node)
+                local = syntax.text(locals_[i]) if i < len(locals_) else name
+                result.imports.append(Import(src.path, local, module, name))
+        elif "import.namespace" in caps:
+            result.imports.append(Import(src.path, syntax.text(caps["import.namespace"][0]), module, "*"))
+        elif "import.default" in caps:
+            result.imports.append(Import(src.path, syntax.text(caps["import.default"][0]), module, "default"))
+        elif meta.get("reexport") == "all":
+            result.imports.append(Import(src.path, "*", module, "*"))
+        else:
+            result.imports.append(Import(src.path, "", module, ""))
+
+    def _symbol(self, caps: dict, meta: dict, src: SourceFile, result: FileResult) -> None:
+        value = syntax.string_value(caps["symbol.value"][0])
+        if value is None:
+            return
+        name = syntax.name_text(caps["symbol.name"][0])
+        container = caps.get("symbol.container")
+        path = (syntax.text(container[0]), name) if container else (name,)
+        result.symbols.append(Symbol(src.path, path, value, meta.get("kind", "constant"), syntax.span(caps["symbol.name"][0]), src.origin))
+
+    def _registry(self, caps: dict, src: SourceFile, result: FileResult) -> None:
+        reg = syntax.text(caps["registry.name"][0])
+        provider = self.registries.get(reg, "custom")
+        for key_node, value_node in syntax.literal_pairs(caps["registry.value"][0]):
+            key = syntax.string_value(key_node) if key_node.type not in ("property_identifier", "identifier") else syntax.text(key_node)
+            if key is None:
+                continue
+            default = syntax.text(value_node, 120) if value_node is not None else None
+            result.registries.append(RegistryEntry(src.path, reg, key, default, syntax.span(key_node), provider, src.origin))
+
+    # -- flag reads -----------------------------------------------------------------------------
+    def _reads(self, compiled: CompiledQuery, matches: list, modules: list[str], data: bytes, src: SourceFile, result: FileResult) -> None:
+        best: dict[tuple[int, int, str], FlagRead] = {}
+        order: list[tuple[int, int, str]] = []
+        for pattern, caps, meta in matches:
+            pack = compiled.pattern_pack[pattern]
+            confidence = Confidence.LOW
+            if meta.get("confidence") == "high":
+                confidence = Confidence.HIGH
+            elif meta.get("packages") and _package_matches_any(modules, meta["packages"].split(",")):
+                confidence = Confidence.HIGH
+            if meta.get("require_import") == "true" and confidence is not Confidence.HIGH:
+                continue
+            read_node = caps["flag.read"][0]
+            method = meta.get("method") or (syntax.text(caps["flag.method"][0]) if "flag.method" in caps else "")
+            key_nodes, default_node = self._key_nodes(caps, meta)
+            if not key_nodes:
+                continue
+            provider = meta.get("provider") or pack.meta.get("provider", "custom")
+            default = syntax.text(default_node, 120) if default_node is not None else None
+            for key_node in key_nodes:
+                key = syntax.key_expr(key_node, meta.get("key_kind") == "name")
+                if confidence is Confidence.LOW and key.value is None and not key.ref:
+                    continue  # a generic method name with a computed key: too weak to report
+                node_for_span = read_node if len(key_nodes) == 1 else key_node
+                read = FlagRead(
+                    path=src.path,
+                    provider=provider,
+                    method=method,
+                    key=key,
+                    span=syntax.span(node_for_span),
+                    function=syntax.enclosing_function(read_node),
+                    default=default,
+                    snippet=syntax.snippet(data, node_for_span),
+                    confidence=confidence,
+                    origin=src.origin,
+                    key_style=meta.get("key_style", ""),
+                    pack=pack.name,
+                )
+                ident = (node_for_span.start_byte, node_for_span.end_byte, key.text)
+                prev = best.get(ident)
+                if prev is None:
+                    order.append(ident)
+                    best[ident] = read
+                elif _better(read, prev):
+                    best[ident] = read
+        result.reads.extend(best[i] for i in sorted(order))
+
+    @staticmethod
+    def _key_nodes(caps: dict, meta: dict) -> tuple[list[tree_sitter.Node], tree_sitter.Node | None]:
+        default_node = caps["flag.default"][0] if "flag.default" in caps else None
+        if "flag.key" in caps:
+            return list(caps["flag.key"]), default_node
+        if "flag.args" not in caps:
+            return [], default_node
+        args = syntax.positional_args(caps["flag.args"][0])
+        spec = meta.get("key_arg", "0")
+        if spec == "1|0":
+            idx = 1 if len(args) > 1 and syntax.is_key_like(args[1]) else 0
+        else:
+            idx = int(spec)
+        if idx >= len(args):
+            return [], default_node
+        key = args[idx]
+        dspec = meta.get("default_arg")
+        if default_node is None and dspec is not None:
+            if dspec == "last":
+                if len(args) > idx + 1:
+                    default_node = args[-1]
+            elif int(dspec) < len(args) and int(dspec) != idx:
+                default_node = args[int(dspec)]
+        if key.type == "array" or key.type == "list":
+            return [k for k in key.named_children if k.type not in ("comment",)], default_node
+        return [key], default_node
+
+
+def _package_matches_any(modules: list[str], patterns: list[str]) -> bool:
+    return any(_package_matches(m, patterns) for m in modules)
+
+
+def _better(new: FlagRead, old: FlagRead) -> bool:
+    """Two packs matched the same call: keep the configured wrapper, then the high-confidence one."""
+    def rank(r: FlagRead) -> tuple[int, int]:
+        return (r.pack.startswith("config/"), r.confidence is Confidence.HIGH)
+
+    return rank(new) > rank(old)

@@ -1,0 +1,193 @@
+"""Records passed between pipeline stages.
+
+Every record is a frozen, slotted dataclass so that stages cannot mutate each other's data and
+records pickle cheaply across worker processes. Lines are 1-based, columns 0-based byte offsets
+(tree-sitter's convention), so a span can be cut out of the file's bytes directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    """Finding and diagnostic severity, named after SARIF 2.1.0 `result.level` values (§3.27.10)."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+    @property
+    def rank(self) -> int:
+        """Order for `--fail-on` comparisons: error 3 > warning 2 > note 1."""
+        return {"error": 3, "warning": 2, "note": 1}[self.value]
+
+
+class Confidence(StrEnum):
+    """How sure the extractor is that a call is a read of the named provider's SDK.
+
+    `high`: the call traces to an import of the SDK's package in the same file, a configured
+    wrapper, or syntax that cannot mean anything else (`process.env.X`). `low`: only the method
+    name matched.
+    """
+
+    HIGH = "high"
+    LOW = "low"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """One file handed to extraction."""
+
+    path: str
+    """Display path, POSIX separators, relative to the target (or the artifact root)."""
+    data: bytes
+    """The file's bytes (possibly truncated to the configured maximum, see `truncated`)."""
+    origin: str = ""
+    """Where the file came from when it is not a plain file, e.g. `source map: dist/cli.js.map`."""
+    size: int = -1
+    """Original size in bytes (before any truncation); -1 means `len(data)`."""
+    truncated: bool = False
+    """True when `data` holds only the first `max_file_bytes` of the file."""
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """A problem met while scanning: the scan goes on and the problem is stored and counted."""
+
+    path: str
+    """File (or target) the problem belongs to."""
+    code: str
+    """Stable kebab-case code, e.g. `syntax-error`, `binary-file`, `not-utf8`, `unreadable`."""
+    message: str
+    """One line for humans."""
+    severity: Severity = Severity.WARNING
+    line: int | None = None
+    """1-based line where the problem starts, when known."""
+    origin: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class KeyExpr:
+    """A flag key as written at the call site, before cross-file resolution.
+
+    `value` is set when the key is a literal; otherwise `ref` holds the dotted reference
+    (`("FeatureFlag", "TaggingSystem")`) to look up through constants, enums and imports.
+    """
+
+    text: str
+    """Source text of the key expression (truncated to 200 characters)."""
+    value: str | None = None
+    ref: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A source span: 1-based lines, 0-based byte columns."""
+
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+
+
+@dataclass(frozen=True, slots=True)
+class FlagRead:
+    """One call (or property access) that reads a feature flag."""
+
+    path: str
+    provider: str
+    """Provider label: launchdarkly, unleash, growthbook, statsig, openfeature, flagsmith, posthog,
+    split, configcat, waffle, bundler, env, or a configured wrapper's label."""
+    method: str
+    """SDK method or accessor, e.g. `boolVariation`, `process.env`."""
+    key: KeyExpr
+    span: Span
+    function: str
+    """Enclosing function (`Class.method`, `handler`), or `<module>`."""
+    default: str | None
+    """Source text of the default/fallback argument, when the call has one."""
+    snippet: str
+    """One line of code around the read, at most 200 characters."""
+    confidence: Confidence
+    origin: str = ""
+    key_style: str = ""
+    """`camel` when the SDK delivers camelCased keys (LaunchDarkly React), so resolution may map
+    the key back to a kebab/snake key known elsewhere."""
+    pack: str = ""
+    """Query pack (or `config:wrappers`) that produced the read."""
+
+
+@dataclass(frozen=True, slots=True)
+class Symbol:
+    """A named string value a key may refer to: a constant, an enum member, an object member."""
+
+    path: str
+    name: tuple[str, ...]
+    """`("X",)` for a constant, `("FeatureFlag", "TaggingSystem")` for a member."""
+    value: str
+    kind: str
+    """`constant`, `enum_member`, `object_member`, `class_attribute`."""
+    span: Span
+    origin: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Import:
+    """A name bound by an import statement."""
+
+    path: str
+    local: str
+    """Local binding name."""
+    module: str
+    """Module specifier as written (`./flags`, `superset.utils`, `.flags`)."""
+    name: str
+    """Imported name; `*` for namespace imports (`import * as F`, `import mod`), `default`."""
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryEntry:
+    """A key of a configured flag registry (dict / object literal named in config)."""
+
+    path: str
+    registry: str
+    key: str
+    default: str | None
+    span: Span
+    provider: str
+    origin: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FlagDefinition:
+    """A declaration that defines a flag key: a symbol a resolved read points to, or a registry key."""
+
+    key: str
+    provider: str
+    kind: str
+    """`enum_member`, `constant`, `object_member`, `class_attribute`, `registry`."""
+    symbol: str
+    """Dotted symbol name, or the registry name."""
+    path: str
+    span: Span
+    default: str | None = None
+    origin: str = ""
+
+
+@dataclass(slots=True)
+class FileResult:
+    """Everything extracted from one file; produced by a worker, consumed by resolution."""
+
+    path: str
+    language: str
+    size: int
+    sha256: str
+    origin: str = ""
+    reads: list[FlagRead] = field(default_factory=list)
+    symbols: list[Symbol] = field(default_factory=list)
+    imports: list[Import] = field(default_factory=list)
+    registries: list[RegistryEntry] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    extra: dict[str, list] = field(default_factory=dict)
+    """Records of later extraction families (gates, capabilities), keyed by table name."""

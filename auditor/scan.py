@@ -1,0 +1,180 @@
+"""The scan pipeline: targets → files → extraction → resolution → one DuckDB transaction.
+
+`run_scan` is the library entry point the CLI calls; it reports progress through a callback and
+never prints.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from auditor import __version__, store
+from auditor.config import Config, find_config, load_config
+from auditor.errors import AuditorError
+from auditor.extract.engine import Extractor
+from auditor.models import Diagnostic, FileResult, Severity, SourceFile
+from auditor.queries import builtin_query_dir, compile_all, discover
+from auditor.resolve import resolve
+from auditor.sources import open_target
+
+ProgressFn = Callable[[str, int, int | None], None]
+"""progress(event, advance, total): event is `start` (total known or None), `file` (advance by 1), `done`."""
+
+
+@dataclass(slots=True)
+class ScanSummary:
+    """What a finished scan wrote (counts are rows in the database for this scan)."""
+
+    scan_id: int
+    label: str
+    files: int = 0
+    reads: int = 0
+    keys: int = 0
+    definitions: int = 0
+    diagnostics: int = 0
+    low_confidence: int = 0
+    unresolved: int = 0
+    seconds: float = 0.0
+    by_provider: dict[str, int] = field(default_factory=dict)
+    """Distinct resolved high-confidence keys per provider (`keys` is their sum)."""
+
+
+def load_packs(config: Config):
+    """Built-in packs, then packs from configured query dirs, then packs generated from config."""
+    packs = discover([builtin_query_dir(), *config.query_dirs])
+    packs.extend(config.generated_packs())
+    return packs
+
+
+def effective_config(targets: list[str], config_path: Path | None) -> Config:
+    """Load `--config`, or the config found upward from the first local target (defaults if none)."""
+    if config_path is not None:
+        return load_config(config_path)
+    for t in targets:
+        p = Path(t)
+        if p.exists():
+            return load_config(find_config(p))
+    return Config()
+
+
+def run_scan(
+    targets: list[str],
+    db_path: str | Path,
+    label: str | None = None,
+    config: Config | None = None,
+    progress: ProgressFn | None = None,
+) -> ScanSummary:
+    """Scan `targets` and store the results as one new scan in the database at `db_path`.
+
+    Raises TargetError before anything is written when a target is missing or unsupported,
+    QueryError/ConfigError for bad packs or config, StoreError when the database cannot be written
+    (earlier scans in it are left intact: the scan is one transaction).
+    """
+    t0 = time.perf_counter()
+    started = datetime.now(UTC).replace(tzinfo=None)
+    config = config or Config()
+    sources = [open_target(t, config) for t in targets]  # fail fast on a missing target
+    extractor = Extractor(compile_all(load_packs(config)), {r.name: r.provider for r in config.registries})
+    total = 0
+    for s in sources:
+        n = s.count()
+        total = None if n is None or total is None else total + n
+    if progress:
+        progress("start", 0, total)
+
+    results: list[FileResult] = []
+    file_rows: list[tuple] = []
+    diagnostics: list[Diagnostic] = []
+    for target, source in zip(targets, sources):
+        for item in source.iter_files():
+            if isinstance(item, Diagnostic):
+                diagnostics.append(item)
+                continue
+            res = _extract_safely(extractor, item)
+            results.append(res)
+            diagnostics.extend(res.diagnostics)
+            file_rows.append((res.path, res.language, res.size, res.sha256, res.origin, target))
+            if progress:
+                progress("file", 1, total)
+    reads, definitions = resolve(results)
+
+    label = label or " ".join(Path(t).name or t for t in targets)
+    conn = store.connect(db_path)
+    try:
+        conn.execute("BEGIN TRANSACTION")
+        scan_id = conn.execute("SELECT coalesce(max(scan_id), 0) + 1 FROM scans").fetchone()[0]
+        conn.execute(
+            "INSERT INTO scans (scan_id, label, started_at, targets, config_path, tool_version) VALUES (?, ?, ?, ?, ?, ?)",
+            [scan_id, label, started, targets, str(config.path) if config.path else None, __version__],
+        )
+        store.insert_rows(conn, "files", ("scan_id", "path", "language", "size", "sha256", "origin", "target"),
+                          ((scan_id, *row) for row in file_rows))
+        store.insert_rows(
+            conn, "flag_reads",
+            ("scan_id", "path", "line", "col", "end_line", "end_col", "provider", "flag_key", "key_expr", "resolved",
+             "method", "function", "default_value", "snippet", "confidence", "pack", "origin", "definition_path", "definition_line"),
+            ((scan_id, r.read.path, r.read.span.line, r.read.span.col, r.read.span.end_line, r.read.span.end_col,
+              r.read.provider, r.flag_key, r.read.key.text, r.flag_key is not None, r.read.method, r.read.function,
+              r.read.default, r.read.snippet, r.read.confidence.value, r.read.pack, r.read.origin,
+              r.definition.path if r.definition else None, r.definition.span.line if r.definition else None)
+             for r in reads),
+        )
+        store.insert_rows(
+            conn, "flag_definitions",
+            ("scan_id", "flag_key", "provider", "kind", "symbol", "path", "line", "col", "default_value", "origin"),
+            ((scan_id, d.key, d.provider, d.kind, d.symbol, d.path, d.span.line, d.span.col, d.default, d.origin) for d in definitions),
+        )
+        store.insert_rows(
+            conn, "diagnostics", ("scan_id", "path", "code", "severity", "message", "line", "origin"),
+            ((scan_id, d.path, d.code, d.severity.value, d.message, d.line, d.origin) for d in diagnostics),
+        )
+        seconds = time.perf_counter() - t0
+        conn.execute(
+            "UPDATE scans SET finished_at = ?, duration_s = ?, file_count = ?, read_count = ?, definition_count = ?, diagnostic_count = ? WHERE scan_id = ?",
+            [datetime.now(UTC).replace(tzinfo=None), seconds, len(file_rows), len(reads), len(definitions), len(diagnostics), scan_id],
+        )
+        conn.execute("COMMIT")
+    except BaseException:
+        try:
+            conn.execute("ROLLBACK")
+        except Exception:  # noqa: BLE001 - connection may already be unusable
+            pass
+        raise
+    finally:
+        conn.close()
+    if progress:
+        progress("done", 0, total)
+
+    by_provider: dict[str, set[str]] = {}
+    for r in reads:
+        if r.flag_key is not None and r.read.confidence.value == "high":
+            by_provider.setdefault(r.read.provider, set()).add(r.flag_key)
+    return ScanSummary(
+        scan_id=scan_id,
+        label=label,
+        files=len(file_rows),
+        reads=len(reads),
+        keys=sum(len(v) for v in by_provider.values()),
+        definitions=len(definitions),
+        diagnostics=len(diagnostics),
+        low_confidence=sum(1 for r in reads if r.read.confidence.value == "low"),
+        unresolved=sum(1 for r in reads if r.flag_key is None),
+        seconds=time.perf_counter() - t0,
+        by_provider={k: len(v) for k, v in sorted(by_provider.items())},
+    )
+
+
+def _extract_safely(extractor: Extractor, src: SourceFile) -> FileResult:
+    """Extraction must not stop a scan: an unexpected internal error becomes a diagnostic."""
+    try:
+        return extractor.extract(src)
+    except AuditorError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - recorded, scan goes on
+        res = FileResult(src.path, "", len(src.data), "", src.origin)
+        res.diagnostics.append(Diagnostic(src.path, "extract-failed", f"internal error while extracting: {type(exc).__name__}: {exc}", Severity.ERROR, origin=src.origin))
+        return res

@@ -1,0 +1,90 @@
+"""A source tree on disk, walked honouring `.gitignore` files and configured excludes."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pathspec
+
+from auditor.languages import language_for
+from auditor.models import Diagnostic, Severity, SourceFile
+
+ALWAYS_SKIPPED_DIRS = frozenset({".git", "node_modules", ".hg", ".svn", "__pycache__"})
+
+
+class DirectorySource:
+    """Files under `root` whose extension the auditor parses.
+
+    `.gitignore` files are honoured at every level (patterns relative to their own directory, via
+    pathspec's `gitwildmatch`), as are `exclude` globs (relative to `root`). `.git` and
+    `node_modules` are always skipped. Symlinks are not followed.
+    """
+
+    def __init__(self, root: Path, exclude: tuple[str, ...] = (), max_file_bytes: int = 64 * 1024 * 1024, display_prefix: str = ""):
+        self.root = root
+        self.name = str(root)
+        self.exclude = pathspec.PathSpec.from_lines("gitwildmatch", exclude) if exclude else None
+        self.max_file_bytes = max_file_bytes
+        self.display_prefix = display_prefix
+        self._paths: list[str] | None = None
+
+    def _walk(self) -> list[str]:
+        if self._paths is not None:
+            return self._paths
+        out: list[str] = []
+        specs: list[tuple[str, pathspec.PathSpec]] = []  # (dir prefix, spec) for .gitignore files
+
+        def ignored(rel: str, is_dir: bool) -> bool:
+            probe = rel + "/" if is_dir else rel
+            if self.exclude is not None and self.exclude.match_file(probe):
+                return True
+            for prefix, spec in specs:
+                if rel.startswith(prefix) and spec.match_file(probe[len(prefix):]):
+                    return True
+            return False
+
+        for dirpath, dirnames, filenames in os.walk(self.root):
+            rel_dir = os.path.relpath(dirpath, self.root).replace(os.sep, "/")
+            rel_dir = "" if rel_dir == "." else rel_dir + "/"
+            gi = Path(dirpath) / ".gitignore"
+            if gi.is_file():
+                try:
+                    lines = gi.read_text(encoding="utf-8", errors="replace").splitlines()
+                    specs.append((rel_dir, pathspec.PathSpec.from_lines("gitwildmatch", lines)))
+                except OSError:
+                    pass
+            dirnames[:] = sorted(
+                d for d in dirnames
+                if d not in ALWAYS_SKIPPED_DIRS
+                and not os.path.islink(os.path.join(dirpath, d))
+                and not ignored(rel_dir + d, True)
+            )
+            for f in sorted(filenames):
+                rel = rel_dir + f
+                if language_for(f) is None or ignored(rel, False):
+                    continue
+                out.append(rel)
+        self._paths = out
+        return out
+
+    def count(self) -> int:
+        """Number of parseable files under the root after ignores."""
+        return len(self._walk())
+
+    def iter_files(self) -> Iterator[SourceFile | Diagnostic]:
+        """Yield each parseable file (read whole, or up to max_file_bytes) or an `unreadable` diagnostic."""
+        for rel in self._walk():
+            full = self.root / rel
+            shown = self.display_prefix + rel
+            try:
+                if full.is_symlink():
+                    continue
+                size = full.stat().st_size
+                with open(full, "rb") as fh:
+                    data = fh.read(self.max_file_bytes)
+            except OSError as exc:
+                yield Diagnostic(shown, "unreadable", f"cannot read file: {exc.strerror or exc}", Severity.WARNING)
+                continue
+            yield SourceFile(shown, data, size=size, truncated=size > len(data))

@@ -1,0 +1,26 @@
+"""What every target reader provides: a stream of SourceFiles plus diagnostics for what it skipped."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Protocol
+
+from auditor.models import Diagnostic, SourceFile
+
+
+class Source(Protocol):
+    """A readable target (directory, archive, bundle, source map).
+
+    `iter_files` yields `SourceFile` for every file the auditor parses and `Diagnostic` for anything
+    it refused or could not read; it never raises for bad *content*, only `TargetError` when the
+    target as a whole cannot be opened.
+    """
+
+    name: str
+    """Display name of the target (path or npm spec)."""
+
+    def count(self) -> int | None:
+        """Number of parseable files expected (for a progress bar), or None when unknown up front."""
+
+    def iter_files(self) -> Iterator[SourceFile | Diagnostic]:
+        """Yield parseable files and diagnostics, in a deterministic order."""

@@ -1,0 +1,116 @@
+"""DuckDB storage: versioned schema migrations, one transaction per scan, batched Arrow inserts.
+
+The schema lives in `auditor/schema/NNN_name.sql`; migration N brings the database to schema
+version N and is recorded in `auditor_meta`. Writers hold the database only for the final write
+transaction of a scan, so readers (the dashboard) are locked out for as short a time as possible.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from auditor.errors import StoreError
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, file name, SQL) for every migration shipped in `auditor/schema`, in order."""
+    out = []
+    for entry in resources.files("auditor.schema").iterdir():
+        m = re.match(r"^(\d{3})_[\w-]+\.sql$", entry.name)
+        if m:
+            out.append((int(m.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+    return sorted(out)
+
+
+SCHEMA_VERSION = max(v for v, _, _ in migrations())
+
+
+def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open (and for writers, migrate) the database at `path`.
+
+    Raises StoreError when the file cannot be opened (locked by another writer, not a DuckDB file,
+    or written by a newer auditor).
+    """
+    path = str(path)
+    try:
+        if read_only:
+            if path != ":memory:" and not Path(path).exists():
+                raise StoreError(f"database not found: {path} (run `auditor scan` first)")
+            conn = duckdb.connect(path, read_only=True)
+        else:
+            conn = duckdb.connect(path)
+    except duckdb.Error as exc:
+        raise StoreError(f"cannot open database {path}: {str(exc).splitlines()[0]}") from exc
+    if not read_only:
+        migrate(conn)
+    else:
+        version = schema_version(conn)
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"{path} has schema version {version}; this auditor reads up to {SCHEMA_VERSION}")
+    return conn
+
+
+def schema_version(conn: duckdb.DuckDBPyConnection) -> int:
+    """The database's schema version (0 for an empty database)."""
+    try:
+        row = conn.execute("SELECT value FROM auditor_meta WHERE key = 'schema_version'").fetchone()
+    except duckdb.CatalogException:
+        return 0
+    return int(row[0]) if row else 0
+
+
+def migrate(conn: duckdb.DuckDBPyConnection) -> int:
+    """Apply pending migrations, each in its own transaction. Returns the new schema version."""
+    current = schema_version(conn)
+    if current > SCHEMA_VERSION:
+        raise StoreError(f"database has schema version {current}; this auditor knows up to {SCHEMA_VERSION}")
+    for version, name, sql in migrations():
+        if version <= current:
+            continue
+        try:
+            conn.execute("BEGIN TRANSACTION")
+            conn.execute("CREATE TABLE IF NOT EXISTS auditor_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+            conn.execute(sql)
+            conn.execute(
+                "INSERT OR REPLACE INTO auditor_meta VALUES ('schema_version', ?)", [str(version)]
+            )
+            conn.execute("COMMIT")
+        except duckdb.Error as exc:
+            conn.execute("ROLLBACK")
+            raise StoreError(f"migration {name} failed: {exc}") from exc
+        current = version
+    return current
+
+
+def insert_rows(conn: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
+    """Insert rows (tuples in `columns` order) in one Arrow batch. Returns the number inserted."""
+    rows = list(rows)
+    if not rows:
+        return 0
+    cols = list(zip(*rows))
+    arrow = pa.table({c: pa.array(list(v)) for c, v in zip(columns, cols)})
+    conn.register("_auditor_batch", arrow)
+    try:
+        conn.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM _auditor_batch")
+    finally:
+        conn.unregister("_auditor_batch")
+    return len(rows)
+
+
+def latest_scan_id(conn: duckdb.DuckDBPyConnection, label: str | None = None) -> int:
+    """Id of the newest scan, or of the newest scan with `label`. Raises StoreError when none."""
+    if label is None:
+        row = conn.execute("SELECT max(scan_id) FROM scans WHERE finished_at IS NOT NULL").fetchone()
+    else:
+        row = conn.execute(
+            "SELECT max(scan_id) FROM scans WHERE label = ? AND finished_at IS NOT NULL", [label]
+        ).fetchone()
+    if row is None or row[0] is None:
+        raise StoreError(f"no scan labelled {label!r} in the database" if label else "the database holds no scan yet")
+    return int(row[0])

@@ -1,0 +1,9 @@
+; OpenFeature evaluation API (any provider) (https://openfeature.dev/specification/sections/flag-evaluation)
+
+((call_expression
+   function: [(identifier) @flag.method
+              (member_expression property: (property_identifier) @flag.method)]
+   arguments: (arguments) @flag.args) @flag.read
+ (#any-of? @flag.method "getBooleanValue" "getBooleanDetails" "getStringValue" "getStringDetails" "getNumberValue" "getNumberDetails" "getObjectValue" "getObjectDetails" "useBooleanFlagValue" "useBooleanFlagDetails" "useStringFlagValue" "useStringFlagDetails" "useNumberFlagValue" "useNumberFlagDetails" "useObjectFlagValue" "useObjectFlagDetails")
+ (#set! key_arg "0")
+ (#set! default_arg "1"))
