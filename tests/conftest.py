@@ -1,0 +1,31 @@
+"""Shared fixtures: a scan helper that writes to a temp database and returns a read connection."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from auditor import store
+from auditor.config import Config, find_config, load_config
+from auditor.scan import run_scan
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def scan_db(tmp_path):
+    """scan_db(target, config=None, label=None) → (summary, read-only connection) for a fresh database."""
+    conns = []
+
+    def _scan(*targets, config: Config | None = None, label: str | None = None, db: Path | None = None):
+        db = db or tmp_path / "scan.duckdb"
+        cfg = config if config is not None else load_config(find_config(Path(targets[0])))
+        summary = run_scan([str(t) for t in targets], db, label, cfg)
+        conn = store.connect(db, read_only=True)
+        conns.append(conn)
+        return summary, conn
+
+    yield _scan
+    for c in conns:
+        c.close()
