@@ -44,6 +44,14 @@ class ReportFormat(StrEnum):
     json = "json"
 
 
+class FailOn(StrEnum):
+    """Severity threshold for exit code 1."""
+
+    error = "error"
+    warning = "warning"
+    note = "note"
+
+
 class SqlFormat(StrEnum):
     """Output formats of `auditor sql`."""
 
@@ -71,8 +79,9 @@ def scan(
     config: Annotated[Path | None, typer.Option("--config", help="auditor.toml or pyproject.toml to use instead of searching upward.")] = None,
     exclude: Annotated[list[str] | None, typer.Option("--exclude", help="Gitignore-style pattern to skip; repeatable.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary (for CI).")] = False,
+    fail_on: Annotated["FailOn | None", typer.Option("--fail-on", help="Exit 1 when a finding at or above this severity is present.")] = None,
 ) -> None:
-    """Scan targets for flag reads and definitions and store them as one scan in the database."""
+    """Scan targets (flag reads, definitions, findings) and store them as one scan in the database."""
     from dataclasses import replace
 
     from auditor.scan import effective_config, run_scan
@@ -118,9 +127,38 @@ def scan(
         f"  flag reads   {summary.reads} ({summary.low_confidence} low confidence, {summary.unresolved} unresolved)\n"
         f"  definitions  {summary.definitions}\n"
         f"  diagnostics  {summary.diagnostics}\n"
+        f"  findings     {summary.findings}\n"
         f"  time         {summary.seconds:.2f}s\n"
-        f"Next: auditor flags --db {db}"
+        f"Next: auditor flags --db {db}   ·   auditor findings --db {db}"
     )
+    if summary.findings:
+        _print_findings_for(db, summary.scan_id)
+    if fail_on is not None and _worst_at_or_above(db, summary.scan_id, fail_on):
+        raise typer.Exit(1)
+
+
+def _print_findings_for(db: Path, scan_id: int) -> None:
+    from auditor.report.findings import findings_report
+    from auditor.report.text import print_findings
+
+    conn = _open_read(db)
+    try:
+        print_findings(out, findings_report(conn, scan_id))
+    finally:
+        conn.close()
+
+
+def _worst_at_or_above(db: Path, scan_id: int, level: "FailOn") -> bool:
+    conn = _open_read(db)
+    try:
+        levels = {"error": ["error"], "warning": ["error", "warning"], "note": ["error", "warning", "note"]}[level.value]
+        n = conn.execute(
+            f"SELECT count(*) FROM findings WHERE scan_id = ? AND NOT suppressed AND severity IN ({', '.join('?' * len(levels))})",
+            [scan_id, *levels],
+        ).fetchone()[0]
+    finally:
+        conn.close()
+    return n > 0
 
 
 def _open_read(db: Path) -> duckdb.DuckDBPyConnection:
@@ -187,6 +225,64 @@ def sql(
             table.add_row(*("" if v is None else str(v) for v in r))
         out.print(table)
         out.print(f"{len(rows)} row{'s' if len(rows) != 1 else ''}")
+
+
+@app.command()
+def findings(
+    db: DbOption = Path(DEFAULT_DB),
+    scan: Annotated[str | None, typer.Option("--scan", help="Scan label (default: the newest scan).")] = None,
+    format: Annotated[ReportFormat, typer.Option("--format", help="Output format.")] = ReportFormat.text,
+    fail_on: Annotated[FailOn | None, typer.Option("--fail-on", help="Exit 1 when a finding at or above this severity is present.")] = None,
+) -> None:
+    """List the findings of a scan (rule id, severity, location, message)."""
+    from auditor.report.findings import findings_report
+
+    conn = _open_read(db)
+    try:
+        scan_id = store.latest_scan_id(conn, scan)
+        data = findings_report(conn, scan_id)
+    except StoreError as exc:
+        fail(str(exc))
+        return
+    finally:
+        conn.close()
+    if format is ReportFormat.json:
+        print(json.dumps(data, indent=2))
+    else:
+        from auditor.report.text import print_findings
+
+        print_findings(out, data)
+    if fail_on is not None and _worst_at_or_above(db, scan_id, fail_on):
+        raise typer.Exit(1)
+
+
+@app.command("rules")
+def rules_cmd() -> None:
+    """List every rule: id, default severity, name and summary."""
+    from auditor.rules import all_rules
+
+    table = Table("id", "severity", "name", "summary")
+    for r in all_rules().values():
+        table.add_row(r.id, r.severity.value, r.name, r.summary)
+    out.print(table)
+
+
+@app.command()
+def explain(rule_id: Annotated[str, typer.Argument(help="Rule id, e.g. FLG001.")]) -> None:
+    """Print a rule's documentation: what it finds, why it matters, an example, how to fix."""
+    from rich.markdown import Markdown
+
+    from auditor.rules import get_rule
+
+    try:
+        rule = get_rule(rule_id)
+    except AuditorError as exc:
+        fail(str(exc))
+        return
+    if sys.stdout.isatty():
+        out.print(Markdown(rule.markdown()))
+    else:
+        sys.stdout.write(rule.markdown())
 
 
 def main() -> None:

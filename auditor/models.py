@@ -191,3 +191,19 @@ class FileResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     extra: dict[str, list] = field(default_factory=dict)
     """Records of later extraction families (gates, capabilities), keyed by table name."""
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A rule that fired, produced during a scan (rules with a SQL `query` produce theirs in the store)."""
+
+    rule_id: str
+    subject: str
+    """What the finding is about (flag key, entry path, capability name); part of the fingerprint."""
+    message: str
+    """One line; must never contain a secret's value."""
+    path: str | None = None
+    line: int | None = None
+    end_line: int | None = None
+    origin: str = ""
+    target: str = ""

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from auditor import __version__, store
+from auditor import __version__, rules, store
 from auditor.config import Config, find_config, load_config
 from auditor.errors import AuditorError
 from auditor.extract.engine import Extractor
-from auditor.models import Diagnostic, FileResult, Severity, SourceFile
+from auditor.models import Diagnostic, FileResult, Finding, Severity, SourceFile
 from auditor.queries import builtin_query_dir, compile_all, discover
 from auditor.resolve import resolve
 from auditor.sources import open_target
@@ -38,6 +38,7 @@ class ScanSummary:
     diagnostics: int = 0
     low_confidence: int = 0
     unresolved: int = 0
+    findings: int = 0
     seconds: float = 0.0
     by_provider: dict[str, int] = field(default_factory=dict)
     """Distinct resolved high-confidence keys per provider (`keys` is their sum)."""
@@ -89,10 +90,14 @@ def run_scan(
     results: list[FileResult] = []
     file_rows: list[tuple] = []
     diagnostics: list[Diagnostic] = []
+    emitted: list[Finding] = []
     for target, source in zip(targets, sources):
         for item in source.iter_files():
             if isinstance(item, Diagnostic):
                 diagnostics.append(item)
+                continue
+            if isinstance(item, Finding):
+                emitted.append(item)
                 continue
             res = _extract_safely(extractor, item)
             results.append(res)
@@ -132,6 +137,7 @@ def run_scan(
             conn, "diagnostics", ("scan_id", "path", "code", "severity", "message", "line", "origin"),
             ((scan_id, d.path, d.code, d.severity.value, d.message, d.line, d.origin) for d in diagnostics),
         )
+        finding_count = rules.evaluate(conn, scan_id, emitted)
         seconds = time.perf_counter() - t0
         conn.execute(
             "UPDATE scans SET finished_at = ?, duration_s = ?, file_count = ?, read_count = ?, definition_count = ?, diagnostic_count = ? WHERE scan_id = ?",
@@ -163,6 +169,7 @@ def run_scan(
         diagnostics=len(diagnostics),
         low_confidence=sum(1 for r in reads if r.read.confidence.value == "low"),
         unresolved=sum(1 for r in reads if r.flag_key is None),
+        findings=finding_count,
         seconds=time.perf_counter() - t0,
         by_provider={k: len(v) for k, v in sorted(by_provider.items())},
     )

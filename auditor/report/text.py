@@ -41,3 +41,25 @@ def print_inventory(console: Console, data: dict) -> None:
                [[d["key"], d["provider"], d["first_location"]] for d in drift["read_not_defined"]], console)
     if data["diagnostics"]:
         _table("Diagnostics", ["code", "severity", "count"], [[d["code"], d["severity"], d["count"]] for d in data["diagnostics"]], console)
+
+
+_SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "note": "cyan"}
+
+
+def print_findings(console: Console, data: dict) -> None:
+    """Print the findings dict from `report.findings.findings_report`."""
+    c = data["counts"]
+    console.print(f"[bold]Findings[/]: {c['error']} error, {c['warning']} warning, {c['note']} note")
+    t = Table("severity", "rule", "location", "message", show_lines=False)
+    for f in data["findings"]:
+        if f["suppressed"]:
+            continue
+        loc = f["path"] or ""
+        if f["line"]:
+            loc += f":{f['line']}"
+        if f["origin"]:
+            loc += f" ({f['origin']})"
+        sev = f["severity"]
+        t.add_row(f"[{_SEVERITY_STYLE.get(sev, '')}]{sev}[/]", f["rule_id"], loc, f["message"])
+    if data["findings"]:
+        console.print(t)

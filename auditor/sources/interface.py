@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Protocol
 
-from auditor.models import Diagnostic, SourceFile
+from auditor.models import Diagnostic, Finding, SourceFile
 
 
 class Source(Protocol):
     """A readable target (directory, archive, bundle, source map).
 
-    `iter_files` yields `SourceFile` for every file the auditor parses and `Diagnostic` for anything
-    it refused or could not read; it never raises for bad *content*, only `TargetError` when the
+    `iter_files` yields `SourceFile` for every file the auditor parses, `Diagnostic` for anything
+    it refused or could not read, and `Finding` for what a reader itself detects (a shipped env file); it never raises for bad *content*, only `TargetError` when the
     target as a whole cannot be opened.
     """
 
@@ -22,5 +22,5 @@ class Source(Protocol):
     def count(self) -> int | None:
         """Number of parseable files expected (for a progress bar), or None when unknown up front."""
 
-    def iter_files(self) -> Iterator[SourceFile | Diagnostic]:
-        """Yield parseable files and diagnostics, in a deterministic order."""
+    def iter_files(self) -> Iterator[SourceFile | Diagnostic | Finding]:
+        """Yield parseable files, diagnostics and findings, in a deterministic order."""

@@ -1,0 +1,161 @@
+"""Rules: one TOML file per rule in this package (`<ID>.toml`), each with an id, a name that names the
+pattern, a default severity, a doc with fixed headings, and either a SQL `query` evaluated over the
+scan's tables and views, or no query when scan stages emit the rule's findings themselves (for
+example secrets found in archive entries).
+
+A rule file:
+
+```toml
+id = "FLG001"
+name = "flag-read-never-defined"
+severity = "note"                # error | warning | note (SARIF levels)
+summary = "One line shown in `auditor rules` and as SARIF shortDescription."
+[doc]
+what = "What it finds."
+why = "Why it matters."
+example = "An example of code or layout that triggers it."
+fix = "How to fix it."
+[query]                          # optional
+sql = "SELECT subject, message, path, line FROM ... WHERE scan_id = $scan_id"
+```
+
+The SQL returns `subject` and `message` (required) and any of `path`, `line`, `end_line`,
+`origin`, `target`. `$scan_id` is bound to the scan being evaluated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import duckdb
+
+from auditor.errors import AuditorError
+from auditor.models import Finding, Severity
+
+DOC_HEADINGS = (("what", "What it finds"), ("why", "Why it matters"), ("example", "Example"), ("fix", "How to fix"))
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A rule's metadata, doc and (optional) SQL."""
+
+    id: str
+    name: str
+    severity: Severity
+    summary: str
+    doc: dict[str, str]
+    """Keys `what`, `why`, `example`, `fix`."""
+    sql: str | None = None
+
+    def markdown(self) -> str:
+        """The doc as Markdown with the fixed headings (used by `auditor explain` and SARIF help)."""
+        parts = [f"# {self.id} {self.name}", "", self.summary, "", f"Default severity: **{self.severity.value}**", ""]
+        for key, heading in DOC_HEADINGS:
+            parts += [f"## {heading}", "", self.doc.get(key, "").strip(), ""]
+        return "\n".join(parts).rstrip() + "\n"
+
+
+class UnknownRuleError(AuditorError):
+    """`auditor explain` was given a rule id that does not exist."""
+
+
+@cache
+def all_rules() -> dict[str, Rule]:
+    """Every rule shipped in this package, by id, sorted by id."""
+    rules = {}
+    for entry in resources.files(__name__).iterdir():
+        if not entry.name.endswith(".toml"):
+            continue
+        data = tomllib.loads(entry.read_text(encoding="utf-8"))
+        rule = Rule(
+            id=data["id"],
+            name=data["name"],
+            severity=Severity(data["severity"]),
+            summary=data["summary"],
+            doc={k: str(v) for k, v in data.get("doc", {}).items()},
+            sql=data.get("query", {}).get("sql"),
+        )
+        if entry.name != f"{rule.id}.toml":
+            raise AuditorError(f"rule file {entry.name} holds rule {rule.id}")
+        rules[rule.id] = rule
+    return dict(sorted(rules.items()))
+
+
+def get_rule(rule_id: str) -> Rule:
+    """The rule with id `rule_id` (case-insensitive). Raises UnknownRuleError."""
+    rules = all_rules()
+    rule = rules.get(rule_id.upper())
+    if rule is None:
+        raise UnknownRuleError(f"no rule {rule_id!r}; `auditor rules` lists them")
+    return rule
+
+
+def normalize_path(path: str | None) -> str:
+    """Path as used in fingerprints: POSIX, no leading `./`, no temp-dir or `package/` prefix noise."""
+    if not path:
+        return ""
+    p = posixpath.normpath(path.replace("\\", "/")).lstrip("/")
+    return re.sub(r"^(\./)+", "", p)
+
+
+def fingerprint(rule_id: str, path: str | None, subject: str) -> str:
+    """Stable identity of a finding across runs: rule id + normalized path + subject (no line numbers)."""
+    h = hashlib.sha256(f"{rule_id}\x1f{normalize_path(path)}\x1f{subject}".encode("utf-8"))
+    return h.hexdigest()[:32]
+
+
+_COLUMNS = ("scan_id", "rule_id", "severity", "subject", "message", "path", "line", "end_line", "fingerprint", "origin", "target")
+
+
+def _rows_for(scan_id: int, rule: Rule, findings: list[Finding]) -> list[tuple]:
+    return [
+        (scan_id, rule.id, rule.severity.value, f.subject, f.message, f.path, f.line, f.end_line,
+         fingerprint(rule.id, f.path, f.subject), f.origin, f.target)
+        for f in findings
+    ]
+
+
+def evaluate(conn: duckdb.DuckDBPyConnection, scan_id: int, emitted: list[Finding] = ()) -> int:
+    """Insert findings for `scan_id`: the emitted ones, then every SQL rule's. Returns how many.
+
+    Runs inside the caller's transaction. Duplicate findings (same fingerprint and line) are kept once.
+    Raises AuditorError naming the rule when a rule's SQL fails.
+    """
+    from auditor import store
+
+    rules = all_rules()
+    rows: list[tuple] = []
+    for f in emitted:
+        rule = rules.get(f.rule_id)
+        if rule is None:
+            raise AuditorError(f"a scan stage emitted a finding for unknown rule {f.rule_id}")
+        rows.extend(_rows_for(scan_id, rule, [f]))
+    for rule in rules.values():
+        if not rule.sql:
+            continue
+        try:
+            cur = conn.execute(rule.sql.replace("$scan_id", str(int(scan_id))))
+        except duckdb.Error as exc:
+            raise AuditorError(f"rule {rule.id} failed: {str(exc).splitlines()[0]}") from exc
+        cols = [d[0] for d in cur.description]
+        found = []
+        for r in cur.fetchall():
+            d = dict(zip(cols, r))
+            found.append(Finding(rule.id, str(d["subject"]), str(d["message"]), d.get("path"), d.get("line"),
+                                 d.get("end_line"), d.get("origin") or "", d.get("target") or ""))
+        rows.extend(_rows_for(scan_id, rule, found))
+    seen = set()
+    unique = []
+    for row in rows:
+        k = (row[1], row[8], row[6])
+        if k not in seen:
+            seen.add(k)
+            unique.append(row)
+    unique.sort(key=lambda r: (r[1], r[5] or "", r[6] or 0, r[3]))
+    return store.insert_rows(conn, "findings", _COLUMNS, unique)
