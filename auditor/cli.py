@@ -62,7 +62,10 @@ class SqlFormat(StrEnum):
 
 def fail(message: str) -> None:
     """Print `auditor: error: message` on stderr and exit 2."""
-    err.print(f"[bold red]auditor: error:[/] {message}", markup=True)
+    from rich.markup import escape
+
+    # one line whatever the terminal width; `[tool.auditor]` in a message is text, not markup
+    err.print(f"[bold red]auditor: error:[/] {escape(message)}", markup=True, soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -73,7 +76,7 @@ def demo_project() -> Path:
 
 @app.command()
 def scan(
-    targets: Annotated[list[str] | None, typer.Argument(help="Directories or files to scan. None: the shipped demo project.", show_default=False)] = None,
+    targets: Annotated[list[str] | None, typer.Argument(help="Directories, npm:NAME@VERSION, .tgz/.tar.gz/.whl/.zip artifacts, .js bundles or .map files. None: the demo release.", show_default=False)] = None,
     db: DbOption = Path(DEFAULT_DB),
     label: Annotated[str | None, typer.Option(help="Name for this scan (default: the targets' names).")] = None,
     config: Annotated[Path | None, typer.Option("--config", help="auditor.toml or pyproject.toml to use instead of searching upward.")] = None,
@@ -88,10 +91,13 @@ def scan(
 
     targets = list(targets or [])
     if not targets:
-        targets = [str(demo_project())]
+        from auditor.demo.build_release import demo_release
+
+        targets = [str(demo_release())]
+        label = label or "demo"
+        config = config or demo_project() / "auditor.toml"
         if not quiet:
-            err.print(f"No target given: scanning the demo project at {targets[0]}")
-            label = label or "demo"
+            err.print(f"No target given: auditing the demo release {targets[0]} (built from {demo_project()})")
     try:
         cfg = effective_config(targets, config)
         if exclude:
@@ -131,10 +137,23 @@ def scan(
         f"  time         {summary.seconds:.2f}s\n"
         f"Next: auditor flags --db {db}   ·   auditor findings --db {db}"
     )
+    _print_artifacts_for(db, summary.scan_id)
     if summary.findings:
         _print_findings_for(db, summary.scan_id)
     if fail_on is not None and _worst_at_or_above(db, summary.scan_id, fail_on):
         raise typer.Exit(1)
+
+
+def _print_artifacts_for(db: Path, scan_id: int) -> None:
+    """One line per release artifact of the scan: kind, package, entries, bytes, source maps."""
+    from auditor.report.artifacts import artifact_lines
+
+    conn = _open_read(db)
+    try:
+        for line in artifact_lines(conn, scan_id):
+            out.print(f"  artifact     {line}", markup=False)
+    finally:
+        conn.close()
 
 
 def _print_findings_for(db: Path, scan_id: int) -> None:
@@ -283,6 +302,251 @@ def explain(rule_id: Annotated[str, typer.Argument(help="Rule id, e.g. FLG001.")
         out.print(Markdown(rule.markdown()))
     else:
         sys.stdout.write(rule.markdown())
+
+
+@app.command("app")
+def app_cmd(
+    db: DbOption = Path(DEFAULT_DB),
+    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1 (0 picks a free one).", min=0, max=65535)] = 8501,
+) -> None:
+    """Start the Streamlit dashboard on the database, bound to 127.0.0.1, and print its URL."""
+    from auditor import dashboard
+
+    try:
+        port = port or dashboard.free_port()
+        proc = dashboard.start(db, port)
+    except AuditorError as exc:
+        fail(str(exc))
+        return
+    out.print(f"auditor dashboard: http://{dashboard.HOST}:{port}  (database {Path(db).resolve()}; Ctrl+C stops it)")
+    sys.stdout.flush()
+    try:
+        code = proc.wait()
+    except KeyboardInterrupt:
+        proc.terminate()
+        code = proc.wait()
+    raise typer.Exit(0 if code in (0, -2, -15) else code)
+
+
+class CheckFormat(StrEnum):
+    """Output formats of `auditor check`."""
+
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+    markdown = "markdown"
+
+
+class DiffFormat(StrEnum):
+    """Output formats of `auditor diff`."""
+
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+def demo_manifest() -> Path:
+    """The manifest of the demo (what the demo agent is meant to expose)."""
+    return Path(__file__).resolve().parent / "demo" / "manifest.toml"
+
+
+def demo_check_target() -> Path:
+    """What `auditor check` with no target checks: the demo release when one is shipped, else the demo project."""
+    from auditor.demo.build_release import demo_release
+
+    return demo_release()
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    try:
+        output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror or exc}")
+
+
+def _render_rich(render, output: Path | None) -> None:
+    if output is None:
+        render(out)
+        return
+    buf = io.StringIO()
+    render(Console(file=buf, width=140, color_system=None, highlight=False, soft_wrap=True))
+    _emit(buf.getvalue(), output)
+
+
+@app.command()
+def check(
+    targets: Annotated[list[str] | None, typer.Argument(help="Directories, files or releases to check. None: the shipped demo, with its manifest.", show_default=False)] = None,
+    manifest: Annotated[Path | None, typer.Option("--manifest", help="Manifest of what is meant to be public (TOML, or an OpenFeature flag manifest .json). Default: the one the configuration names.")] = None,
+    fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Exit 1 when a new, unsuppressed finding at or above this severity is present.")] = FailOn.error,
+    format: Annotated[CheckFormat, typer.Option("--format", help="Report format.")] = CheckFormat.text,
+    baseline: Annotated[Path | None, typer.Option("--baseline", help="A previous `check --format json` or SARIF report: its findings are not new.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file instead of stdout.")] = None,
+    db: DbOption = Path(DEFAULT_DB),
+    label: Annotated[str | None, typer.Option(help="Name for this scan (default: the targets' names).")] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="auditor.toml or pyproject.toml to use instead of searching upward.")] = None,
+) -> None:
+    """Scan targets, compare what ships with the manifest, report findings; exit 1 on findings at or above --fail-on."""
+    from auditor.manifest import load_manifest, manifest_from_config
+    from auditor.report.check import check_report, load_baseline
+    from auditor.scan import effective_config, run_scan
+
+    targets = list(targets or [])
+    if not targets:
+        targets = [str(demo_check_target())]
+        label = label or "demo"
+        config = config or demo_project() / "auditor.toml"
+        if manifest is None:
+            manifest = demo_manifest()
+    try:
+        cfg = effective_config(targets, config)
+        man = load_manifest(manifest) if manifest is not None else manifest_from_config(cfg)
+        base = load_baseline(baseline) if baseline is not None else None
+        summary = run_scan(targets, db, label, cfg, manifest=man)
+        conn = store.connect(db, read_only=True)
+        try:
+            report = check_report(conn, summary.scan_id, fail_on.value, base)
+        finally:
+            conn.close()
+    except AuditorError as exc:
+        fail(str(exc))
+        return
+    if man is None:
+        err.print("auditor: note: no manifest (--manifest FILE): the shipped-vs-public rules were skipped")
+    if format is CheckFormat.json:
+        _emit(json.dumps(report, indent=2, default=str), output)
+    elif format is CheckFormat.sarif:
+        from auditor.report.sarif import to_sarif
+
+        _emit(json.dumps(to_sarif(report), indent=2, default=str), output)
+    elif format is CheckFormat.markdown:
+        from auditor.report.markdown import check_markdown
+
+        _emit(check_markdown(report), output)
+    else:
+        from auditor.report.console import print_check
+
+        _render_rich(lambda c: print_check(c, report), output)
+    raise typer.Exit(1 if report["failing"] else 0)
+
+
+def _scan_or_label(value: str, which: str, other: str, db: Path, manifest: Path | None, config: Path | None) -> int:
+    """Scan id for a `diff` operand: a target (scanned now) or the label of a scan in the database."""
+    from auditor.manifest import load_manifest, manifest_from_config
+    from auditor.scan import effective_config, run_scan
+
+    if Path(value).exists():
+        cfg = effective_config([value], config)
+        man = load_manifest(manifest) if manifest is not None else manifest_from_config(cfg)
+        name = Path(value).name or value
+        label = f"{name} ({which})" if name == (Path(other).name or other) else name
+        return run_scan([value], db, label, cfg, manifest=man).scan_id
+    if not Path(db).exists():
+        raise StoreError(f"{value!r} is neither a target nor a scan label (database {db} not found)")
+    conn = store.connect(db, read_only=True)
+    try:
+        return store.latest_scan_id(conn, value)
+    except StoreError as exc:
+        raise StoreError(f"{value!r} is neither a target nor a scan label in {db}") from exc
+    finally:
+        conn.close()
+
+
+@app.command()
+def diff(
+    old: Annotated[str, typer.Argument(help="Older release: a target to scan, or a scan label in --db.")],
+    new: Annotated[str, typer.Argument(help="Newer release: a target to scan, or a scan label in --db.")],
+    format: Annotated[DiffFormat, typer.Option("--format", help="Report format (markdown fits a release PR comment).")] = DiffFormat.text,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file instead of stdout.")] = None,
+    manifest: Annotated[Path | None, typer.Option("--manifest", help="Manifest applied when scanning targets.")] = None,
+    fail_on: Annotated[FailOn | None, typer.Option("--fail-on", help="Exit 1 when a new finding at or above this severity appears.")] = None,
+    db: DbOption = Path(DEFAULT_DB),
+    config: Annotated[Path | None, typer.Option("--config", help="auditor.toml or pyproject.toml to use when scanning targets.")] = None,
+) -> None:
+    """Compare two releases: flags, capabilities and entries added and removed, size ratio, new findings."""
+    from auditor.report.diff import diff_scans
+
+    try:
+        old_id = _scan_or_label(old, "old", new, db, manifest, config)
+        new_id = _scan_or_label(new, "new", old, db, manifest, config)
+        conn = store.connect(db, read_only=True)
+        try:
+            d = diff_scans(conn, old_id, new_id)
+        finally:
+            conn.close()
+    except AuditorError as exc:
+        fail(str(exc))
+        return
+    if format is DiffFormat.json:
+        _emit(json.dumps(d, indent=2, default=str), output)
+    elif format is DiffFormat.markdown:
+        from auditor.report.markdown import diff_markdown
+
+        _emit(diff_markdown(d), output)
+    else:
+        from auditor.report.console import print_diff
+
+        _render_rich(lambda c: print_diff(c, d), output)
+    if fail_on is not None:
+        from auditor.models import Severity
+
+        threshold = Severity(fail_on.value).rank
+        if any(Severity(f["severity"]).rank >= threshold for f in d["findings"]["new"]):
+            raise typer.Exit(1)
+
+
+@app.command()
+def capabilities(
+    db: DbOption = Path(DEFAULT_DB),
+    scan: Annotated[str | None, typer.Option("--scan", help="Scan label (default: the newest scan).")] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help="Only this kind: tool, command, option, route, setting.")] = None,
+    format: Annotated[ReportFormat, typer.Option("--format", help="Output format.")] = ReportFormat.text,
+) -> None:
+    """List the capabilities of a scan: tools, commands, options, routes, settings, hidden or gated."""
+    from auditor.report.check import capabilities_report
+
+    conn = _open_read(db)
+    try:
+        rows = capabilities_report(conn, store.latest_scan_id(conn, scan), kind)
+    except StoreError as exc:
+        fail(str(exc))
+        return
+    finally:
+        conn.close()
+    if format is ReportFormat.json:
+        print(json.dumps(rows, indent=2, default=str))
+        return
+    from auditor.report.console import print_capabilities
+
+    print_capabilities(out, rows)
+
+
+@app.command()
+def gates(
+    db: DbOption = Path(DEFAULT_DB),
+    scan: Annotated[str | None, typer.Option("--scan", help="Scan label (default: the newest scan).")] = None,
+    flag: Annotated[str | None, typer.Option("--flag", help="Only gates decided by this flag key.")] = None,
+    format: Annotated[ReportFormat, typer.Option("--format", help="Output format.")] = ReportFormat.text,
+) -> None:
+    """List the gates of a scan: conditionals that read a flag, with polarity, gated lines and nesting."""
+    from auditor.report.check import gates_report
+
+    conn = _open_read(db)
+    try:
+        rows = gates_report(conn, store.latest_scan_id(conn, scan), flag)
+    except StoreError as exc:
+        fail(str(exc))
+        return
+    finally:
+        conn.close()
+    if format is ReportFormat.json:
+        print(json.dumps(rows, indent=2, default=str))
+        return
+    from auditor.report.console import print_gates
+
+    print_gates(out, rows)
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ records pickle cheaply across worker processes. Lines are 1-based, columns 0-bas
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 from enum import StrEnum
 
 
@@ -207,3 +208,147 @@ class Finding:
     end_line: int | None = None
     origin: str = ""
     target: str = ""
+
+
+# -- release artifacts (rows of the tables created by schema/003_artifacts.sql) -------------------
+# A Source yields these alongside SourceFile/Diagnostic/Finding; `scan.py` stores each in the table
+# named by its `TABLE`, with the dataclass fields as columns (plus `scan_id`).
+
+
+@dataclass(frozen=True, slots=True)
+class Artifact:
+    """One release artifact read as a target (or nested one level inside another)."""
+
+    TABLE: ClassVar[str] = "artifacts"
+    artifact: str
+    """Artifact key: the target as given, or `outer!/inner/path` for a nested archive."""
+    target: str
+    """The target (command-line string) the artifact belongs to."""
+    kind: str
+    """npm, wheel, sdist, tar, zip, bundle, source-map."""
+    parent: str | None = None
+    """Key of the enclosing artifact for a nested archive."""
+    package_name: str | None = None
+    package_version: str | None = None
+    root_prefix: str = ""
+    """Common top-level directory stripped from entry paths (`package/` in npm tarballs)."""
+    entry_count: int = 0
+    total_bytes: int = 0
+    """Uncompressed bytes of all entries."""
+    compressed_bytes: int = 0
+    """Size of the artifact file itself."""
+    sha256: str = ""
+    refused_count: int = 0
+    """Entries refused as unsafe or over a limit."""
+    status: str = "ok"
+    """ok, partial (some entries refused or unreadable), corrupt (reading stopped early)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One file inside an artifact."""
+
+    TABLE: ClassVar[str] = "entries"
+    artifact: str
+    path: str
+    """Path relative to the artifact root (root prefix stripped); non-UTF-8 bytes shown as `\\xNN`."""
+    size: int
+    compressed_size: int | None
+    sha256: str | None
+    """None when the entry was refused or could not be read."""
+    kind: str
+    """source, bundle, source-map, declaration, test, debug, docs, dotfile, env-file, key,
+    credentials, archive, binary, image, other."""
+    member_type: str = "file"
+    """file, symlink, hardlink, device, fifo, other."""
+    link_target: str | None = None
+    covered: bool | None = None
+    """Inside the package's own allowlist (npm `files`/.npmignore, wheel top-level packages); None when the artifact has none."""
+    coverage: str = ""
+    """Why `covered` is what it is, e.g. `files: dist/`, `always included`, `not in files`."""
+    language: str | None = None
+    """Grammar used when the entry was handed to extraction."""
+    scanned: bool = False
+    minified: bool = False
+    refused: str | None = None
+    """Refusal code (path-traversal, absolute-path, link-outside, special-file, duplicate-name, ...)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceMapInfo:
+    """One source map found in an artifact (an external `.map` entry or an inline data URL)."""
+
+    TABLE: ClassVar[str] = "source_maps"
+    artifact: str
+    path: str
+    """Map entry path, or `<bundle path>#inline` for an inline map."""
+    kind: str
+    """external or inline."""
+    generated: str | None
+    """Entry the map describes (its `file`, the entry referencing it, or the map path minus `.map`)."""
+    generated_shipped: bool
+    size: int
+    version: int | None
+    index_map: bool
+    sections: int
+    sources: int
+    with_content: int
+    """Sources whose `sourcesContent` is a string."""
+    content_bytes: int
+    third_party: int
+    """Sources under `node_modules/` or the webpack runtime."""
+    third_party_share: float
+    """Third-party share of `sourcesContent` bytes (of sources when there is no content)."""
+    rebuilt: int
+    """Sources rebuilt as virtual files and handed to extraction."""
+    map_only: int
+    """Rebuilt sources none of whose distinctive literals is in the generated file."""
+    status: str = "ok"
+    """ok, or malformed (see diagnostics)."""
+
+
+@dataclass(frozen=True, slots=True)
+class MapSource:
+    """One entry of a source map's `sources`."""
+
+    TABLE: ClassVar[str] = "map_sources"
+    artifact: str
+    map: str
+    idx: int
+    source: str
+    """As written in the map (truncated to 500 characters)."""
+    path: str
+    """Normalized path (webpack://, sourceRoot and ../ resolved against the map's directory)."""
+    has_content: bool
+    content_bytes: int
+    third_party: bool
+    rebuilt: bool
+    literals: int
+    """Distinctive string literals in the rebuilt source."""
+    literals_in_bundle: int
+    in_bundle: str
+    """yes, partial, no (only in the map), unknown (nothing to compare)."""
+    missing: tuple[str, ...] = ()
+    """Literals absent from the generated file (at most 200, each at most 200 characters, secrets dropped)."""
+
+
+@dataclass(frozen=True, slots=True)
+class MapRef:
+    """A `sourceMappingURL` comment in an entry."""
+
+    TABLE: ClassVar[str] = "map_refs"
+    artifact: str
+    path: str
+    line: int
+    url: str
+    """As written; a data URL is shortened to its media type and size."""
+    kind: str
+    """external, inline or remote."""
+    resolved: str | None
+    """Entry path the URL points to (external), None otherwise."""
+    status: str
+    """ok, missing, remote, malformed."""
+
+
+ArtifactRecord = Artifact | Entry | SourceMapInfo | MapSource | MapRef
+"""Rows a Source may yield for the artifact tables."""

@@ -147,15 +147,19 @@ def compile_for(language: str, packs: list[Pack]) -> CompiledQuery | None:
     offsets: list[tuple[int, Pack]] = []
     pos = 0
     for pack in mine:
-        try:
-            tree_sitter.Query(lang, pack.source)
-        except Exception as exc:  # tree_sitter.QueryError, or a predicate ValueError
-            raise QueryError(f"{pack.name} does not compile for {language}: {exc}") from exc
         offsets.append((pos, pack))
         text = pack.source + "\n"
         chunks.append(text)
         pos += len(text.encode("utf-8"))
-    query = tree_sitter.Query(lang, "".join(chunks))
+    try:
+        query = tree_sitter.Query(lang, "".join(chunks))
+    except Exception:  # tree_sitter.QueryError, or a predicate ValueError: name the pack
+        for pack in mine:
+            try:
+                tree_sitter.Query(lang, pack.source)
+            except Exception as exc:
+                raise QueryError(f"{pack.name} does not compile for {language}: {exc}") from exc
+        raise
     pattern_pack: list[Pack] = []
     pattern_meta: list[dict[str, str]] = []
     for i in range(query.pattern_count):
@@ -180,8 +184,20 @@ def pack_set_hash(packs: list[Pack]) -> str:
     return h.hexdigest()
 
 
+_COMPILED: dict[str, dict[str, CompiledQuery]] = {}
+"""compile_all results by `pack_set_hash`: compiling every pack takes about a second, and a
+process that scans several times (tests, the dashboard, `diff`) needs it once per pack set."""
+
+
 def compile_all(packs: list[Pack]) -> dict[str, CompiledQuery]:
-    """Compiled queries for every supported grammar that has packs, after validating capture names."""
+    """Compiled queries for every supported grammar that has packs, after validating capture names.
+
+    Cached per process by the packs' content; a CompiledQuery is read-only, so sharing is safe.
+    """
+    key = pack_set_hash(packs)
+    cached = _COMPILED.get(key)
+    if cached is not None:
+        return dict(cached)
     allowed = allowed_captures()
     for p in packs:
         validate_captures(p, allowed)
@@ -190,4 +206,5 @@ def compile_all(packs: list[Pack]) -> dict[str, CompiledQuery]:
         compiled = compile_for(language, packs)
         if compiled is not None:
             out[language] = compiled
-    return out
+    _COMPILED[key] = out
+    return dict(out)

@@ -44,6 +44,15 @@ def camel_case(key: str) -> str:
     return words[0].lower() + "".join(w[:1].upper() + w[1:].lower() for w in words[1:])
 
 
+_PLAUSIBLE_KEY = re.compile(r"^(?=.*[A-Za-z])[\w.:/@-]{1,128}$")
+
+
+def plausible_key(key: str) -> bool:
+    """Could `key` be a flag key? Letters, digits and `_ - . : / @`, at least one letter, at most
+    128 characters. Applied to low-confidence reads only: an SDK call is trusted as written."""
+    return bool(_PLAUSIBLE_KEY.match(key))
+
+
 class Resolver:
     """Symbol tables of every scanned file, for resolving references across files."""
 
@@ -106,7 +115,10 @@ class Resolver:
         """The symbol `ref` names when seen from file `path`, following imports; None if unknown."""
         if hops > MAX_HOPS or not ref:
             return None
-        sym = self.symbols.get(path, {}).get(ref)
+        table = self.symbols.get(path, {})
+        sym = table.get(ref)
+        if sym is None and hops > 0 and not path.endswith(".py"):
+            sym = table.get(("exports", *ref))  # CommonJS: `exports.X = …` / `module.exports = {X: …}`
         if sym is not None:
             return sym
         imps = self.imports.get(path, {})
@@ -129,8 +141,11 @@ class Resolver:
                 return None
             if imp.name == "*":
                 return self.lookup(target, rest, hops + 1)
-            if imp.name == "default":
-                return self.lookup(target, ("default", *rest), hops + 1)
+            if imp.name == "default":  # ESM `export default {…}`, else CommonJS `module.exports`
+                found = self.lookup(target, ("default", *rest), hops + 1)
+                if found is None and rest:
+                    found = self.symbols.get(target, {}).get(("exports", *rest))
+                return found
             found = self.lookup(target, (imp.name, *rest), hops + 1)
             if found is None and path.endswith(".py"):
                 sub = self._py_module(path, f"{imp.module}.{imp.name}" if not imp.module.endswith(".") else imp.module + imp.name)
@@ -155,9 +170,11 @@ class Resolver:
 def resolve(results: list[FileResult]) -> tuple[list[ResolvedRead], list[FlagDefinition]]:
     """Resolve every read's key and derive flag definitions.
 
-    Low-confidence reads (method name only) whose key does not resolve to a string are dropped:
-    a generic method such as `getValue(x)` with an opaque key is not evidence of a flag read.
-    Returns reads in file order, definitions sorted by (key, path, line).
+    Low-confidence reads (method name only) are weak evidence: one whose key does not resolve to
+    a plausible flag key (`plausible_key`) is dropped — a generic method such as `getValue(x)`
+    with an opaque key, or `getValue('Invalid Date')` in a minified bundle, is not a flag read —
+    and they never make definitions. Returns reads in file order, definitions sorted by
+    (key, path, line).
     """
     resolver = Resolver(results)
     resolved: list[ResolvedRead] = []
@@ -175,14 +192,19 @@ def resolve(results: list[FileResult]) -> tuple[list[ResolvedRead], list[FlagDef
     for r in results:
         for read in r.reads:
             key = read.key
+            low = read.confidence is Confidence.LOW
             if key.value is not None:
-                resolved.append(ResolvedRead(read, key.value))
+                if not low or plausible_key(key.value):
+                    resolved.append(ResolvedRead(read, key.value))
                 continue
             sym = resolver.lookup(read.path, key.ref) if key.ref else None
             if sym is None:
-                if read.confidence is Confidence.LOW:
-                    continue
-                resolved.append(ResolvedRead(read, None))
+                if not low:
+                    resolved.append(ResolvedRead(read, None))
+                continue
+            if low:
+                if plausible_key(sym.value):
+                    resolved.append(ResolvedRead(read, sym.value, sym))
                 continue
             define(sym, read.provider)
             resolved.append(ResolvedRead(read, sym.value, sym))

@@ -15,8 +15,11 @@ from pathlib import Path
 from auditor import __version__, rules, store
 from auditor.config import Config, find_config, load_config
 from auditor.errors import AuditorError
+from auditor.extract import families
 from auditor.extract.engine import Extractor
+from auditor.manifest import Manifest, manifest_from_config
 from auditor.models import Diagnostic, FileResult, Finding, Severity, SourceFile
+from auditor.parallel import ExtractorSpec, Pipeline, PipelineStats
 from auditor.queries import builtin_query_dir, compile_all, discover
 from auditor.resolve import resolve
 from auditor.sources import open_target
@@ -42,6 +45,8 @@ class ScanSummary:
     seconds: float = 0.0
     by_provider: dict[str, int] = field(default_factory=dict)
     """Distinct resolved high-confidence keys per provider (`keys` is their sum)."""
+    pipeline: PipelineStats | None = None
+    """Workers used, files extracted / taken from the cache / deduplicated."""
 
 
 def load_packs(config: Config):
@@ -68,18 +73,36 @@ def run_scan(
     label: str | None = None,
     config: Config | None = None,
     progress: ProgressFn | None = None,
+    manifest: Manifest | None = None,
+    jobs: int | None = None,
+    cache_dir: Path | bool | None = None,
 ) -> ScanSummary:
     """Scan `targets` and store the results as one new scan in the database at `db_path`.
+
+    `manifest` (default: the one the configuration names, if any) is stored with the scan and
+    compared by the shipped-vs-public rules; its severity overrides and suppressions are applied.
 
     Raises TargetError before anything is written when a target is missing or unsupported,
     QueryError/ConfigError for bad packs or config, StoreError when the database cannot be written
     (earlier scans in it are left intact: the scan is one transaction).
+
+    `jobs`: worker processes for extraction (default 1: in this process; the CLI defaults to the
+    CPUs available; small scans stay in this process anyway); the stored rows are the same whatever
+    the number. With jobs > 1 a calling script needs the usual `if __name__ == "__main__":` guard. `cache_dir`: extraction cache
+    directory, `True` for the default one, None for no cache (see `auditor.cache`).
     """
     t0 = time.perf_counter()
     started = datetime.now(UTC).replace(tzinfo=None)
     config = config or Config()
+    if manifest is None:
+        manifest = manifest_from_config(config)  # `manifest = "file"` or [tool.auditor.manifest]
     sources = [open_target(t, config) for t in targets]  # fail fast on a missing target
-    extractor = Extractor(compile_all(load_packs(config)), {r.name: r.provider for r in config.registries})
+    # Workers build their own Extractor from this (pack sources + options), see auditor/parallel.py.
+    spec = ExtractorSpec(tuple(load_packs(config)), {
+        "registries": {r.name: r.provider for r in config.registries},
+        "identifiers": manifest.identifier_scanner() if manifest is not None else None,
+    })
+    spec.validate()
     total = 0
     for s in sources:
         n = s.count()
@@ -91,21 +114,27 @@ def run_scan(
     file_rows: list[tuple] = []
     diagnostics: list[Diagnostic] = []
     emitted: list[Finding] = []
-    for target, source in zip(targets, sources):
-        for item in source.iter_files():
+    records: list = []
+    pipeline = Pipeline(spec, jobs or 1, cache_dir)
+    with pipeline:  # yields items in source order, each SourceFile replaced by its FileResult
+        for target, item in pipeline.run((t, i) for t, s in zip(targets, sources) for i in s.iter_files()):
             if isinstance(item, Diagnostic):
                 diagnostics.append(item)
                 continue
             if isinstance(item, Finding):
                 emitted.append(item)
                 continue
-            res = _extract_safely(extractor, item)
+            if not isinstance(item, FileResult):  # artifact rows: models.Artifact, Entry, SourceMapInfo, ...
+                records.append(item)
+                continue
+            res = item
             results.append(res)
             diagnostics.extend(res.diagnostics)
             file_rows.append((res.path, res.language, res.size, res.sha256, res.origin, target))
             if progress:
                 progress("file", 1, total)
     reads, definitions = resolve(results)
+    records.extend(families.collect(results))  # gates, capabilities, identifier hits
 
     label = label or " ".join(Path(t).name or t for t in targets)
     conn = store.connect(db_path)
@@ -137,7 +166,12 @@ def run_scan(
             conn, "diagnostics", ("scan_id", "path", "code", "severity", "message", "line", "origin"),
             ((scan_id, d.path, d.code, d.severity.value, d.message, d.line, d.origin) for d in diagnostics),
         )
+        store.insert_records(conn, scan_id, records)
+        if manifest is not None:
+            manifest.store(conn, scan_id)
         finding_count = rules.evaluate(conn, scan_id, emitted)
+        if manifest is not None:
+            manifest.apply(conn, scan_id)  # severity overrides and suppressions
         seconds = time.perf_counter() - t0
         conn.execute(
             "UPDATE scans SET finished_at = ?, duration_s = ?, file_count = ?, read_count = ?, definition_count = ?, diagnostic_count = ? WHERE scan_id = ?",
@@ -172,6 +206,7 @@ def run_scan(
         findings=finding_count,
         seconds=time.perf_counter() - t0,
         by_provider={k: len(v) for k, v in sorted(by_provider.items())},
+        pipeline=pipeline.stats,
     )
 
 

@@ -8,6 +8,7 @@ transaction of a scan, so readers (the dashboard) are locked out for as short a 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
@@ -31,22 +32,37 @@ def migrations() -> list[tuple[int, str, str]]:
 SCHEMA_VERSION = max(v for v, _, _ in migrations())
 
 
-def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+LOCK_TIMEOUT_S = 30.0
+"""How long `connect` waits for another process's lock on the file (a scan writing, or the dashboard
+taking its snapshot) before giving up."""
+
+
+def connect(path: str | Path, read_only: bool = False, lock_timeout: float | None = None) -> duckdb.DuckDBPyConnection:
     """Open (and for writers, migrate) the database at `path`.
 
-    Raises StoreError when the file cannot be opened (locked by another writer, not a DuckDB file,
-    or written by a newer auditor).
+    DuckDB lets one process write a file, and a writer locks out readers in other processes (and
+    readers lock out writers), so a conflicting lock is retried for `lock_timeout` seconds
+    (default `LOCK_TIMEOUT_S`) before giving up.
+
+    Raises StoreError when the file cannot be opened (still locked, not a DuckDB file, or written
+    by a newer auditor).
     """
     path = str(path)
-    try:
-        if read_only:
-            if path != ":memory:" and not Path(path).exists():
-                raise StoreError(f"database not found: {path} (run `auditor scan` first)")
-            conn = duckdb.connect(path, read_only=True)
-        else:
-            conn = duckdb.connect(path)
-    except duckdb.Error as exc:
-        raise StoreError(f"cannot open database {path}: {str(exc).splitlines()[0]}") from exc
+    deadline = time.monotonic() + (LOCK_TIMEOUT_S if lock_timeout is None else lock_timeout)
+    while True:
+        try:
+            if read_only:
+                if path != ":memory:" and not Path(path).exists():
+                    raise StoreError(f"database not found: {path} (run `auditor scan` first)")
+                conn = duckdb.connect(path, read_only=True)
+            else:
+                conn = duckdb.connect(path)
+            break
+        except duckdb.Error as exc:
+            if "Could not set lock" in str(exc) and time.monotonic() < deadline:
+                time.sleep(0.1)
+                continue
+            raise StoreError(f"cannot open database {path}: {str(exc).splitlines()[0]}") from exc
     if not read_only:
         migrate(conn)
     else:
@@ -101,6 +117,22 @@ def insert_rows(conn: duckdb.DuckDBPyConnection, table: str, columns: Sequence[s
     finally:
         conn.unregister("_auditor_batch")
     return len(rows)
+
+
+def insert_records(conn: duckdb.DuckDBPyConnection, scan_id: int, records: Iterable) -> int:
+    """Insert dataclass records that name their table in a `TABLE` class attribute (the artifact
+    records of `models`), the fields as columns plus `scan_id`. Returns the number inserted."""
+    import dataclasses
+
+    by_type: dict[type, list] = {}
+    for rec in records:
+        by_type.setdefault(type(rec), []).append(rec)
+    n = 0
+    for cls, recs in by_type.items():
+        names = [f.name for f in dataclasses.fields(cls)]
+        rows = ((scan_id, *(list(v) if isinstance(v, tuple) else v for v in (getattr(r, c) for c in names))) for r in recs)
+        n += insert_rows(conn, cls.TABLE, ("scan_id", *names), rows)
+    return n
 
 
 def latest_scan_id(conn: duckdb.DuckDBPyConnection, label: str | None = None) -> int:

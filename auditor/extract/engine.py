@@ -12,7 +12,8 @@ import hashlib
 
 import tree_sitter
 
-from auditor.extract import syntax
+from auditor.extract import families, syntax
+from auditor.extract.scopes import Scopes
 from auditor.languages import grammar, language_for
 from auditor.models import (
     Confidence,
@@ -20,6 +21,7 @@ from auditor.models import (
     FileResult,
     FlagRead,
     Import,
+    KeyExpr,
     RegistryEntry,
     Severity,
     SourceFile,
@@ -46,9 +48,11 @@ class Extractor:
     `extract` never raises for bad input: problems become diagnostics on the FileResult.
     """
 
-    def __init__(self, compiled: dict[str, CompiledQuery], registries: dict[str, str] | None = None):
+    def __init__(self, compiled: dict[str, CompiledQuery], registries: dict[str, str] | None = None, identifiers=None):
         self.compiled = compiled
         self.registries = registries or {}
+        self.identifiers = identifiers
+        """Optional `families.IdentifierScanner`: manifest internal identifiers searched in each file's text."""
         """registry variable name → provider label."""
         self._parsers: dict[str, tree_sitter.Parser] = {}
 
@@ -71,6 +75,8 @@ class Extractor:
             origin=src.origin,
         )
         diag = result.diagnostics
+        if self.identifiers:
+            self.identifiers.scan(src, result)
         if src.truncated:
             diag.append(Diagnostic(src.path, "file-truncated", f"file is {size} bytes; scanned the first {len(data)}", Severity.NOTE, origin=src.origin))
         if b"\x00" in data[:BINARY_SNIFF_BYTES]:
@@ -96,23 +102,35 @@ class Extractor:
     def _run(self, compiled: CompiledQuery, root: tree_sitter.Node, data: bytes, src: SourceFile, result: FileResult) -> None:
         cursor = tree_sitter.QueryCursor(compiled.query)
         read_matches = []
+        family_matches: list = []  # gates and capabilities: after the reads, which gates tie to
         for pattern, caps in cursor.matches(root):
             meta = compiled.pattern_meta[pattern]
             if "flag.read" in caps:
                 read_matches.append((pattern, caps, meta))
-            elif "import.source" in caps:
+            elif "import.source" in caps or "import.name" in caps:
                 self._import(caps, meta, src, result)
             elif "symbol.name" in caps:
                 self._symbol(caps, meta, src, result)
             elif "registry.name" in caps:
                 self._registry(caps, src, result)
+            elif families.is_family_match(caps):
+                family_matches.append((caps, meta))
         if read_matches:
             modules = [imp.module for imp in result.imports]
-            self._reads(compiled, read_matches, modules, data, src, result)
+            if compiled.language == "python":  # `from os import getenv` also counts as `os.getenv`
+                modules += [f"{imp.module}.{imp.name}" for imp in result.imports if imp.name not in ("", "*", "default")]
+            self._reads(compiled, read_matches, modules, data, src, result, Scopes(root, compiled.language))
+        if family_matches:
+            families.extract(family_matches, root, data, src, result)
 
     # -- imports and symbols ------------------------------------------------------------------
     def _import(self, caps: dict, meta: dict, src: SourceFile, result: FileResult) -> None:
-        module = syntax.text(caps["import.source"][0])
+        if "import.source" in caps:
+            module = syntax.text(caps["import.source"][0])
+        else:  # a lone specifier (`import { X }`, `export { X } from`): the source is its statement's
+            module = _statement_source(caps["import.name"][0])
+            if module is None:  # `export { X }` without `from`: not an import
+                return
         if module.startswith("."):
             module = module  # relative: resolved later against the file path
         if "import.name" in caps:
@@ -150,16 +168,23 @@ class Extractor:
             result.registries.append(RegistryEntry(src.path, reg, key, default, syntax.span(key_node), provider, src.origin))
 
     # -- flag reads -----------------------------------------------------------------------------
-    def _reads(self, compiled: CompiledQuery, matches: list, modules: list[str], data: bytes, src: SourceFile, result: FileResult) -> None:
-        best: dict[tuple[int, int, str], FlagRead] = {}
-        order: list[tuple[int, int, str]] = []
-        for pattern, caps, meta in matches:
+    def _reads(self, compiled: CompiledQuery, matches: list, modules: list[str], data: bytes, src: SourceFile, result: FileResult, scopes: Scopes) -> None:
+        # Several patterns may match one read (a wrapper and an SDK method of the same name, a
+        # package-specific pattern and its generic fallback): keep one read per node, the best by
+        # `_rank`, and on a tie the earliest pattern.
+        best: dict[tuple[int, int], tuple[tuple[int, int], FlagRead]] = {}
+        imports_sdk: dict[str, bool] = {}
+        for pattern, caps, meta in sorted(matches, key=lambda m: m[0]):
             pack = compiled.pattern_pack[pattern]
             confidence = Confidence.LOW
             if meta.get("confidence") == "high":
                 confidence = Confidence.HIGH
-            elif meta.get("packages") and _package_matches_any(modules, meta["packages"].split(",")):
-                confidence = Confidence.HIGH
+            elif meta.get("packages"):
+                imported = imports_sdk.get(meta["packages"])
+                if imported is None:  # once per file and package list, not per match
+                    imported = imports_sdk[meta["packages"]] = _package_matches_any(modules, meta["packages"].split(","))
+                if imported:
+                    confidence = Confidence.HIGH
             if meta.get("require_import") == "true" and confidence is not Confidence.HIGH:
                 continue
             read_node = caps["flag.read"][0]
@@ -171,6 +196,12 @@ class Extractor:
             default = syntax.text(default_node, 120) if default_node is not None else None
             for key_node in key_nodes:
                 key = syntax.key_expr(key_node, meta.get("key_kind") == "name")
+                if meta.get("key_prefix") and key.value is not None:  # `settings.experimental.x` → `experimental.x`
+                    key = KeyExpr(key.text, value=meta["key_prefix"] + key.value)
+                if key.ref and key.ref[0] != "this":
+                    bound, value = scopes.binding(key.ref[0], key_node)
+                    if bound:  # a parameter / local variable, not the module-level symbol
+                        key = KeyExpr(key.text, value=value if len(key.ref) == 1 else None)
                 if confidence is Confidence.LOW and key.value is None and not key.ref:
                     continue  # a generic method name with a computed key: too weak to report
                 node_for_span = read_node if len(key_nodes) == 1 else key_node
@@ -188,26 +219,24 @@ class Extractor:
                     key_style=meta.get("key_style", ""),
                     pack=pack.name,
                 )
-                ident = (node_for_span.start_byte, node_for_span.end_byte, key.text)
+                ident = (node_for_span.start_byte, node_for_span.end_byte)
+                rank = _rank(read, meta)
                 prev = best.get(ident)
-                if prev is None:
-                    order.append(ident)
-                    best[ident] = read
-                elif _better(read, prev):
-                    best[ident] = read
-        result.reads.extend(best[i] for i in sorted(order))
+                if prev is None or rank > prev[0]:
+                    best[ident] = (rank, read)
+        result.reads.extend(best[i][1] for i in sorted(best))
 
     @staticmethod
     def _key_nodes(caps: dict, meta: dict) -> tuple[list[tree_sitter.Node], tree_sitter.Node | None]:
         default_node = caps["flag.default"][0] if "flag.default" in caps else None
         if "flag.key" in caps:
-            return list(caps["flag.key"]), default_node
+            return _expand_lists(caps["flag.key"]), default_node
         if "flag.args" not in caps:
             return [], default_node
         args = syntax.positional_args(caps["flag.args"][0])
         spec = meta.get("key_arg", "0")
         if spec == "1|0":
-            idx = 1 if len(args) > 1 and syntax.is_key_like(args[1]) else 0
+            idx = syntax.server_or_client_key_index(args)
         else:
             idx = int(spec)
         if idx >= len(args):
@@ -220,18 +249,55 @@ class Extractor:
                     default_node = args[-1]
             elif int(dspec) < len(args) and int(dspec) != idx:
                 default_node = args[int(dspec)]
-        if key.type == "array" or key.type == "list":
-            return [k for k in key.named_children if k.type not in ("comment",)], default_node
-        return [key], default_node
+        return _expand_lists([key]), default_node
+
+
+def _expand_lists(nodes: list[tree_sitter.Node]) -> list[tree_sitter.Node]:
+    """Key nodes with list literals (`getTreatments(k, ['a', 'b'])`) replaced by their elements."""
+    out: list[tree_sitter.Node] = []
+    for node in nodes:
+        inner = syntax.unwrap(node)
+        if inner.type in ("array", "list", "tuple"):
+            out.extend(k for k in inner.named_children if k.type != "comment")
+        else:
+            out.append(node)
+    return out
+
+
+def _statement_source(node: tree_sitter.Node) -> str | None:
+    """Module specifier of the import/export statement around an import or export specifier.
+
+    Packs match `(import_specifier)` alone rather than the statement with its specifiers and
+    `source:`: the latter keeps one in-progress match per specifier until `source` is reached, which
+    is quadratic on bundles that import thousands of names in one statement.
+    """
+    stmt = node.parent
+    for _ in range(4):
+        if stmt is None or stmt.type in ("import_statement", "export_statement"):
+            break
+        stmt = stmt.parent
+    if stmt is None or stmt.type not in ("import_statement", "export_statement"):
+        return None
+    source = stmt.child_by_field_name("source")
+    if source is None:
+        return None
+    fragment = next((c for c in source.named_children if c.type == "string_fragment"), None)
+    return syntax.text(fragment) if fragment is not None else None
 
 
 def _package_matches_any(modules: list[str], patterns: list[str]) -> bool:
     return any(_package_matches(m, patterns) for m in modules)
 
 
-def _better(new: FlagRead, old: FlagRead) -> bool:
-    """Two packs matched the same call: keep the configured wrapper, then the high-confidence one."""
-    def rank(r: FlagRead) -> tuple[int, int]:
-        return (r.pack.startswith("config/"), r.confidence is Confidence.HIGH)
+def _rank(read: FlagRead, meta: dict) -> tuple[int, int]:
+    """Preference between patterns matching the same read, higher is better.
 
-    return rank(new) > rank(old)
+    First: a high-confidence SDK read (its package is imported) beats a configured wrapper of the
+    same name, which beats a method-name-only match. Then: a pattern that requires its import
+    (package-specific, e.g. a client SDK's argument order) beats a generic one.
+    """
+    if read.pack.startswith("config/"):
+        tier = 1
+    else:
+        tier = 2 if read.confidence is Confidence.HIGH else 0
+    return tier, meta.get("require_import") == "true"

@@ -150,6 +150,21 @@ def is_key_like(node: tree_sitter.Node) -> bool:
     return node.type in _KEY_LIKE
 
 
+def server_or_client_key_index(args: list[tree_sitter.Node]) -> int:
+    """The `key_arg = "1|0"` rule for SDKs whose server flavour takes the user first (Statsig, Split).
+
+    Argument 1 when it could be a key and is a literal (string, substitution-free template, list),
+    or when argument 0 is not itself a string literal (`checkGate(user, GATE)`); otherwise
+    argument 0 (`checkGate('gate')`, `checkGate('gate', options)`, `getTreatment('x', {…})`).
+    """
+    if len(args) < 2 or not is_key_like(args[1]):
+        return 0
+    second = unwrap(args[1])
+    if second.type in ("array", "list") or string_value(second) is not None:
+        return 1
+    return 0 if string_value(args[0]) is not None else 1
+
+
 def positional_args(args: tree_sitter.Node) -> list[tree_sitter.Node]:
     """Positional arguments of an `arguments` / `argument_list` node (comments and keyword args dropped)."""
     return [a for a in args.named_children if a.type not in ("comment", "keyword_argument", "dictionary_splat", "list_splat")]

@@ -1,11 +1,11 @@
 ; Imports and requires: used for confidence (which SDK a file imports) and for
 ; resolving keys that are names imported from other scanned files.
 
-(import_statement
-  (import_clause
-    (named_imports
-      (import_specifier name: (identifier) @import.name alias: (identifier)? @import.local)))
-  source: (string (string_fragment) @import.source))
+; `import { X as Y } from "m"` and `export { X as Y } from "m"`: each specifier is matched on its own
+; and the extractor takes the module from the enclosing statement's `source`. (A pattern spanning the
+; statement keeps one in-progress match per specifier until `source` is reached: quadratic on
+; bundles that import or re-export thousands of names in one statement.)
+(import_specifier name: (identifier) @import.name alias: (identifier)? @import.local)
 
 (import_statement
   (import_clause (namespace_import (identifier) @import.namespace))
@@ -18,9 +18,7 @@
 (import_statement
   source: (string (string_fragment) @import.source))
 
-(export_statement
-  (export_clause (export_specifier name: (identifier) @import.name alias: (identifier)? @import.local))
-  source: (string (string_fragment) @import.source))
+(export_specifier name: (identifier) @import.name alias: (identifier)? @import.local)
 
 (export_statement
   "*"

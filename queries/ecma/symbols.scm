@@ -1,21 +1,51 @@
-; String constants and object members a flag key may refer to.
+; String constants and object members a flag key may refer to. Only module-level declarations
+; (a `const` inside a function is resolved where it is used, by the extractor's scope check).
 
-(variable_declarator
-  name: (identifier) @symbol.name
-  value: [(string) (template_string)] @symbol.value
+(program
+  [(lexical_declaration (variable_declarator name: (identifier) @symbol.name value: [(string) (template_string)] @symbol.value))
+   (variable_declaration (variable_declarator name: (identifier) @symbol.name value: [(string) (template_string)] @symbol.value))
+   (export_statement declaration: (lexical_declaration (variable_declarator name: (identifier) @symbol.name value: [(string) (template_string)] @symbol.value)))
+   (export_statement declaration: (variable_declaration (variable_declarator name: (identifier) @symbol.name value: [(string) (template_string)] @symbol.value)))]
   (#set! kind "constant"))
 
-(variable_declarator
-  name: (identifier) @symbol.container
-  value: (object
-    (pair
-      key: [(property_identifier) (string)] @symbol.name
-      value: [(string) (template_string)] @symbol.value))
+(program
+  [(lexical_declaration (variable_declarator name: (identifier) @symbol.container value: (object (pair key: [(property_identifier) (string)] @symbol.name value: [(string) (template_string)] @symbol.value))))
+   (variable_declaration (variable_declarator name: (identifier) @symbol.container value: (object (pair key: [(property_identifier) (string)] @symbol.name value: [(string) (template_string)] @symbol.value))))
+   (export_statement declaration: (lexical_declaration (variable_declarator name: (identifier) @symbol.container value: (object (pair key: [(property_identifier) (string)] @symbol.name value: [(string) (template_string)] @symbol.value)))))
+   (export_statement declaration: (variable_declaration (variable_declarator name: (identifier) @symbol.container value: (object (pair key: [(property_identifier) (string)] @symbol.name value: [(string) (template_string)] @symbol.value)))))]
   (#set! kind "object_member"))
 
-(assignment_expression
-  left: (member_expression
-    object: (identifier) @symbol.container
-    property: (property_identifier) @symbol.name)
-  right: (string) @symbol.value
+; `Flags.X = "x"` and `module.exports.X = "x"`-style members assigned one by one.
+(expression_statement
+  (assignment_expression
+    left: (member_expression
+      object: (identifier) @symbol.container
+      property: (property_identifier) @symbol.name)
+    right: (string) @symbol.value)
+  (#set! kind "object_member"))
+
+; Module exports as objects: `export default { X: "x" }` (container `default`),
+; `module.exports = { X: "x" }` and `module.exports.X = "x"` (container `exports`, like `exports.X`).
+(program
+  (export_statement
+    "default" @symbol.container
+    value: (object (pair key: [(property_identifier) (string)] @symbol.name value: [(string) (template_string)] @symbol.value)))
+  (#set! kind "object_member"))
+
+(expression_statement
+  (assignment_expression
+    left: (member_expression object: (identifier) @_module property: (property_identifier) @symbol.container)
+    right: (object (pair key: [(property_identifier) (string)] @symbol.name value: [(string) (template_string)] @symbol.value)))
+  (#eq? @_module "module")
+  (#eq? @symbol.container "exports")
+  (#set! kind "object_member"))
+
+(expression_statement
+  (assignment_expression
+    left: (member_expression
+      object: (member_expression object: (identifier) @_module property: (property_identifier) @symbol.container)
+      property: (property_identifier) @symbol.name)
+    right: (string) @symbol.value)
+  (#eq? @_module "module")
+  (#eq? @symbol.container "exports")
   (#set! kind "object_member"))

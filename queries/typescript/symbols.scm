@@ -8,25 +8,27 @@
       value: [(string) (template_string)] @symbol.value))
   (#set! kind "enum_member"))
 
-(variable_declarator
-  name: (identifier) @symbol.name
-  value: [(as_expression (string) @symbol.value) (satisfies_expression (string) @symbol.value)]
+(program
+  [(lexical_declaration (variable_declarator name: (identifier) @symbol.name value: [(as_expression (string) @symbol.value) (satisfies_expression (string) @symbol.value)]))
+   (export_statement declaration: (lexical_declaration (variable_declarator name: (identifier) @symbol.name value: [(as_expression (string) @symbol.value) (satisfies_expression (string) @symbol.value)])))]
   (#set! kind "constant"))
 
-(variable_declarator
-  name: (identifier) @symbol.container
-  value: [(as_expression (object
-            (pair
-              key: [(property_identifier) (string)] @symbol.name
-              value: [(string) (template_string) (as_expression (string))] @symbol.value)))
-          (satisfies_expression (object
-            (pair
-              key: [(property_identifier) (string)] @symbol.name
-              value: [(string) (template_string)] @symbol.value)))]
+(program
+  [(lexical_declaration (variable_declarator
+     name: (identifier) @symbol.container
+     value: [(as_expression (object (pair key: [(property_identifier) (string)] @symbol.name value: [(string) (template_string) (as_expression (string))] @symbol.value)))
+             (satisfies_expression (object (pair key: [(property_identifier) (string)] @symbol.name value: [(string) (template_string)] @symbol.value)))]))
+   (export_statement declaration: (lexical_declaration (variable_declarator
+     name: (identifier) @symbol.container
+     value: [(as_expression (object (pair key: [(property_identifier) (string)] @symbol.name value: [(string) (template_string) (as_expression (string))] @symbol.value)))
+             (satisfies_expression (object (pair key: [(property_identifier) (string)] @symbol.name value: [(string) (template_string)] @symbol.value)))])))]
   (#set! kind "object_member"))
 
-(public_field_definition
-  "static"
-  name: (property_identifier) @symbol.name
-  value: (string) @symbol.value
+(class_declaration
+  name: (type_identifier) @symbol.container
+  body: (class_body
+    (public_field_definition
+      "static"
+      name: (property_identifier) @symbol.name
+      value: (string) @symbol.value))
   (#set! kind "class_attribute"))

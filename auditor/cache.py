@@ -1,0 +1,260 @@
+"""Extraction cache: the `FileResult` of every file extracted, keyed by what determines it.
+
+Extraction of one file is a pure function of the file's bytes, its language, the query packs, the
+grammars, the extractor's options and the auditor's own code; the file's path and origin are only
+labels copied into the records. So an entry is keyed by
+
+* **entry key** = sha256(content sha256, language, original size, truncated), and lives in
+* **a directory per extraction fingerprint** = sha256(cache format, auditor version, a digest of the
+  auditor's Python sources, `queries.pack_set_hash`, `languages.grammar_versions`, the Python
+  version, the extractor options such as registries and manifest identifiers).
+
+A changed pack, grammar, option or auditor build therefore lands in a new directory and never
+sees an old entry. A hit for the same content at another path (a vendored file in two packages, a
+bundle chunk copied twice) is *rebound*: every record whose `path`/`origin` field equals the cached
+file's is copied with the new path/origin. Record families that keep the file's path must keep it
+in fields named `path` and `origin` (every record in `models` and `extract/` does).
+
+Layout (safe to delete at any time, whole or in part; writes are atomic renames):
+
+```
+$AUDITOR_CACHE_DIR  (default: $XDG_CACHE_HOME/auditor, else ~/.cache/auditor)
+  v1/<fingerprint[:24]>/<key[:2]>/<key[2:]>   pickled FileResult (pickle protocol 5)
+```
+
+Entries are pickles: the directory is created private to the user (mode 0700) and must not be
+writable by anyone else, like any cache of a tool that loads what it stored.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import pickle
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from auditor import __version__
+from auditor.models import FileResult
+
+CACHE_FORMAT = 1
+"""Bumped when the entry layout or FileResult's shape changes incompatibly."""
+
+
+def default_cache_dir() -> Path:
+    """`$AUDITOR_CACHE_DIR`, else `$XDG_CACHE_HOME/auditor`, else `~/.cache/auditor`."""
+    env = os.environ.get("AUDITOR_CACHE_DIR")
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return base / "auditor"
+
+
+@cache
+def code_digest() -> str:
+    """sha256 over the auditor package's Python sources, so a development build whose version did not
+    change still never reads entries written by different extraction code."""
+    root = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*.py")):
+        rel = p.relative_to(root).as_posix()
+        if rel.startswith(("report/", "cli", "app")):
+            continue  # readers of the database: they cannot change extraction results
+        h.update(rel.encode())
+        h.update(b"\0")
+        try:
+            h.update(p.read_bytes())
+        except OSError:
+            pass
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def fingerprint(pack_set_hash: str, grammar_versions: dict[str, str], options: dict) -> str | None:
+    """The extraction fingerprint (see the module doc), or None when the options cannot be pickled
+    (then nothing is cached: an entry could not be told apart from one made with other options)."""
+    try:
+        opts = pickle.dumps(sorted(options.items()), protocol=5)
+    except Exception:  # noqa: BLE001 - an unpicklable option just disables caching
+        return None
+    h = hashlib.sha256()
+    for part in (
+        f"format={CACHE_FORMAT}", f"auditor={__version__}", f"code={code_digest()}", f"packs={pack_set_hash}",
+        f"grammars={json.dumps(grammar_versions, sort_keys=True)}", f"python={sys.version_info[:2]}",
+    ):
+        h.update(part.encode())
+        h.update(b"\0")
+    h.update(opts)
+    return h.hexdigest()
+
+
+def entry_key(sha256: str, language: str, size: int, truncated: bool) -> str:
+    """Key of one file's entry within a fingerprint directory."""
+    return hashlib.sha256(f"{sha256}\0{language}\0{size}\0{int(truncated)}".encode()).hexdigest()
+
+
+def rebind(result: FileResult, path: str, origin: str) -> FileResult:
+    """`result` with its path and origin (and every record's equal `path`/`origin` field) replaced.
+
+    Returns `result` itself when nothing changes. Records are frozen dataclasses, copied with
+    `dataclasses.replace`; anything else is kept as is.
+    """
+    old_path, old_origin = result.path, result.origin
+    if old_path == path and old_origin == origin:
+        return result
+
+    def fix(rec):
+        if not dataclasses.is_dataclass(rec) or isinstance(rec, type):
+            return rec
+        changes = {}
+        if getattr(rec, "path", None) == old_path and old_path != path:
+            changes["path"] = path
+        if getattr(rec, "origin", None) == old_origin and old_origin != origin:
+            changes["origin"] = origin
+        return dataclasses.replace(rec, **changes) if changes else rec
+
+    return dataclasses.replace(
+        result,
+        path=path,
+        origin=origin,
+        reads=[fix(r) for r in result.reads],
+        symbols=[fix(r) for r in result.symbols],
+        imports=[fix(r) for r in result.imports],
+        registries=[fix(r) for r in result.registries],
+        diagnostics=[fix(r) for r in result.diagnostics],
+        extra={k: [fix(r) for r in v] for k, v in result.extra.items()},
+    )
+
+
+@dataclass(slots=True)
+class CacheStats:
+    """What a cache did during one scan."""
+
+    hits: int = 0
+    misses: int = 0
+    writes: int = 0
+    errors: int = 0
+    """Unreadable entries (treated as misses) and failed writes (the cache is then turned off)."""
+
+
+class ExtractionCache:
+    """One fingerprint directory of the extraction cache. Never raises for I/O problems: a broken or
+    unwritable cache degrades to misses (counted in `stats.errors`)."""
+
+    def __init__(self, root: Path, fingerprint: str):
+        self.root = Path(root)
+        self.fingerprint = fingerprint
+        self.dir = self.root / f"v{CACHE_FORMAT}" / fingerprint[:24]
+        self.stats = CacheStats()
+        self.writable = True
+
+    def _path(self, key: str) -> Path:
+        return self.dir / key[:2] / key[2:]
+
+    def get(self, key: str, path: str, origin: str) -> FileResult | None:
+        """The cached result for `key`, rebound to `path`/`origin`; None on a miss."""
+        p = self._path(key)
+        try:
+            with open(p, "rb") as fh:
+                result = pickle.load(fh)
+            if not isinstance(result, FileResult):
+                raise TypeError(type(result).__name__)
+        except FileNotFoundError:
+            self.stats.misses += 1
+            return None
+        except Exception:  # noqa: BLE001 - truncated/corrupt entry or a class that no longer exists
+            self.stats.errors += 1
+            self.stats.misses += 1
+            try:
+                p.unlink()
+            except OSError:
+                pass
+            return None
+        self.stats.hits += 1
+        return rebind(result, path, origin)
+
+    def put(self, key: str, result: FileResult) -> None:
+        """Store `result` under `key` (atomically: a reader sees the whole entry or none)."""
+        if not self.writable:
+            return
+        p = self._path(key)
+        try:
+            p.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=".tmp-")
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    pickle.dump(result, fh, protocol=5)
+                os.replace(tmp, p)
+            except BaseException:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+                raise
+        except Exception:  # noqa: BLE001 - disk full, read-only home: scan on without the cache
+            self.stats.errors += 1
+            self.writable = False
+            return
+        self.stats.writes += 1
+
+
+def open_cache(root: Path | None, fp: str | None) -> ExtractionCache | None:
+    """The cache directory for fingerprint `fp` under `root` (default `default_cache_dir()`); None when
+    `fp` is None or the directory cannot be created."""
+    if fp is None:
+        return None
+    root = Path(root) if root is not None else default_cache_dir()
+    try:
+        root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError:
+        return None
+    return ExtractionCache(root, fp)
+
+
+@dataclass(frozen=True, slots=True)
+class CacheInfo:
+    """Size of a cache directory."""
+
+    root: Path
+    fingerprints: int
+    """Fingerprint directories (one per pack set / auditor build / options seen)."""
+    entries: int
+    bytes: int
+
+
+def cache_info(root: Path | None = None) -> CacheInfo:
+    """Count the entries and bytes under `root` (default `default_cache_dir()`)."""
+    root = Path(root) if root is not None else default_cache_dir()
+    fps = entries = size = 0
+    base = root / f"v{CACHE_FORMAT}"
+    if base.is_dir():
+        for fp_dir in base.iterdir():
+            if not fp_dir.is_dir():
+                continue
+            fps += 1
+            for dirpath, _, files in os.walk(fp_dir):
+                for f in files:
+                    if f.startswith(".tmp-"):
+                        continue
+                    entries += 1
+                    try:
+                        size += os.stat(os.path.join(dirpath, f)).st_size
+                    except OSError:
+                        pass
+    return CacheInfo(root, fps, entries, size)
+
+
+def clear_cache(root: Path | None = None) -> CacheInfo:
+    """Delete every entry under `root` (default `default_cache_dir()`). Returns what was there."""
+    root = Path(root) if root is not None else default_cache_dir()
+    info = cache_info(root)
+    for child in (root / f"v{n}" for n in range(1, CACHE_FORMAT + 1)):
+        shutil.rmtree(child, ignore_errors=True)
+    return info

@@ -1,0 +1,133 @@
+"""Record families beyond flag reads: gates, capabilities and internal-identifier hits.
+
+`Extractor` hands this module the matches of the `@gate…` and `@capability…` patterns of one file
+(after the file's flag reads are known) and stores the records in `FileResult.extra`, keyed by
+table name. After cross-file resolution, `collect` turns every file's records into the flat rows
+`store.insert_records` writes (capability names given as references are resolved here).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import ClassVar
+
+import tree_sitter
+
+from auditor.extract import capabilities, gates
+from auditor.models import FileResult, SourceFile
+
+
+def is_family_match(caps: dict) -> bool:
+    """True for matches of gate and capability patterns."""
+    return any(k == "gate" or k.startswith("capability.") for k in caps)
+
+
+def extract(matches: list[tuple[dict, dict]], root: tree_sitter.Node, data: bytes, src: SourceFile, result: FileResult) -> None:
+    """Gates and capabilities of one file into `result.extra` (`gates`, `gate_reads`, `capabilities`, `capability_gates`)."""
+    gate_matches = [(c, m) for c, m in matches if "gate" in c]
+    cap_matches = [(c, m) for c, m in matches if "gate" not in c]
+    index = gates.extract(gate_matches, result.reads, root, data, src.path, src.origin)
+    if index.gates:
+        result.extra.setdefault("gates", []).extend(index.gates)
+        result.extra.setdefault("gate_reads", []).extend(index.reads)
+    if cap_matches:
+        caps, cap_gates = capabilities.extract(cap_matches, index, data, src.path, src.origin)
+        if caps:
+            result.extra.setdefault("capabilities", []).extend(caps)
+        if cap_gates:
+            result.extra.setdefault("capability_gates", []).extend(cap_gates)
+
+
+@dataclass(frozen=True, slots=True)
+class IdentifierHit:
+    """An internal identifier (manifest `[internal]`) found in a scanned file's text."""
+
+    TABLE: ClassVar[str] = "identifier_hits"
+    path: str
+    identifier: str
+    """The manifest entry that matched (literal or pattern, as written in the manifest)."""
+    match: str
+    """The text that matched (at most 120 characters)."""
+    line: int
+    col: int
+    snippet: str
+    origin: str = ""
+
+
+class IdentifierScanner:
+    """Searches file text for the manifest's internal identifiers (codenames, internal hosts, `go/` links).
+
+    Literals match as substrings (case-sensitive); patterns are Python regular expressions. At most
+    `per_file` hits per identifier and file are kept.
+    """
+
+    def __init__(self, literals: list[str], patterns: list[str], per_file: int = 20):
+        self.entries: list[tuple[str, re.Pattern[bytes]]] = []
+        for lit in literals:
+            self.entries.append((lit, re.compile(re.escape(lit.encode("utf-8")))))
+        for pat in patterns:
+            self.entries.append((pat, re.compile(pat.encode("utf-8"))))
+        self.per_file = per_file
+
+    def __bool__(self) -> bool:
+        return bool(self.entries)
+
+    def scan(self, src: SourceFile, result: FileResult) -> None:
+        """Append `IdentifierHit`s for `src` to `result.extra['identifier_hits']`."""
+        data = src.data
+        hits = []
+        for ident, rx in self.entries:
+            for n, m in enumerate(rx.finditer(data)):
+                if n >= self.per_file:
+                    break
+                start = m.start()
+                line_start = data.rfind(b"\n", 0, start) + 1
+                line_end = data.find(b"\n", start)
+                line_end = len(data) if line_end < 0 else line_end
+                lo = max(line_start, start - 60)
+                hi = min(line_end, max(m.end(), lo + 160))
+                snippet = data[lo:hi].decode("utf-8", "replace").strip()
+                hits.append(IdentifierHit(
+                    src.path, ident, m.group(0)[:120].decode("utf-8", "replace"),
+                    data.count(b"\n", 0, start) + 1, start - line_start, snippet, src.origin,
+                ))
+        if hits:
+            result.extra.setdefault("identifier_hits", []).extend(hits)
+
+
+def _passed_along(cap) -> bool:
+    """`registry.registerTool(tool)`: a local variable handed on by generic registry code, not a
+    registration of a tool of its own (its name cannot be known statically)."""
+    return (cap.framework == "registry" and not cap.resolved and bool(cap.name_ref)
+            and cap.name_ref[0][:1].islower() and cap.name_ref[-1] != "Name")
+
+
+TABLE_ORDER = ("gates", "gate_reads", "capabilities", "capability_gates", "identifier_hits")
+
+
+def collect(results: list[FileResult]) -> list:
+    """Every file's family records, flat, with capability names resolved across files."""
+    from auditor.resolve import Resolver
+
+    out: list = []
+    need = any(not c.resolved and c.name_ref for r in results for c in r.extra.get("capabilities", ()))
+    lookup = None
+    if need:
+        resolver = Resolver(results)
+
+        def lookup(path: str, ref: tuple[str, ...]) -> str | None:
+            sym = resolver.lookup(path, ref)
+            return sym.value if sym is not None else None
+
+    for r in results:
+        for table in TABLE_ORDER:
+            recs = r.extra.get(table)
+            if not recs:
+                continue
+            if table == "capabilities":
+                if lookup is not None:
+                    recs = capabilities.resolve_names(recs, lookup)
+                recs = [c for c in recs if not _passed_along(c)]
+            out.extend(recs)
+    return out

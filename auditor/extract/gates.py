@@ -1,0 +1,614 @@
+"""Gates: conditionals whose condition reads a flag, with the code they decide (the gated span).
+
+Candidates come from the `@gate` patterns of the query packs (`queries/*/gates.scm`); this module
+keeps a candidate only when its `@gate.condition` holds a flag read of the same file (matched by
+position: the read's span lies inside the condition), or a local variable assigned from one (one
+hop of indirection):
+
+```ts
+const enabled = flags.isEnabled('x');              // `enabled` is an alias of x (polarity on)
+if (enabled) { … }                                 // gated by x
+const Tool = feature('X') ? require('./Tool') : null;
+const tools = Tool ? [Tool] : [];                  // gated by X: Tool is non-null only when X is on
+```
+
+For each gate it records the kind, the gated span (lines, non-blank lines, bytes), the span of the
+`else` side, how deeply it is nested in other gates, and, per flag read in the condition, the
+polarity: `on` when the gated span runs with the flag on (truthy), `off` when it runs with the flag
+off (`if (!flag)`, `flag === false`, the right side of `flag || fallback()`, the code after
+`if (flag) return`).
+
+Kinds:
+
+============  ==========================================================================
+kind          construct (gated span)
+============  ==========================================================================
+if            `if (c) {…} else {…}` / Python `if`/`elif`/`else` (consequence; else side)
+early_return  `if (!c) return;` (the rest of the enclosing block)
+ternary       `c ? a : b` / Python `a if c else b` (a; b)
+logical       `c && a`, `c || a` / Python `and`, `or` (a)
+jsx           `{c && <X/>}`, `{c ? <A/> : <B/>}` inside JSX (the element)
+spread        `...(c ? [A] : [])`, `...(c && {a})` (the spread value)
+component     `<IfFeatureEnabled feature="x">…</IfFeatureEnabled>` (the element)
+decorator     Python `@waffle_flag("x")` above a definition (the definition)
+============  ==========================================================================
+
+Records are flat rows of the tables in `schema/004_gates_capabilities.sql` (`gates`, `gate_reads`).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from typing import ClassVar
+
+import tree_sitter
+
+from auditor.extract import syntax
+from auditor.models import FlagRead
+
+FALSY_LITERALS = frozenset({"false", "False", "0", "null", "undefined", "None", "void 0", "''", '""', "``",
+                            "'0'", '"0"', "'false'", '"false"', "'off'", '"off"', "'disabled'", '"disabled"',
+                            "'no'", '"no"', "'control'", '"control"'})
+"""Literals that mean "off" when a flag is compared with them (`flag === false`, `v == 'control'`)."""
+
+_PASS_THROUGH = frozenset({"parenthesized_expression", "as_expression", "non_null_expression", "satisfies_expression",
+                           "type_assertion", "await_expression", "await", "parenthesized_list_splat"})
+_NEGATIONS = frozenset({"unary_expression", "not_operator"})
+_LOGICAL_JS = frozenset({"&&", "||", "??"})
+_COMPARE_EQ = frozenset({"===", "==", "is"})
+_COMPARE_NE = frozenset({"!==", "!=", "is not"})
+_TERNARIES = frozenset({"ternary_expression", "conditional_expression"})
+_BLOCKS = frozenset({"statement_block", "program", "block", "module", "class_body", "switch_body", "else_clause"})
+_EXITS = frozenset({"return_statement", "throw_statement", "raise_statement", "continue_statement", "break_statement"})
+_CONDITION_LIKE = frozenset({
+    "identifier", "member_expression", "subscript_expression", "attribute", "subscript", "true", "false", "null",
+    "undefined", "none", "number", "integer", "float", "string", "template_string", "unary_expression",
+    "not_operator", "comparison_operator", "boolean_operator",
+})
+_SCOPES = frozenset({"statement_block", "program", "module", "block", "class_body", "function_definition"})
+
+
+@dataclass(frozen=True, slots=True)
+class Gate:
+    """One gate: a conditional construct whose condition reads at least one flag."""
+
+    TABLE: ClassVar[str] = "gates"
+    path: str
+    gate_no: int
+    """Ordinal of the gate within its file (document order, from 1)."""
+    kind: str
+    """if, early_return, ternary, logical, jsx, spread, component, decorator (see module doc)."""
+    line: int
+    """First line of the whole construct."""
+    end_line: int
+    body_line: int
+    """First line of the gated span."""
+    body_col: int
+    """Column (byte) where the gated span starts."""
+    body_end_line: int
+    body_end_col: int
+    gated_loc: int
+    """Non-blank lines in the gated span (1 for a span inside one minified line)."""
+    gated_bytes: int
+    alt_line: int | None
+    """First line of the code that runs when the condition does not hold (`else`), if any."""
+    alt_col: int | None
+    alt_end_line: int | None
+    alt_end_col: int | None
+    alt_loc: int
+    nesting: int
+    """Number of enclosing gates (0 for a top-level gate)."""
+    parent_gate: int | None
+    """`gate_no` of the innermost enclosing gate."""
+    combinator: str
+    """How the condition combines several flag reads: `and`, `or`, `mixed`, or '' for one read."""
+    flag_count: int
+    """Flag reads (and aliases) in the condition."""
+    condition: str
+    """Source text of the condition (at most 200 characters)."""
+    function: str
+    """Enclosing function (`Class.method`), or `<module>`."""
+    origin: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class GateRead:
+    """A flag read (or an alias of one) inside a gate's condition."""
+
+    TABLE: ClassVar[str] = "gate_reads"
+    path: str
+    gate_no: int
+    read_line: int
+    """Start line of the flag read (joins `flag_reads.line`)."""
+    read_col: int
+    """Start column of the flag read (joins `flag_reads.col`)."""
+    key_expr: str
+    """The read's key as written (joins `flag_reads.key_expr`)."""
+    polarity: str
+    """`on`: the gated span runs when the flag is on; `off`: when it is off."""
+    via: str = ""
+    """Name of the local variable the read reaches the condition through ('' when direct)."""
+    alias_line: int | None = None
+    """Line of that variable's assignment."""
+
+
+@dataclass(slots=True)
+class _Region:
+    start: int
+    end: int
+    gate_no: int
+    branch: str  # body | alternative
+
+
+@dataclass(slots=True)
+class GateIndex:
+    """The flag gates of one file, for nesting and for the capabilities they enclose."""
+
+    gates: list[Gate]
+    reads: list[GateRead]
+    regions: list[_Region]
+
+    def enclosing(self, spans: list[tuple[int, int]]) -> list[list[tuple[int, str]]]:
+        """For each (start_byte, end_byte), the (gate_no, branch) of every gate region holding it, outermost first."""
+        return _enclosing(self.regions, spans)
+
+
+def _enclosing(regions: list[_Region], spans: list[tuple[int, int]]) -> list[list[tuple[int, str]]]:
+    # One sweep over regions and queries sorted by start (regions before queries on a tie, wider
+    # first); tree spans nest, so a region that ends before a query ends never holds a later query.
+    items = [(r.start, -r.end, 0, i) for i, r in enumerate(regions)] + [(s, -e, 1, i) for i, (s, e) in enumerate(spans)]
+    items.sort()
+    out: list[list[tuple[int, str]]] = [[] for _ in spans]
+    stack: list[_Region] = []
+    for start, neg_end, typ, i in items:
+        end = -neg_end
+        while stack and stack[-1].end < end:
+            stack.pop()
+        if typ == 0:
+            stack.append(regions[i])
+        else:
+            out[i] = [(r.gate_no, r.branch) for r in stack if r.start <= start and end <= r.end]
+    return out
+
+
+@dataclass(slots=True)
+class _Alias:
+    name: str
+    node: tree_sitter.Node  # the declarator / assignment
+    scope: tree_sitter.Node
+    read: FlagRead
+    polarity: str
+
+
+def _flip(p: str) -> str:
+    return "off" if p == "on" else "on"
+
+
+def _op(node: tree_sitter.Node) -> str:
+    op = node.child_by_field_name("operator")
+    if op is not None:
+        return syntax.text(op)
+    if node.type == "comparison_operator":  # python: operators are anonymous children
+        ops = [c.type for c in node.children if not c.is_named]
+        return " ".join(ops)
+    return ""
+
+
+def _literal_text(node: tree_sitter.Node) -> str:
+    node = syntax.unwrap(node)
+    return syntax.text(node, 40)
+
+
+def _step(child: tree_sitter.Node, parent: tree_sitter.Node, polarity: str) -> tuple[bool, str, str]:
+    """Move one level up from `child` to `parent` inside a condition: (can continue, polarity, logical op)."""
+    t = parent.type
+    if t in _PASS_THROUGH:
+        return True, polarity, ""
+    if t in _NEGATIONS:
+        op = _op(parent)
+        if t == "not_operator" or op == "!":
+            return True, _flip(polarity), ""
+        return False, polarity, ""
+    if t == "call_expression" or t == "call":  # Boolean(x), bool(x)
+        fn = parent.child_by_field_name("function")
+        if fn is not None and syntax.text(fn) in ("Boolean", "bool"):
+            return True, polarity, ""
+        return False, polarity, ""
+    if t == "boolean_operator":
+        return True, polarity, _op(parent)
+    if t == "binary_expression" or t == "comparison_operator":
+        op = _op(parent)
+        if op in _LOGICAL_JS:
+            return True, polarity, {"&&": "and", "||": "or", "??": "or"}[op]
+        kids = [c for c in parent.named_children if c.type != "comment"]
+        other = next((k for k in kids if k.id != child.id), None)
+        if op in _COMPARE_EQ or op in _COMPARE_NE:
+            falsy = other is not None and _literal_text(other) in FALSY_LITERALS
+            # `=== false` and `!== 'on'` flip; `=== 'on'` and `!= null` keep.
+            flip = (op in _COMPARE_EQ) == falsy
+            return True, _flip(polarity) if flip else polarity, ""
+        return True, polarity, ""  # `>`, `in`, ... : runs for some values of the flag
+    return False, polarity, ""
+
+
+def _polarity_within(node: tree_sitter.Node, top: tree_sitter.Node) -> tuple[str, set[str]] | None:
+    """Polarity of `node` relative to the value of its ancestor `top`, and the logical operators met."""
+    polarity = "on"
+    ops: set[str] = set()
+    cur = node
+    while cur.id != top.id:
+        parent = cur.parent
+        if parent is None:
+            return None
+        ok, polarity, op = _step(cur, parent, polarity)
+        if not ok:
+            # Not a boolean use of the read at this level (an argument, a member of the result):
+            # the gate still depends on the flag; keep the polarity found so far.
+            cur = parent
+            continue
+        if op:
+            ops.add(op)
+        cur = parent
+    return polarity, ops
+
+
+def _falsy(node: tree_sitter.Node) -> bool:
+    return _literal_text(node) in FALSY_LITERALS
+
+
+def _alias_of(read_node: tree_sitter.Node) -> tuple[str, tree_sitter.Node, str] | None:
+    """If the read's value flows into a local variable (`const x = <read>`), (name, declarator, polarity)."""
+    polarity = "on"
+    cur = read_node
+    if cur.type in ("shorthand_property_identifier_pattern", "pair_pattern"):
+        # `const { darkMode } = useFlags()`: the destructured variable holds the flag's value
+        target = cur if cur.type == "shorthand_property_identifier_pattern" else cur.child_by_field_name("value")
+        decl = cur.parent.parent if cur.parent is not None else None
+        if target is not None and target.type in ("identifier", "shorthand_property_identifier_pattern") \
+                and decl is not None and decl.type == "variable_declarator":
+            return syntax.text(target), decl, polarity
+        return None
+    for _ in range(12):
+        parent = cur.parent
+        if parent is None:
+            return None
+        t = parent.type
+        if t in ("variable_declarator",):
+            if parent.child_by_field_name("value") is not None and parent.child_by_field_name("value").id == cur.id:
+                name = parent.child_by_field_name("name")
+                if name is not None and name.type == "identifier":
+                    return syntax.text(name), parent, polarity
+            return None
+        if t in ("assignment", "assignment_expression"):
+            right = parent.child_by_field_name("right")
+            left = parent.child_by_field_name("left")
+            if right is not None and right.id == cur.id and left is not None and left.type == "identifier":
+                return syntax.text(left), parent, polarity
+            return None
+        if t in _TERNARIES:
+            cond, cons, alt = _ternary_parts(parent)
+            if cond is None or cond.id != cur.id:
+                return None
+            if alt is not None and _falsy(alt):
+                pass
+            elif cons is not None and _falsy(cons):
+                polarity = _flip(polarity)
+            else:
+                return None
+            cur = parent
+            continue
+        ok, polarity, _ = _step(cur, parent, polarity)
+        if not ok:
+            return None
+        cur = parent
+    return None
+
+
+def _ternary_parts(node: tree_sitter.Node) -> tuple[tree_sitter.Node | None, tree_sitter.Node | None, tree_sitter.Node | None]:
+    if node.type == "ternary_expression":
+        return (node.child_by_field_name("condition"), node.child_by_field_name("consequence"),
+                node.child_by_field_name("alternative"))
+    kids = node.named_children  # python: body if cond else alt
+    if len(kids) >= 3:
+        return kids[1], kids[0], kids[2]
+    return None, None, None
+
+
+def _scope_of(node: tree_sitter.Node) -> tree_sitter.Node:
+    cur = node.parent
+    while cur is not None and cur.type not in _SCOPES:
+        cur = cur.parent
+    return cur if cur is not None else node
+
+
+def _contains(outer: tree_sitter.Node, start: int, end: int) -> bool:
+    return outer.start_byte <= start and end <= outer.end_byte
+
+
+def _loc(data: bytes, start: int, end: int) -> int:
+    chunk = data[start:end]
+    if not chunk.strip():
+        return 0
+    return sum(1 for ln in chunk.split(b"\n") if ln.strip())
+
+
+def _unwrap_up(node: tree_sitter.Node) -> tuple[tree_sitter.Node, tree_sitter.Node | None]:
+    """The node's nearest ancestor that is not a parenthesis/assertion, with the child it was reached from."""
+    child, parent = node, node.parent
+    while parent is not None and parent.type in ("parenthesized_expression", "as_expression", "non_null_expression", "satisfies_expression"):
+        child, parent = parent, parent.parent
+    return child, parent
+
+
+def _is_condition_of(child: tree_sitter.Node, parent: tree_sitter.Node | None) -> bool:
+    if parent is None:
+        return False
+    cond = parent.child_by_field_name("condition")
+    if cond is not None and _contains(cond, child.start_byte, child.end_byte):
+        return True
+    if parent.type in ("binary_expression", "boolean_operator"):
+        left = parent.child_by_field_name("left")
+        if _op(parent) in ("&&", "||", "??", "and", "or") and left is not None and _contains(left, child.start_byte, child.end_byte):
+            return True  # the left part of a longer chain (`a && b && c()`): that chain is the gate
+    if parent.type in _NEGATIONS:
+        return True
+    return False
+
+
+def _single_exit(body: tree_sitter.Node) -> bool:
+    """The body only leaves: `return;`, `return null`/`false`/`[]`, `throw …`, `continue`, `break`.
+
+    A body that returns a value (`if (flag) return [internalTool]`) is gated code itself: the gate
+    stays an `if`.
+    """
+    if body.type in ("statement_block", "block"):
+        kids = [c for c in body.named_children if c.type != "comment"]
+        if len(kids) != 1:
+            return False
+        body = kids[0]
+    if body.type in ("throw_statement", "raise_statement", "continue_statement", "break_statement"):
+        return True
+    if body.type == "return_statement":
+        values = [c for c in body.named_children if c.type != "comment"]
+        if not values:
+            return True
+        v = syntax.unwrap(values[0])
+        if v.type in ("array", "list", "object", "dictionary") and not v.named_children:
+            return True
+        return _falsy(v)
+    return False
+
+
+def extract(
+    matches: list[tuple[dict, dict]],
+    reads: list[FlagRead],
+    root: tree_sitter.Node,
+    data: bytes,
+    path: str,
+    origin: str = "",
+) -> GateIndex:
+    """Gates of one file from the `@gate` matches and the file's flag reads.
+
+    `matches` are (captures, pattern settings) pairs. Returns the gates (numbered in document
+    order), the reads in their conditions, and the regions used for nesting and capabilities.
+    """
+    if not reads or not matches:
+        return GateIndex([], [], [])
+    # Reads by start point, for "which reads lie inside this condition" by bisection.
+    located: list[tuple[tuple[int, int], tuple[int, int], FlagRead]] = sorted(
+        (((r.span.line - 1, r.span.col), (r.span.end_line - 1, r.span.end_col), r) for r in reads),
+        key=lambda x: (x[0], x[1]),
+    )
+    starts = [x[0] for x in located]
+    read_points = {(x[0], x[1]) for x in located}
+    read_nodes: dict[tuple[int, int], tree_sitter.Node] = {}
+
+    def node_of(s: tuple[int, int], e: tuple[int, int]) -> tree_sitter.Node | None:
+        n = read_nodes.get(s)
+        if n is None:
+            n = root.descendant_for_point_range(s, e)
+            if n is not None:
+                read_nodes[s] = n
+        return n
+
+    # One hop: variables assigned from an expression holding a read.
+    aliases: dict[str, list[_Alias]] = {}
+    for s, e, r in located:
+        n = node_of(s, e)
+        if n is None:
+            continue
+        found = _alias_of(n)
+        if found is not None:
+            name, decl, pol = found
+            aliases.setdefault(name, []).append(_Alias(name, decl, _scope_of(decl), r, pol))
+    # One regex over the alias names: a C-level search per candidate instead of one substring test
+    # per alias name and candidate (bundles have thousands of both).
+    alias_names = re.compile(b"|".join(re.escape(a.encode()) for a in sorted(aliases, key=len, reverse=True))) if aliases else None
+
+    candidates: dict[tuple[int, int, int], tuple[dict, dict]] = {}
+    for caps, meta in matches:
+        g = caps["gate"][0]
+        c = caps["gate.condition"][0]
+        key = (g.start_byte, g.end_byte, c.start_byte)
+        if key not in candidates:
+            candidates[key] = (caps, meta)
+
+    built: list[tuple[int, Gate, list[GateRead], list[_Region]]] = []
+    for key in sorted(candidates):
+        caps, meta = candidates[key]
+        gate_node = caps["gate"][0]
+        cond = caps["gate.condition"][0]
+        body = caps.get("gate.body", [None])[0]
+        alts = caps.get("gate.alternative", [])
+        cs, ce = cond.start_point, cond.end_point
+        i = bisect.bisect_left(starts, cs)
+        inside: list[tuple[tree_sitter.Node, FlagRead, str, int | None]] = []
+        while i < len(located) and located[i][0] <= ce:
+            s, e, r = located[i]
+            if e <= ce:
+                n = node_of(s, e)
+                if n is not None:
+                    inside.append((n, r, "", None))
+            i += 1
+        if alias_names is not None:
+            if alias_names.search(data, cond.start_byte, cond.end_byte):  # no copy of the condition
+                for ident in _identifiers(cond):
+                    for al in aliases.get(syntax.text(ident), ()):
+                        if ident.start_byte >= al.node.end_byte and _contains(al.scope, ident.start_byte, ident.end_byte):
+                            inside.append((ident, al.read, al.name, al.node.start_point[0] + 1))
+                            break
+        kind = meta.get("kind", "if")
+        if kind == "component":
+            inside = [x for x in inside if _gates_element(x[0], cond)]
+        if not inside:
+            continue
+        operator = meta.get("operator", "")
+        gate_reads: list[GateRead] = []
+        ops: set[str] = set()
+        skip = False
+        if kind == "logical":
+            child, parent = _unwrap_up(gate_node)
+            if _is_condition_of(child, parent):
+                continue
+            inner = syntax.unwrap(body) if body is not None else None
+            if inner is not None and (inner.type in _CONDITION_LIKE or (inner.start_point, inner.end_point) in read_points):
+                continue  # `a && b` where b is another condition: a compound condition, not a gate
+            if parent is not None and parent.type == "spread_element":
+                kind = "spread"
+            elif parent is not None and parent.type == "jsx_expression":
+                kind = "jsx"
+        elif kind == "ternary":
+            child, parent = _unwrap_up(gate_node)
+            if parent is not None and parent.type == "spread_element":
+                kind = "spread"
+            elif parent is not None and parent.type == "jsx_expression":
+                kind = "jsx"
+        for node, read, via, alias_line in inside:
+            found = _polarity_within(node, cond)
+            if found is None:
+                skip = True
+                break
+            polarity, seen = found
+            ops |= seen
+            if via:
+                al = next(a for a in aliases[via] if a.read is read)
+                if al.polarity == "off":
+                    polarity = _flip(polarity)
+            if operator == "or":
+                polarity = _flip(polarity)  # `flag || fallback()`: the right side runs when the flag is off
+            gate_reads.append(GateRead(path, 0, read.span.line, read.span.col, read.key.text, polarity, via, alias_line))
+        if skip:
+            continue
+        bnode = body if body is not None else gate_node
+        body_start, body_end = bnode.start_byte, bnode.end_byte
+        (body_line, body_col), (body_end_line, body_end_col) = _pt(bnode.start_point), _pt(bnode.end_point)
+        if kind == "if" and not alts and body is not None and _single_exit(body):
+            rest = _rest_of_block(gate_node)
+            if rest is not None:
+                kind = "early_return"
+                body_start, body_end = rest[0].start_byte, rest[1].end_byte
+                (body_line, body_col), (body_end_line, body_end_col) = _pt(rest[0].start_point), _pt(rest[1].end_point)
+                gate_reads = [GateRead(x.path, 0, x.read_line, x.read_col, x.key_expr, _flip(x.polarity), x.via, x.alias_line)
+                              for x in gate_reads]
+        alt_line = alt_end_line = alt_col = alt_end_col = None
+        alt_loc = 0
+        regions = [_Region(body_start, body_end, 0, "body")]
+        if alts:
+            a0, a1 = alts[0], alts[-1]
+            (alt_line, alt_col), (alt_end_line, alt_end_col) = _pt(a0.start_point), _pt(a1.end_point)
+            alt_loc = _loc(data, a0.start_byte, a1.end_byte)
+            regions.append(_Region(a0.start_byte, a1.end_byte, 0, "alternative"))
+        distinct = {(x.read_line, x.read_col, x.key_expr) for x in gate_reads}
+        combinator = "" if len(distinct) < 2 else ("mixed" if len(ops) > 1 else (next(iter(ops)) if ops else "and"))
+        gate = Gate(
+            path=path, gate_no=0, kind=kind,
+            line=gate_node.start_point[0] + 1, end_line=gate_node.end_point[0] + 1,
+            body_line=body_line, body_col=body_col, body_end_line=body_end_line, body_end_col=body_end_col,
+            gated_loc=_loc(data, body_start, body_end), gated_bytes=body_end - body_start,
+            alt_line=alt_line, alt_col=alt_col, alt_end_line=alt_end_line, alt_end_col=alt_end_col, alt_loc=alt_loc,
+            nesting=0, parent_gate=None, combinator=combinator, flag_count=len(distinct),
+            condition=syntax.text(cond, 200), function=syntax.enclosing_function(gate_node), origin=origin,
+        )
+        built.append((gate_node.start_byte, gate, gate_reads, regions))
+
+    # Number in document order, then nest.
+    built.sort(key=lambda b: (b[0], -b[1].end_line))
+    gates: list[Gate] = []
+    greads: list[GateRead] = []
+    regions: list[_Region] = []
+    spans: list[tuple[int, int]] = []
+    for no, (start, gate, grs, regs) in enumerate(built, 1):
+        for r in regs:
+            r.gate_no = no
+        regions.extend(regs)
+        spans.append((start, start + 1))
+        gates.append(gate)
+        greads.extend(GateRead(x.path, no, x.read_line, x.read_col, x.key_expr, x.polarity, x.via, x.alias_line) for x in grs)
+    nested = _enclosing(regions, spans)
+    final = []
+    for no, (gate, outer) in enumerate(zip(gates, nested), 1):
+        outer = [o for o in outer if o[0] != no]
+        final.append(_replace(gate, gate_no=no, nesting=len(outer), parent_gate=outer[-1][0] if outer else None))
+    return GateIndex(final, greads, regions)
+
+
+_GATE_ATTRIBUTES = re.compile(r"^(feature|flag|flags|enabled|when|if|show|condition|gate|visible|on)$", re.I)
+
+
+def _gates_element(node: tree_sitter.Node, opening: tree_sitter.Node) -> bool:
+    """A read decides a JSX element when it is the element itself (`<IfFeatureEnabled feature="x">`)
+    or the value of a gating attribute (`<Feature flag={isOn('x')}>`), not any attribute (`className`)."""
+    if node.id == opening.id:
+        return True
+    cur = node.parent
+    while cur is not None and cur.id != opening.id:
+        if cur.type == "jsx_attribute":
+            name = cur.named_children[0] if cur.named_children else None
+            return name is not None and bool(_GATE_ATTRIBUTES.match(syntax.text(name)))
+        cur = cur.parent
+    return False
+
+
+def _pt(point: tuple[int, int]) -> tuple[int, int]:
+    return point[0] + 1, point[1]
+
+
+def _replace(gate: Gate, **kw) -> Gate:
+    from dataclasses import replace
+
+    return replace(gate, **kw)
+
+
+def _identifiers(node: tree_sitter.Node):
+    """Identifier nodes under `node` (not property names), depth-first."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.type == "identifier":
+            parent = n.parent
+            # `x.enabled` mentions `enabled` as a property, not the variable
+            if parent is not None and parent.type in ("member_expression", "attribute") and parent.child_by_field_name("object") is not None \
+                    and parent.child_by_field_name("object").id != n.id:
+                continue
+            yield n
+            continue
+        stack.extend(reversed(n.named_children))
+
+
+def _rest_of_block(stmt: tree_sitter.Node) -> tuple[tree_sitter.Node, tree_sitter.Node] | None:
+    """First and last statement after `stmt` in its block (the span an early return gates)."""
+    parent = stmt.parent
+    if parent is None or parent.type not in _BLOCKS:
+        return None
+    after = []
+    seen = False
+    for c in parent.named_children:
+        if seen and c.type != "comment":
+            after.append(c)
+        if c.id == stmt.id:
+            seen = True
+    if not after:
+        return None
+    return after[0], after[-1]

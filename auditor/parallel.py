@@ -1,0 +1,392 @@
+"""Parallel, cached, order-preserving extraction.
+
+The unit of work is `Extractor.extract(SourceFile) -> FileResult`. `Pipeline.run` takes the stream
+of items the sources yield (files, diagnostics, findings, artifact rows), each tagged by the caller,
+and yields them back **in input order** with every `SourceFile` replaced by its `FileResult`, so
+everything downstream (resolution, the store) sees the same rows in the same order whatever the
+number of workers.
+
+Per file, in the main process: hash the bytes; if the same content was already extracted in this
+run, reuse that result (rebound to this path); else look it up in the extraction cache (`cache.py`);
+else hand the file to a worker. Workers are processes (`--jobs N`, default: the CPUs this process
+may run on) started with `forkserver` (or `spawn` where there is none), each building its
+`Extractor` once from an `ExtractorSpec`, i.e. from pack *sources* and options, never from compiled
+objects, and compiling a grammar's queries only when the first file of that grammar arrives.
+
+Memory stays bounded whatever the number of files: the window of files read but not yet yielded is
+capped in count and in bytes, the source iterator is pulled only while the window has room, and a
+file's bytes are dropped as soon as its result is in. Small scans never pay for workers: the pool
+starts only once the pending work passes `POOL_START_BYTES`/`POOL_START_FILES`; until then (and
+with `jobs=1`) files are extracted in this process.
+
+A worker that dies (a parser crash on hostile input) does not end the scan: the files it may have
+held are retried one at a time in a fresh worker, and the one that kills it again becomes an
+`extract-crashed` diagnostic.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from auditor import cache as cache_mod
+from auditor.errors import AuditorError
+from auditor.extract.engine import Extractor
+from auditor.languages import LANGUAGES, grammar_versions, language_for
+from auditor.models import Diagnostic, FileResult, Severity, SourceFile
+from auditor.queries import CompiledQuery, Pack, allowed_captures, compile_for, pack_set_hash, validate_captures
+
+POOL_START_BYTES = 2 * 1024 * 1024
+"""Start worker processes once this many bytes of files wait for extraction..."""
+POOL_START_FILES = 64
+"""...or this many files: below both, a scan is cheaper in one process than starting workers."""
+WINDOW_FILES = 512
+"""At most this many items read ahead of the first one not yet yielded."""
+WINDOW_BYTES = 256 * 1024 * 1024
+"""At most this many bytes of file contents held in the window (a single larger file still goes)."""
+
+
+def default_jobs() -> int:
+    """The number of CPUs this process may run on (its affinity mask), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class LazyCompiled(Mapping):
+    """`language → CompiledQuery` compiling a grammar's packs on first use.
+
+    Compiling every grammar's combined query takes about a second; a worker that only ever sees
+    JavaScript compiles only JavaScript.
+    """
+
+    def __init__(self, packs: Iterable[Pack]):
+        self.packs = list(packs)
+        self._languages = [lang for lang in LANGUAGES if any(lang in p.languages for p in self.packs)]
+        self._compiled: dict[str, CompiledQuery | None] = {}
+
+    def _get(self, language: str) -> CompiledQuery | None:
+        if language not in self._compiled:
+            self._compiled[language] = compile_for(language, self.packs) if language in self._languages else None
+        return self._compiled[language]
+
+    def __getitem__(self, language: str) -> CompiledQuery:
+        compiled = self._get(language)
+        if compiled is None:
+            raise KeyError(language)
+        return compiled
+
+    def get(self, language: str, default=None):  # noqa: D102 - Mapping.get without the exception round trip
+        compiled = self._get(language)
+        return default if compiled is None else compiled
+
+    def __contains__(self, language: object) -> bool:
+        return language in self._languages
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._languages)
+
+    def __len__(self) -> int:
+        return len(self._languages)
+
+
+@dataclass(frozen=True)
+class ExtractorSpec:
+    """What a worker needs to build its Extractor: pack sources and the Extractor's other options.
+
+    Picklable by design (packs are text, options plain data): compiled `tree_sitter.Query` objects
+    cannot cross a process boundary and are rebuilt once per worker.
+    """
+
+    packs: tuple[Pack, ...]
+    options: dict[str, Any] = field(default_factory=dict)
+    """Keyword arguments of `Extractor` besides the compiled queries (`registries`, `identifiers`, ...).
+    They are part of the cache fingerprint, so they must pickle deterministically."""
+
+    def validate(self) -> None:
+        """Raise QueryError for a capture name not declared in captures.toml (cheap, no compiling).
+        A pack that does not compile raises QueryError when its grammar's first file is extracted."""
+        allowed = allowed_captures()
+        for p in self.packs:
+            validate_captures(p, allowed)
+
+    def build(self) -> Extractor:
+        """A new Extractor (queries compiled lazily, per grammar)."""
+        return Extractor(LazyCompiled(self.packs), **self.options)
+
+    def fingerprint(self) -> str | None:
+        """The extraction fingerprint for the cache (None: do not cache)."""
+        return cache_mod.fingerprint(pack_set_hash(list(self.packs)), grammar_versions(), self.options)
+
+
+def extract_safely(extractor: Extractor, src: SourceFile) -> FileResult:
+    """Extraction must not stop a scan: an unexpected internal error becomes a diagnostic."""
+    try:
+        return extractor.extract(src)
+    except AuditorError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - recorded, scan goes on
+        res = FileResult(src.path, language_for(src.path) or "", src.size if src.size >= 0 else len(src.data), hashlib.sha256(src.data).hexdigest(), src.origin)
+        res.diagnostics.append(Diagnostic(src.path, "extract-failed", f"internal error while extracting: {type(exc).__name__}: {exc}", Severity.ERROR, origin=src.origin))
+        return res
+
+
+# -- worker side ----------------------------------------------------------------------------------
+_WORKER_EXTRACTOR: Extractor | None = None
+
+
+def _init_worker(spec: ExtractorSpec) -> None:
+    global _WORKER_EXTRACTOR
+    _WORKER_EXTRACTOR = spec.build()
+
+
+def _work(src: SourceFile) -> FileResult:
+    assert _WORKER_EXTRACTOR is not None, "worker not initialised"
+    return extract_safely(_WORKER_EXTRACTOR, src)
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """`forkserver` where available: workers fork from a clean server process (no inherited threads,
+    cheap to start once the server has imported the extractor); `spawn` elsewhere."""
+    methods = multiprocessing.get_all_start_methods()
+    if "forkserver" in methods:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["auditor.parallel"])
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
+# -- main side ------------------------------------------------------------------------------------
+@dataclass(slots=True)
+class PipelineStats:
+    """What the pipeline did during one run."""
+
+    jobs: int = 1
+    """Worker processes used (1: extraction ran in this process)."""
+    files: int = 0
+    bytes: int = 0
+    extracted: int = 0
+    """Files actually parsed (not cached, not a duplicate)."""
+    cached: int = 0
+    """Files whose result came from the extraction cache."""
+    duplicates: int = 0
+    """Files whose content equalled a file already extracted in this run."""
+    crashed: int = 0
+    """Files that killed a worker twice (recorded as `extract-crashed` diagnostics)."""
+
+
+class _Slot:
+    """One item of the window, in input order."""
+
+    __slots__ = ("tag", "item", "result", "future", "key", "primary", "nbytes", "queued", "path", "origin")
+
+    def __init__(self, tag, item):
+        self.tag = tag
+        self.item = item  # SourceFile until its result is in; the pass-through item otherwise
+        self.result: FileResult | None = None
+        self.future: Future | None = None
+        self.key: str | None = None
+        self.primary: _Slot | None = None  # same content extracted by an earlier slot
+        self.nbytes = 0
+        self.queued = False  # a miss waiting for the pool to start
+        self.path = ""  # the file's path and origin (a duplicate's result is rebound to them)
+        self.origin = ""
+
+
+class Pipeline:
+    """Runs extraction for a stream of tagged items (see the module doc). Use as a context manager,
+    or call `close()`: it owns worker processes."""
+
+    def __init__(self, spec: ExtractorSpec, jobs: int | None = None, cache_dir: Path | None | bool = None,
+                 window_files: int = WINDOW_FILES, window_bytes: int = WINDOW_BYTES):
+        """`cache_dir`: a directory, `True` for `cache.default_cache_dir()`, None/False for no cache."""
+        self.spec = spec
+        self.jobs = max(1, jobs if jobs is not None else default_jobs())
+        self.cache = None
+        if cache_dir is not None and cache_dir is not False:
+            self.cache = cache_mod.open_cache(None if cache_dir is True else Path(cache_dir), spec.fingerprint())
+        self.window_files = window_files
+        self.window_bytes = window_bytes
+        self.stats = PipelineStats()
+        self._extractor: Extractor | None = None
+        self._executor: ProcessPoolExecutor | None = None
+        self._pending: deque[_Slot] = deque()
+        self._queued: list[_Slot] = []
+        self._queued_bytes = 0
+        self._held_bytes = 0
+        self._memo: dict[str, _Slot] = {}
+
+    # -- context ---------------------------------------------------------------------------------
+    def __enter__(self) -> Pipeline:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the workers (pending work is cancelled)."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+    # -- public ----------------------------------------------------------------------------------
+    def run(self, items: Iterable[tuple[Any, Any]]) -> Iterator[tuple[Any, Any]]:
+        """Yield `(tag, item)` for each input pair, in input order, with each SourceFile replaced by
+        its FileResult. Raises AuditorError raised by extraction (e.g. a pack that does not compile)."""
+        try:
+            for tag, item in items:
+                slot = _Slot(tag, item)
+                if isinstance(item, SourceFile):
+                    self._admit(slot, item)
+                self._pending.append(slot)
+                yield from self._drain(final=False)
+            yield from self._drain(final=True)
+        except BaseException:
+            self.close()
+            raise
+
+    # -- admission -------------------------------------------------------------------------------
+    def _admit(self, slot: _Slot, src: SourceFile) -> None:
+        self.stats.files += 1
+        self.stats.bytes += len(src.data)
+        slot.path, slot.origin = src.path, src.origin
+        language = language_for(src.path) or ""
+        sha = hashlib.sha256(src.data).hexdigest()
+        slot.key = cache_mod.entry_key(sha, language, src.size if src.size >= 0 else len(src.data), src.truncated)
+        first = self._memo.get(slot.key)
+        if first is not None:
+            slot.primary = first
+            slot.item = None
+            self.stats.duplicates += 1
+            return
+        self._memo[slot.key] = slot
+        if self.cache is not None:
+            hit = self.cache.get(slot.key, src.path, src.origin)
+            if hit is not None:
+                slot.result = hit
+                slot.item = None
+                self.stats.cached += 1
+                return
+        slot.nbytes = len(src.data)
+        self._held_bytes += slot.nbytes
+        self.stats.extracted += 1
+        if self.jobs == 1:
+            self._complete(slot, extract_safely(self._local(), src))
+            return
+        if self._executor is None:
+            slot.queued = True
+            self._queued.append(slot)
+            self._queued_bytes += slot.nbytes
+            if self._queued_bytes >= POOL_START_BYTES or len(self._queued) >= POOL_START_FILES:
+                self._start_pool()
+            return
+        slot.future = self._executor.submit(_work, src)
+
+    def _local(self) -> Extractor:
+        if self._extractor is None:
+            self._extractor = self.spec.build()
+        return self._extractor
+
+    def _start_pool(self) -> None:
+        self._executor = ProcessPoolExecutor(max_workers=self.jobs, mp_context=_context(),
+                                             initializer=_init_worker, initargs=(self.spec,))
+        self.stats.jobs = self.jobs
+        for slot in self._queued:
+            slot.queued = False
+            slot.future = self._executor.submit(_work, slot.item)
+        self._queued.clear()
+        self._queued_bytes = 0
+
+    def _complete(self, slot: _Slot, result: FileResult) -> None:
+        slot.result = result
+        slot.future = None
+        slot.item = None
+        self._held_bytes -= slot.nbytes
+        slot.nbytes = 0
+        if self.cache is not None and slot.key is not None and not any(d.code == "extract-crashed" for d in result.diagnostics):
+            self.cache.put(slot.key, result)
+
+    # -- draining --------------------------------------------------------------------------------
+    def _ready(self, slot: _Slot) -> bool:
+        if slot.primary is not None:
+            return self._ready(slot.primary)
+        if slot.key is None or slot.result is not None:
+            return True  # a pass-through item, or a result already in
+        return slot.future is not None and slot.future.done()
+
+    def _full(self) -> bool:
+        return len(self._pending) > self.window_files or self._held_bytes > self.window_bytes
+
+    def _drain(self, final: bool) -> Iterator[tuple[Any, Any]]:
+        while self._pending:
+            head = self._pending[0]
+            if not self._ready(head) and not (final or self._full()):
+                return
+            self._pending.popleft()
+            yield head.tag, self._output(head)
+
+    def _output(self, slot: _Slot) -> Any:
+        if slot.primary is not None:
+            primary = self._wait(slot.primary)
+            return cache_mod.rebind(primary, slot.path, slot.origin)
+        if slot.key is None:
+            return slot.item  # pass-through: diagnostic, finding, artifact row
+        return self._wait(slot)
+
+    def _wait(self, slot: _Slot) -> FileResult:
+        if slot.result is not None:
+            return slot.result
+        if slot.queued:  # the pool never started: this scan is small, extract here
+            self._queued.remove(slot)
+            self._queued_bytes -= slot.nbytes
+            slot.queued = False
+            self._complete(slot, extract_safely(self._local(), slot.item))
+            return slot.result  # type: ignore[return-value]
+        assert slot.future is not None
+        try:
+            result = slot.future.result()
+        except BrokenProcessPool:
+            self._recover()
+            return self._wait(slot)
+        self._complete(slot, result)
+        return result
+
+    # -- crash recovery --------------------------------------------------------------------------
+    def _recover(self) -> None:
+        """A worker died: every file in flight may be the culprit. Retry each alone in a fresh
+        one-worker pool; a file that kills that worker too becomes an `extract-crashed` result."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+        suspects = [s for s in self._pending if s.future is not None and s.result is None]
+        for slot in suspects:
+            fut = slot.future
+            if fut is not None and fut.done() and not fut.cancelled() and fut.exception() is None:
+                self._complete(slot, fut.result())
+                continue
+            src: SourceFile = slot.item
+            solo = ProcessPoolExecutor(max_workers=1, mp_context=_context(), initializer=_init_worker, initargs=(self.spec,))
+            try:
+                result = solo.submit(_work, src).result()
+            except BrokenProcessPool:
+                self.stats.crashed += 1
+                result = FileResult(src.path, language_for(src.path) or "", src.size if src.size >= 0 else len(src.data),
+                                    hashlib.sha256(src.data).hexdigest(), src.origin)
+                result.diagnostics.append(Diagnostic(
+                    src.path, "extract-crashed", "the parser process crashed on this file; it was not scanned",
+                    Severity.ERROR, origin=src.origin))
+            finally:
+                solo.shutdown(wait=True, cancel_futures=True)
+            self._complete(slot, result)
+        # the remaining work goes to a new pool
+        self._executor = ProcessPoolExecutor(max_workers=self.jobs, mp_context=_context(),
+                                             initializer=_init_worker, initargs=(self.spec,))

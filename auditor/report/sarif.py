@@ -1,0 +1,87 @@
+"""SARIF 2.1.0 output of a check report (OASIS SARIF v2.1.0 errata 01).
+
+- `tool.driver.rules`: every rule of the auditor (so `ruleIndex` is stable across runs), each with
+  `shortDescription` (summary), `fullDescription` (what it finds), `help.text`/`help.markdown` (the
+  rule's full doc, the same text `auditor explain` prints) and `defaultConfiguration.level`.
+- `results`: one per finding; `level` is the finding's severity after manifest overrides; the
+  location is relative to the scanned target (`uriBaseId` `SRCROOT`), without line numbers in the
+  identity: `partialFingerprints["auditorFingerprint/v1"]` is the fingerprint (rule id +
+  normalized path + subject). Suppressed findings carry `suppressions` (kind `external`, the
+  manifest's reason); with a baseline, `baselineState` is `new` or `unchanged`.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from auditor import __version__
+from auditor.report.check import FINGERPRINT_KEY
+
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+INFORMATION_URI = "https://pypi.org/project/auditor/"
+
+
+def _rule_descriptor(rule) -> dict:
+    return {
+        "id": rule.id,
+        "name": rule.name,
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": " ".join(rule.doc.get("what", rule.summary).split())},
+        "help": {"text": rule.markdown(), "markdown": rule.markdown()},
+        "defaultConfiguration": {"level": rule.severity.value},
+        "properties": {"tags": [rule.id[:3].lower(), "feature-flags"]},
+    }
+
+
+def _uri(path: str) -> str:
+    return quote(path.replace("\\", "/").lstrip("/"), safe="/@:+,;=-._~!$&'()*")
+
+
+def to_sarif(report: dict) -> dict:
+    """The SARIF log (a JSON-ready dict) for a `report.check.check_report` dict."""
+    from auditor.rules import all_rules
+
+    rules = list(all_rules().values())
+    index = {r.id: i for i, r in enumerate(rules)}
+    results = []
+    for f in report["findings"]:
+        res: dict = {
+            "ruleId": f["rule_id"],
+            "ruleIndex": index.get(f["rule_id"], -1),
+            "level": f["severity"],
+            "message": {"text": f["message"]},
+            "partialFingerprints": {FINGERPRINT_KEY: f["fingerprint"]},
+            "properties": {"subject": f["subject"]},
+        }
+        if f["path"]:
+            loc: dict = {"artifactLocation": {"uri": _uri(f["path"]), "uriBaseId": "SRCROOT"}}
+            if f["line"]:
+                region = {"startLine": int(f["line"])}
+                if f.get("end_line") and int(f["end_line"]) >= int(f["line"]):
+                    region["endLine"] = int(f["end_line"])
+                loc["region"] = region
+            res["locations"] = [{"physicalLocation": loc}]
+        if f.get("origin"):
+            res["properties"]["origin"] = f["origin"]
+        if f.get("target"):
+            res["properties"]["target"] = f["target"]
+        if f["suppressed"]:
+            res["suppressions"] = [{"kind": "external", "status": "accepted",
+                                    "justification": f["suppression_reason"] or "suppressed in the manifest"}]
+        if "baseline_state" in f:
+            res["baselineState"] = f["baseline_state"]
+        results.append(res)
+    run: dict = {
+        "tool": {"driver": {
+            "name": "auditor",
+            "version": __version__,
+            "semanticVersion": __version__,
+            "informationUri": INFORMATION_URI,
+            "rules": [_rule_descriptor(r) for r in rules],
+        }},
+        "originalUriBaseIds": {"SRCROOT": {"description": {"text": "Root of the scanned target (directory or artifact)."}}},
+        "automationDetails": {"id": f"auditor/check/{report['scan']['label']}/"},
+        "results": results,
+        "properties": {"targets": report["scan"]["targets"], "manifest": report["manifest"], "summary": report["summary"]},
+    }
+    return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}

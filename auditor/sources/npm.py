@@ -1,0 +1,185 @@
+"""npm packages: `package.json` metadata, which entries the package's own `files` list (and
+`.npmignore` files) cover, and downloading an `npm:NAME@VERSION` spec with `npm pack`.
+
+Coverage follows npm-packlist: `files` entries are gitignore-style patterns (a directory pattern
+covers everything under it, `!pattern` excludes); `package.json`, `README*`, `LICENSE*`/`LICENCE*`,
+the `main` file and `bin` files are always packed; `.git`, `node_modules`, `.npmrc`,
+`package-lock.json`, `npm-debug.log`, `.DS_Store`, `*.orig`, `.*.swp` are never packed by npm (so
+their presence means the tarball was not made by `npm pack` from this `package.json`). A
+`.npmignore` in a subdirectory excludes below it; at the root it applies only when there is no
+`files` list.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import posixpath
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pathspec
+
+from auditor.errors import TargetError
+
+ALWAYS_INCLUDED = re.compile(r"^(package\.json|readme(\..*)?|licen[cs]e(\..*)?|copying(\..*)?)$", re.I)
+NEVER_PACKED = pathspec.GitIgnoreSpec.from_lines([
+    ".git", "CVS", ".svn", ".hg", ".lock-wscript", ".wafpickle-*", "/build/config.gypi", "npm-debug.log",
+    ".npmrc", ".*.swp", ".DS_Store", "._*", "*.orig", "/package-lock.json", "/archived-packages/",
+])
+
+NAME = re.compile(r"^(@[a-z0-9][\w.-]*/)?[a-z0-9][\w.-]*$", re.I)
+VERSION = re.compile(r"^[\w.^~<>=|*+ -]{1,64}$")
+
+
+@dataclass(frozen=True, slots=True)
+class PackageJson:
+    """The fields of `package.json` the auditor uses."""
+
+    name: str | None
+    version: str | None
+    files: tuple[str, ...] | None
+    """The `files` allowlist, or None when absent."""
+    required: frozenset[str]
+    """`main` and `bin` paths (normalized), always packed."""
+    bundled: frozenset[str] = frozenset()
+    """`bundleDependencies` names: packed under `node_modules/`."""
+
+
+def parse_package_json(data: bytes) -> PackageJson | None:
+    """Parse `package.json` bytes; None when it is not a JSON object."""
+    try:
+        obj = json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(obj, dict):
+        return None
+
+    def s(v):
+        return v if isinstance(v, str) else None
+
+    files = obj.get("files")
+    files = tuple(f for f in files if isinstance(f, str)) if isinstance(files, list) else None
+    required = set()
+    if isinstance(obj.get("main"), str):
+        required.add(_norm(obj["main"]))
+    b = obj.get("bin")
+    if isinstance(b, str):
+        required.add(_norm(b))
+    elif isinstance(b, dict):
+        required.update(_norm(v) for v in b.values() if isinstance(v, str))
+    bundled = obj.get("bundleDependencies", obj.get("bundledDependencies"))
+    if bundled is True:
+        deps = obj.get("dependencies")
+        bundled = list(deps) if isinstance(deps, dict) else []
+    bundled = frozenset(b for b in bundled if isinstance(b, str)) if isinstance(bundled, list) else frozenset()
+    return PackageJson(s(obj.get("name")), s(obj.get("version")), files, frozenset(required), bundled)
+
+
+def _norm(p: str) -> str:
+    p = posixpath.normpath(p.replace("\\", "/"))
+    return p[2:] if p.startswith("./") else p.lstrip("/")
+
+
+class NpmCoverage:
+    """Decides, per entry path (relative to the package root), whether the package's own rules pack it."""
+
+    def __init__(self, pkg: PackageJson, npmignores: dict[str, list[str]]):
+        """`npmignores` maps a directory ('' for the root, else 'dir/') to its `.npmignore` lines."""
+        self.pkg = pkg
+        self.files_spec = None
+        if pkg.files is not None:
+            lines = []
+            for f in pkg.files:
+                neg = f.startswith("!")
+                f = f[1:] if neg else f
+                f = f[2:] if f.startswith("./") else f
+                if f.endswith("/*"):
+                    f += "*"
+                for pat in (f, f.rstrip("/") + "/**"):
+                    lines.append(("!" if neg else "") + pat)
+            self.files_spec = pathspec.GitIgnoreSpec.from_lines(lines)
+        self.ignores = sorted(
+            ((d, pathspec.GitIgnoreSpec.from_lines(lines)) for d, lines in npmignores.items()
+             if not (d == "" and pkg.files is not None)),
+            key=lambda x: len(x[0]),
+        )
+
+    def covered(self, path: str) -> tuple[bool, str]:
+        """(covered, reason) for one entry path."""
+        if path == "package.json" or ("/" not in path and ALWAYS_INCLUDED.match(path)):
+            return True, "always included"
+        if NEVER_PACKED.match_file(path):
+            return False, "npm never packs this"
+        if path.startswith("node_modules/"):
+            parts = path.split("/")
+            dep = "/".join(parts[1:3]) if parts[1].startswith("@") else parts[1]
+            return (True, "bundled dependency") if dep in self.pkg.bundled else (False, "node_modules not bundled")
+        if _norm(path) in self.pkg.required:
+            return True, "main/bin"
+        for d, spec in self.ignores:
+            if path.startswith(d) and spec.match_file(path[len(d):]):
+                return False, f".npmignore in {d or '/'}"
+        if self.files_spec is None:
+            return True, "no files list"
+        if self.files_spec.match_file(path):
+            return True, "files"
+        return False, "not in files"
+
+
+def valid_spec(spec: str) -> tuple[str, str]:
+    """Split `NAME@VERSION` (scoped names allowed). Raises TargetError for anything but a registry spec."""
+    body = spec.strip()
+    at = body.rfind("@")
+    if at <= 0:
+        raise TargetError(f"npm spec must be npm:NAME@VERSION, got npm:{spec}")
+    name, version = body[:at], body[at + 1:]
+    if not NAME.match(name) or not VERSION.match(version) or version.startswith("-"):
+        raise TargetError(f"npm spec must name a registry package and version (npm:NAME@VERSION), got npm:{spec}")
+    return name, version
+
+
+def npm_pack(spec: str, dest: Path, timeout: float = 300.0) -> Path:
+    """Download the tarball of registry package `spec` (NAME@VERSION) into `dest` with `npm pack`.
+
+    Download only: `--ignore-scripts` and `npm_config_ignore_scripts` keep every lifecycle script from
+    running, the working directory is the private `dest`, nothing is installed. Raises TargetError
+    when npm is missing or the download fails.
+    """
+    name, version = valid_spec(spec)
+    npm = shutil.which("npm")
+    if npm is None:
+        raise TargetError("npm is not installed: needed to download npm:NAME@VERSION targets")
+    env = {**os.environ, "npm_config_ignore_scripts": "true", "npm_config_audit": "false", "npm_config_fund": "false",
+           "npm_config_update_notifier": "false"}
+    cmd = [npm, "pack", f"{name}@{version}", "--ignore-scripts", "--json", "--pack-destination", str(dest)]
+    try:
+        proc = subprocess.run(cmd, cwd=dest, env=env, capture_output=True, text=True, timeout=timeout, check=False,
+                              stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired as exc:
+        raise TargetError(f"npm pack {name}@{version} timed out after {timeout:.0f}s") from exc
+    except OSError as exc:
+        raise TargetError(f"cannot run npm: {exc}") from exc
+    if proc.returncode != 0:
+        lines = [ln for ln in (proc.stderr or "").splitlines() if ln.strip()]
+        why = next((ln for ln in lines if "ERR" in ln and "code" not in ln.split()[:3]), lines[-1] if lines else f"exit {proc.returncode}")
+        raise TargetError(f"npm pack {name}@{version} failed: {why.strip()[:300]}")
+    tarballs = sorted(dest.glob("*.tgz"))
+    try:
+        info = json.loads(proc.stdout)
+        fname = info[0]["filename"] if isinstance(info, list) and info else None
+    except (ValueError, KeyError, TypeError, IndexError):
+        fname = None
+    if fname:
+        cand = dest / Path(fname.replace("@", "").replace("/", "-")).name
+        if cand.is_file():
+            return cand
+        cand = dest / Path(fname).name
+        if cand.is_file():
+            return cand
+    if len(tarballs) == 1:
+        return tarballs[0]
+    raise TargetError(f"npm pack {name}@{version} produced no tarball")

@@ -1,0 +1,304 @@
+"""Secrets in shipped entries, found with detect-secrets; values never leave this module except to
+be masked.
+
+detect-secrets judges one line at a time (plugins, then its heuristic filters). Calling every plugin on
+every line of a 16 MB bundle takes minutes, so the scan runs in two passes with the same plugins:
+
+1. each plugin runs over chunks of up to 256 KiB of whole lines, which costs a few calls per chunk
+   instead of one per line; every line a candidate value sits on is kept (a plugin that reports only
+   its first match is run again on the rest of the chunk);
+2. only those candidate lines go through detect-secrets' own per-line pipeline (plugins + filters,
+   `# pragma: allowlist secret` honoured), which decides what is reported.
+
+What callers get is a `Secret` with the detector's name and the line; `value` is kept only to mask
+the bytes before extraction (`mask`) and is never stored or printed.
+"""
+
+from __future__ import annotations
+
+import bisect
+import posixpath
+import re
+from dataclasses import dataclass, field
+
+CHUNK_CHARS = 256 * 1024
+LOCK_FILES = frozenset({"package-lock.json", "yarn.lock", "pnpm-lock.yaml", "npm-shrinkwrap.json", "poetry.lock", "Pipfile.lock", "uv.lock", "Cargo.lock", "composer.lock", "Gemfile.lock"})
+MIN_HEX_SECRET = 20
+"""Hex strings shorter than this (Alembic revision ids, short hashes) are not reported: hex credentials
+(API keys, HMAC secrets) are 32 characters and more."""
+FIRST_MATCH_ONLY = frozenset({"KeywordDetector"})
+"""Plugins whose patterns report only the first match in a string (`re.search`): run again past each hit."""
+SKIPPED_PLUGINS = frozenset({"IPPublicDetector"})
+"""Public IP addresses in code are not secrets (and every bundle has some)."""
+NOISY_IN_BUNDLES = frozenset({"Base64HighEntropyString", "HexHighEntropyString"})
+"""Minified bundles and source maps embed hashes, integrity strings and base64 assets by the
+thousand; entropy alone finds nothing there but noise, so bundles use the pattern detectors only."""
+
+
+@dataclass(frozen=True, slots=True)
+class Secret:
+    """One secret found in a file."""
+
+    type: str
+    """detect-secrets' name for it, e.g. `AWS Access Key`, `Secret Keyword`."""
+    line: int
+    """1-based line."""
+    value: str = field(repr=False, compare=False)
+    """The secret itself: only for masking, never stored or shown."""
+
+
+SEGMENT_CHARS = 4096
+"""Lines longer than this (minified bundles) are cut into segments that detect-secrets sees as lines."""
+CUT_AT = (";", ",", "}", ")")
+
+
+def segments(text: str) -> tuple[list[str], list[int]]:
+    """Cut `text` into lines, and lines longer than SEGMENT_CHARS into segments ending at a `;`, `,`,
+    `}` or `)` where one is near (never inside a run of token characters). Returns the segments and
+    the 1-based line of each."""
+    segs: list[str] = []
+    line_of: list[int] = []
+    for number, line in enumerate(text.split("\n"), 1):
+        if len(line) <= SEGMENT_CHARS:
+            segs.append(line)
+            line_of.append(number)
+            continue
+        start = 0
+        n = len(line)
+        while start < n:
+            end = min(start + SEGMENT_CHARS, n)
+            if end < n:
+                cut = max(line.rfind(c, end - 512, end) for c in CUT_AT)
+                if cut > start:
+                    end = cut + 1
+            segs.append(line[start:end])
+            line_of.append(number)
+            start = end
+    return segs, line_of
+
+
+@dataclass(frozen=True, slots=True)
+class _Prefilter:
+    """Literal strings one of which a plugin's pattern needs, optionally confirmed by a regex matched
+    at the literal's position (on the lower-cased text when `fold`)."""
+
+    literals: tuple[str, ...]
+    confirm: re.Pattern | None = None
+    fold: bool = True
+
+
+def _prefilters() -> dict[str, _Prefilter]:
+    """Necessary conditions for the slow plugins' patterns: a segment without a hit cannot hold a
+    finding of that plugin, so the plugin only runs on segments that have one. Literal search with
+    `str.find` is two orders of magnitude faster than the plugins' case-insensitive patterns."""
+    from detect_secrets.plugins.keyword import DENYLIST
+
+    words = set()
+    for w in DENYLIST:
+        words.update({w.replace("_?", ""), w.replace("_?", "_")} if "_?" in w else {w})
+    assignment = re.compile(r"(?:key|pw|pass|token)['\"\]]?\s*(?:=|:|=>| )\s*['\"]?[a-z0-9_\-]{24}")
+    cloud = ("key", "pw", "pass", "token")
+    return {
+        "KeywordDetector": _Prefilter(tuple(sorted(words))),
+        "CloudantDetector": _Prefilter(cloud + ("cloudant.com",), assignment),
+        "IbmCloudIamDetector": _Prefilter(cloud, assignment),
+        "SoftlayerDetector": _Prefilter(cloud + ("softlayer",), assignment),
+        "IbmCosHmacDetector": _Prefilter(("secret",)),
+        "ArtifactoryDetector": _Prefilter(("AKC", "AP"), re.compile(r"AKC|AP[\dA-F]"), fold=False),
+    }
+
+
+def _prefilter_hits(pre: _Prefilter, block: str, lower: str, limit: int = 200_000) -> list[int]:
+    text = lower if pre.fold else block
+    out: list[int] = []
+    for lit in pre.literals:
+        pos = text.find(lit)
+        while pos >= 0 and len(out) < limit:
+            if pre.confirm is None or pre.confirm.match(text, pos) or (lit not in ("key", "pw", "pass", "token", "AP")):
+                out.append(pos)
+            pos = text.find(lit, pos + 1)
+    return out
+
+
+class SecretScanner:
+    """detect-secrets with its default filters and every built-in plugin but the IP detector."""
+
+    def __init__(self):
+        from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+
+        self.plugins = []
+        for cls in get_mapping_from_secret_type_to_class().values():
+            if cls.__name__ in SKIPPED_PLUGINS:
+                continue
+            try:
+                self.plugins.append(cls())
+            except TypeError:  # a plugin that needs configuration
+                continue
+        self.pattern_plugins = [p for p in self.plugins if type(p).__name__ not in NOISY_IN_BUNDLES]
+        try:
+            self.prefilters = _prefilters()
+        except ImportError:  # pragma: no cover - a detect-secrets without the keyword list
+            self.prefilters = {}
+
+    def scan(self, path: str, text: str, bundle: bool = False) -> list[Secret]:
+        """Secrets in `text` (the content of `path`; its extension picks the keyword rules)."""
+        if posixpath.basename(path) in LOCK_FILES or not text:
+            return []
+        plugins = self.pattern_plugins if bundle else self.plugins
+        segs, line_of = segments(text)
+        candidates = self._candidates(path, segs, plugins)
+        if not candidates:
+            return []
+        return self._confirm(path, segs, line_of, sorted(candidates), plugins, bundle)
+
+    # -- pass 1: candidate segments -----------------------------------------------------------
+    def _candidates(self, path: str, segs: list[str], plugins: list) -> set[int]:
+        found: set[int] = set()
+        n = len(segs)
+        i = 0
+        while i < n:
+            j, size = i, 0
+            while j < n and (j == i or size + len(segs[j]) < CHUNK_CHARS):
+                size += len(segs[j]) + 1
+                j += 1
+            ids = list(range(i, j))
+            block = "\n".join(segs[i:j])
+            starts = _starts(segs, ids)
+            lower = None
+            for plugin in plugins:
+                pre = self.prefilters.get(type(plugin).__name__)
+                if pre is None:
+                    found.update(self._hits(plugin, path, block, ids, starts, segs))
+                    continue
+                if lower is None:
+                    lower = block.translate(_ASCII_LOWER)
+                sel = sorted({ids[bisect.bisect_right(starts, pos) - 1] for pos in _prefilter_hits(pre, block, lower)})
+                if sel:
+                    found.update(self._hits(plugin, path, "\n".join(segs[k] for k in sel), sel, _starts(segs, sel), segs))
+            i = j
+        return found
+
+    def _hits(self, plugin, path: str, block: str, ids: list[int], starts: list[int], segs: list[str]) -> set[int]:
+        """Segments (of `ids`, joined as `block`; `starts` their offsets) holding a value `plugin`
+        reports. A plugin may report only its first match per pattern, so it is run again on the
+        text after each hit's segment."""
+        out: set[int] = set()
+        offset = 0
+        rest = block
+        rounds = 10_000 if type(plugin).__name__ in FIRST_MATCH_ONLY else 1
+        for _ in range(rounds):
+            values = self._analyze(plugin, path, rest)
+            if not values:
+                break
+            first_end = None
+            for value in values:
+                for m in _occurrences(rest, value):
+                    a = bisect.bisect_right(starts, offset + m) - 1
+                    b = bisect.bisect_right(starts, offset + m + max(len(value) - 1, 0)) - 1
+                    out.update(ids[a:b + 1])
+                    end = starts[b] + len(segs[ids[b]]) - offset
+                    first_end = end if first_end is None else min(first_end, end)
+            if first_end is None or first_end + 1 >= len(rest):
+                break
+            offset += first_end + 1
+            rest = rest[first_end + 1:]
+        return out
+
+    @staticmethod
+    def _analyze(plugin, path: str, text: str) -> set[str]:
+        try:
+            return {s.secret_value for s in plugin.analyze_line(filename=path, line=text, line_number=0, context=None) if s.secret_value}
+        except Exception:  # noqa: BLE001 - a plugin failing on odd input must not stop the scan
+            return set()
+
+    # -- pass 2: detect-secrets' own per-line verdict ------------------------------------------
+    def _confirm(self, path: str, segs: list[str], line_of: list[int], ids: list[int], plugins: list, bundle: bool) -> list[Secret]:
+        from detect_secrets.core.scan import _is_filtered_out, _scan_line
+        from detect_secrets.util.code_snippet import get_code_snippet
+
+        out: list[Secret] = []
+        seen: set[tuple[str, int, str]] = set()
+        for k in ids:
+            line = segs[k].rstrip()
+            context = get_code_snippet(lines=segs, line_number=k + 1)
+            try:
+                if _is_filtered_out(required_filter_parameters=["line"], filename=path, line=line, context=context):
+                    continue
+                for plugin in plugins:
+                    for secret in _scan_line(plugin=plugin, filename=path, line=line, line_number=line_of[k], context=context):
+                        if _is_filtered_out(required_filter_parameters=["context"], filename=path, secret=secret.secret_value,
+                                            plugin=plugin, line=line, context=context):
+                            continue
+                        if "EXAMPLE" in (secret.secret_value or "").upper():
+                            continue  # documentation placeholders (AKIAIOSFODNN7EXAMPLE)
+                        if secret.type == "Hex High Entropy String" and len(secret.secret_value or "") < MIN_HEX_SECRET:
+                            continue  # migration ids, short commit hashes: identifiers, not credentials
+                        if bundle and not plausible_in_bundle(secret.type, secret.secret_value or "", line):
+                            continue
+                        key = (secret.type, line_of[k], secret.secret_value or "")
+                        if key not in seen and secret.secret_value:
+                            seen.add(key)
+                            out.append(Secret(secret.type, line_of[k], secret.secret_value))
+            except Exception:  # noqa: BLE001 - see _analyze
+                continue
+        return out
+
+
+_ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
+
+
+PEM_BODY = re.compile(r"-----BEGIN[A-Z ]*PRIVATE KEY[A-Z ]*-----(?:\\[rn]|\s)*[A-Za-z0-9+/]{60}")
+
+
+def plausible_in_bundle(kind: str, value: str, line: str) -> bool:
+    """Bundles are full of constants named like secrets (`API_KEY_HEADER = "x-api-key"`) and of
+    private-key *patterns*: in a bundle, a keyword hit must look like a credential (12+ characters,
+    no spaces, letters and digits) and a private-key header must be followed by key material."""
+    if kind == "Secret Keyword":
+        return len(value) >= 12 and not any(c.isspace() for c in value) and any(c.isdigit() for c in value) and any(c.isalpha() for c in value)
+    if kind == "Private Key":
+        return bool(PEM_BODY.search(line))
+    k = line.find(value)
+    if k > 0 and k + len(value) < len(line):  # a token pattern inside a longer base64 run (embedded wasm, fonts)
+        before, after = line[k - 1], line[k + len(value)]
+        if (before.isalnum() or before in "+/") and (after.isalnum() or after in "+/="):
+            return False
+    return True
+
+
+def _starts(segs: list[str], ids: list[int]) -> list[int]:
+    starts = [0]
+    for k in ids[:-1]:
+        starts.append(starts[-1] + len(segs[k]) + 1)
+    return starts
+
+
+def _occurrences(text: str, value: str, limit: int = 5):
+    start = 0
+    for _ in range(limit):
+        k = text.find(value, start)
+        if k < 0:
+            return
+        yield k
+        start = k + max(len(value), 1)
+
+
+def mask(data: bytes, secrets: list[Secret]) -> bytes:
+    """`data` with every occurrence of each secret value replaced by `*` of the same byte length, so
+    offsets, lines and columns of everything else stay the same."""
+    for s in sorted({s.value for s in secrets}, key=len, reverse=True):
+        b = s.encode("utf-8", "surrogateescape")
+        if len(b) >= 4:
+            data = data.replace(b, b"*" * len(b))
+    return data
+
+
+REDACT_HINT = re.compile(r"[A-Za-z0-9+/=_\-]{20,}")
+
+
+def redact_text(text: str, secrets: list[Secret]) -> str:
+    """`text` with secret values replaced by `<redacted>`."""
+    for s in sorted({s.value for s in secrets}, key=len, reverse=True):
+        if len(s) >= 4:
+            text = text.replace(s, "<redacted>")
+    return text

@@ -1,0 +1,83 @@
+; Capabilities in JavaScript / TypeScript: CLI commands and options, agent tools, HTTP routes,
+; object literals (tools, slash commands, yargs command modules) and settings-schema entries.
+; auditor/extract/capabilities.py reads each match according to its `kind` setting.
+
+; commander / yargs: `.command('serve <port>', …)`, `.command('x', { hidden: true })`
+((call_expression
+   function: (member_expression property: (property_identifier) @_m)
+   arguments: (arguments . [(string) (template_string)] @capability.name) @capability.args) @capability.registration
+ (#eq? @_m "command")
+ (#set! kind "command")
+ (#set! framework "cli"))
+
+; commander `new Command('name')`
+((new_expression
+   constructor: (identifier) @_c
+   arguments: (arguments . (string) @capability.name) @capability.args) @capability.registration
+ (#eq? @_c "Command")
+ (#set! kind "command")
+ (#set! framework "commander"))
+
+; commander `.option('-d, --debug', 'desc')`, `.requiredOption(…)`; yargs `.option('debug', { hidden: true })`
+((call_expression
+   function: (member_expression property: (property_identifier) @_m)
+   arguments: (arguments . [(string) (template_string)] @capability.name) @capability.args) @capability.registration
+ (#any-of? @_m "option" "requiredOption")
+ (#set! kind "option")
+ (#set! framework "cli"))
+
+; commander `new Option('--secret').hideHelp()`
+((new_expression
+   constructor: (identifier) @_c
+   arguments: (arguments . (string) @capability.name) @capability.args) @capability.registration
+ (#eq? @_c "Option")
+ (#set! kind "option")
+ (#set! framework "commander"))
+
+; yargs `.hide('name')`: hides an option declared elsewhere
+((call_expression
+   function: (member_expression property: (property_identifier) @_m)
+   arguments: (arguments . (string) @capability.name))
+ (#eq? @_m "hide")
+ (#set! kind "hide"))
+
+; agent tool registries: `registerTool(tool)`, `registry.registerTool(new ReadFileTool())`,
+; MCP `server.registerTool('name', {…}, handler)`
+((call_expression
+   function: [(identifier) @_m (member_expression property: (property_identifier) @_m)]
+   arguments: (arguments . (_) @capability.name) @capability.args) @capability.registration
+ (#any-of? @_m "registerTool" "addTool" "defineTool")
+ (#set! kind "tool")
+ (#set! framework "registry"))
+
+; MCP TypeScript SDK `server.tool('name', …)`
+((call_expression
+   function: (member_expression property: (property_identifier) @_m)
+   arguments: (arguments . [(string) (template_string)] @capability.name . (_)) @capability.args) @capability.registration
+ (#eq? @_m "tool")
+ (#set! kind "tool")
+ (#set! framework "mcp"))
+
+; express / fastify / koa-router / hono: `app.get('/path', handler)`
+((call_expression
+   function: (member_expression property: (property_identifier) @capability.method)
+   arguments: (arguments . [(string) (template_string)] @capability.name . (_)) @capability.args) @capability.registration
+ (#any-of? @capability.method "get" "post" "put" "patch" "delete" "del" "all" "options" "head")
+ (#match? @capability.name "^./")
+ (#set! kind "route")
+ (#set! framework "http"))
+
+; object literals with a `name` or `command` member
+((object
+   (pair
+     key: [(property_identifier) (string)] @_k
+     value: [(string) (template_string)])) @capability.registration
+ (#any-of? @_k "name" "command" "\"name\"" "'name'" "\"command\"")
+ (#set! kind "object"))
+
+; settings schemas: `voiceMode: { type: 'boolean', category: 'Experimental', default: false, … }`
+((pair
+   key: [(property_identifier) (string)] @capability.name
+   value: (object (pair key: (property_identifier) @_k)) @capability.options) @capability.registration
+ (#any-of? @_k "showInDialog" "category")
+ (#set! kind "setting"))

@@ -1,0 +1,52 @@
+; Capabilities in Python: Typer/click commands, click/Typer/argparse options, argparse
+; subcommands, FastMCP tools, FastAPI/Flask routes, tool dicts.
+; auditor/extract/capabilities.py reads each match according to its `kind` setting.
+
+; Typer `@app.command()`, `@app.command("name", hidden=True)`, click `@cli.command()`, `@click.group()`
+((decorated_definition
+   (decorator [(call function: (attribute attribute: (identifier) @_m) arguments: (argument_list) @capability.args)
+               (attribute attribute: (identifier) @_m)])
+   definition: (function_definition name: (identifier) @capability.name)) @capability.registration
+ (#any-of? @_m "command" "group")
+ (#set! kind "command")
+ (#set! framework "typer/click"))
+
+; argparse `subparsers.add_parser('name', help=…)`
+((call
+   function: (attribute attribute: (identifier) @_m)
+   arguments: (argument_list . (string) @capability.name) @capability.args) @capability.registration
+ (#eq? @_m "add_parser")
+ (#set! kind "command")
+ (#set! framework "argparse"))
+
+; `add_argument('--x', help=argparse.SUPPRESS)`, click `@click.option('--x', hidden=True)`, `typer.Option('--x')`
+((call
+   function: (attribute attribute: (identifier) @_m)
+   arguments: (argument_list . (string) @capability.name) @capability.args) @capability.registration
+ (#any-of? @_m "add_argument" "option" "Option")
+ (#set! kind "option")
+ (#set! framework "cli"))
+
+; FastMCP `@mcp.tool()`, `@mcp.tool(name="x")`, `@server.tool`
+((decorated_definition
+   (decorator [(call function: (attribute attribute: (identifier) @_m) arguments: (argument_list) @capability.args)
+               (attribute attribute: (identifier) @_m)])
+   definition: (function_definition name: (identifier) @capability.name)) @capability.registration
+ (#eq? @_m "tool")
+ (#set! kind "tool")
+ (#set! framework "fastmcp"))
+
+; FastAPI `@app.get('/x')`, `@router.post('/x', include_in_schema=False)`, Flask `@app.route('/x', methods=[…])`
+((decorated_definition
+   (decorator (call
+     function: (attribute attribute: (identifier) @capability.method)
+     arguments: (argument_list . (string) @capability.name) @capability.args))) @capability.registration
+ (#any-of? @capability.method "get" "post" "put" "patch" "delete" "head" "options" "route" "api_route" "websocket")
+ (#set! kind "route")
+ (#set! framework "fastapi/flask"))
+
+; tool dicts: {"name": "search", "description": "…", "input_schema": {…}}
+((dictionary
+   (pair key: (string) @_k value: (string))) @capability.registration
+ (#match? @_k "^['\"]name['\"]$")
+ (#set! kind "object"))

@@ -1,0 +1,94 @@
+"""Capabilities: name, kind, framework, hidden (and why), parent, tags and gates on fixtures of each construct."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from auditor.config import Config
+
+FIXTURES = Path(__file__).parent / "fixtures" / "capabilities"
+
+
+@pytest.fixture(scope="module")
+def inventory(tmp_path_factory):
+    from auditor import store
+    from auditor.scan import run_scan
+
+    db = tmp_path_factory.mktemp("caps") / "caps.duckdb"
+    summary = run_scan([str(FIXTURES)], db, None, Config())
+    conn = store.connect(db, read_only=True)
+    rows = conn.execute(
+        "SELECT path, line, kind, name, framework, hidden_reason, parent, tags, gate_keys FROM capability_inventory "
+        "WHERE scan_id = ? ORDER BY path, line, name", [summary.scan_id]).fetchall()
+    conn.close()
+    return rows
+
+
+def test_javascript_cli_routes_slash_commands_settings(inventory):
+    assert [r for r in inventory if r[0] == "app.js"] == [
+        ("app.js", 5, "route", "GET /health", "http", "", None, [], []),
+        ("app.js", 6, "route", "POST /internal/flush", "http", "", None, [], []),  # Map.get('/x') is not a route
+        ("app.js", 10, "command", "mcp", "yargs", "", None, [], []),
+        ("app.js", 13, "option", "--raw", "cli", "hidden: true", "mcp", [], []),
+        ("app.js", 13, "option", "--scope", "cli", "", "mcp", [], []),
+        ("app.js", 16, "command", "secret", "yargs", "describe: false", None, [], []),
+        ("app.js", 17, "option", "--model", "cli", "hide()", None, [], []),          # `$0` is not a command
+        ("app.js", 19, "command", "/corgi", "slash", "hidden: true", None, [], []),
+        ("app.js", 20, "command", "/help", "slash", "", None, [], []),
+        ("app.js", 29, "setting", "experimental.voiceMode", "settings", "", None, ["experimental"], []),
+        ("app.js", 32, "setting", "ui.theme", "settings", "", None, [], []),
+    ]
+
+
+def test_typescript_commander_mcp_and_tool_registries(inventory):
+    assert [r for r in inventory if r[0] == "cli.ts"] == [
+        ("cli.ts", 7, "option", "--port", "cli", "", "serve", [], []),
+        ("cli.ts", 7, "command", "serve", "cli", "", None, [], []),
+        ("cli.ts", 8, "command", "debug-dump", "cli", "hidden: true", None, [], []),
+        ("cli.ts", 9, "option", "--trace", "commander", "hideHelp()", None, [], []),
+        ("cli.ts", 12, "tool", "search", "mcp", "", None, [], []),
+        ("cli.ts", 13, "tool", "summarize", "registry", "", None, [], []),
+        ("cli.ts", 18, "tool", "read_file", "registry", "", None, [], []),   # new ReadTool() → ReadTool.Name → READ_TOOL in names.ts
+        ("cli.ts", 22, "tool", "list_files", "object", "", None, [], []),
+        ("cli.ts", 23, "tool", "voice", "object", "", None, [], ["VOICE"]),  # behind ...(feature('VOICE') ? [...] : [])
+    ]
+
+
+def test_python_typer_click_argparse_fastapi_flask_fastmcp(inventory):
+    assert [r for r in inventory if r[0] == "app.py"] == [
+        ("app.py", 16, "command", "sync-all", "typer/click", "", None, [], []),
+        ("app.py", 21, "command", "purge", "typer/click", "hidden=True", None, [], []),
+        ("app.py", 26, "command", "clean", "typer/click", "hidden=True", None, [], []),
+        ("app.py", 27, "option", "--dry-run", "cli", "", None, [], []),
+        ("app.py", 32, "route", "GET /items", "fastapi/flask", "", None, [], []),
+        ("app.py", 37, "route", "DELETE /admin/items", "fastapi/flask", "include_in_schema=False", None, [], []),
+        ("app.py", 42, "route", "GET,POST /login", "fastapi/flask", "", None, [], []),
+        ("app.py", 47, "tool", "lookup", "fastmcp", "", None, [], []),
+        ("app.py", 55, "tool", "beta_sql", "fastmcp", "", None, [], ["ACME_BETA"]),
+        ("app.py", 62, "command", "export", "argparse", "", None, [], []),
+        ("app.py", 63, "option", "--verbose", "cli", "", None, [], []),
+        ("app.py", 64, "option", "--internal-trace", "cli", "help=SUPPRESS", None, [], []),  # positional `path` is not an option
+        ("app.py", 67, "tool", "fetch_url", "object", "", None, [], []),
+    ]
+
+
+def test_gate_polarity_carries_to_capabilities(tmp_path):
+    from auditor import store
+    from auditor.scan import run_scan
+
+    (tmp_path / "t.ts").write_text(
+        "import { feature } from 'bun:bundle';\n"
+        "if (!feature('LEGACY')) {\n"
+        "  registerTool({ name: 'modern', description: 'm' });\n"
+        "} else {\n"
+        "  registerTool({ name: 'legacy', description: 'l' });\n"
+        "}\n"
+    )
+    s = run_scan([str(tmp_path)], tmp_path / "db.duckdb", None, Config())
+    conn = store.connect(tmp_path / "db.duckdb", read_only=True)
+    rows = conn.execute("SELECT name, flag_key, polarity, branch FROM capability_flags WHERE scan_id = ? ORDER BY name",
+                        [s.scan_id]).fetchall()
+    conn.close()
+    assert rows == [("legacy", "LEGACY", "on", "alternative"), ("modern", "LEGACY", "off", "body")]
