@@ -877,7 +877,8 @@ def diff(old: int, new: int) -> Diff:
         f"SELECT count(*) FROM files a JOIN files b ON a.path = b.path AND a.origin = b.origin "
         f"WHERE a.scan_id = {old} AND b.scan_id = {new} AND a.sha256 <> b.sha256"
     )
-    size_of = "SELECT coalesce(sum(size), 0) FROM files WHERE scan_id = {s}"
+    size_of = ("SELECT coalesce((SELECT sum(size) FROM entries WHERE scan_id = {s}), sum(size), 0) FROM files WHERE scan_id = {s}"
+               if has("entries") else "SELECT coalesce(sum(size), 0) FROM files WHERE scan_id = {s}")
     d = Diff(
         _minus(flag_sel, old, new), _minus(flag_sel, new, old),
         _redact_frame(new_f, ["subject", "message"]), _redact_frame(fixed, ["subject", "message"]),
@@ -895,9 +896,6 @@ def diff(old: int, new: int) -> Diff:
         ent_sel = "SELECT path, kind FROM entries WHERE scan_id = {s}"
         d.entries_added = _minus(ent_sel, old, new)
         d.entries_removed = _minus(ent_sel, new, old)
-        size_of = "SELECT coalesce(sum(size), 0) FROM entries WHERE scan_id = {s}"
-        d.size_old = int(scalar(size_of.format(s=old)) or 0)
-        d.size_new = int(scalar(size_of.format(s=new)) or 0)
     return d
 
 

@@ -82,13 +82,17 @@ def scan(
     config: Annotated[Path | None, typer.Option("--config", help="auditor.toml or pyproject.toml to use instead of searching upward.")] = None,
     exclude: Annotated[list[str] | None, typer.Option("--exclude", help="Gitignore-style pattern to skip; repeatable.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary (for CI).")] = False,
-    fail_on: Annotated["FailOn | None", typer.Option("--fail-on", help="Exit 1 when a finding at or above this severity is present.")] = None,
+    fail_on: Annotated[FailOn | None, typer.Option("--fail-on", help="Exit 1 when a finding at or above this severity is present.")] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes for parsing (default: the CPUs available). Output is the same for any number.", show_default=False)] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the extraction cache ($AUDITOR_CACHE_DIR, default ~/.cache/auditor).")] = False,
 ) -> None:
     """Scan targets (flag reads, definitions, findings) and store them as one scan in the database."""
     from dataclasses import replace
 
+    from auditor.parallel import default_jobs
     from auditor.scan import effective_config, run_scan
 
+    perf = {"jobs": jobs or default_jobs(), "cache_dir": None if no_cache else True}
     targets = list(targets or [])
     if not targets:
         from auditor.demo.build_release import demo_release
@@ -103,7 +107,7 @@ def scan(
         if exclude:
             cfg = replace(cfg, exclude=cfg.exclude + tuple(exclude))
         if quiet:
-            summary = run_scan(targets, db, label, cfg)
+            summary = run_scan(targets, db, label, cfg, **perf)
         else:
             with Progress(
                 TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -119,7 +123,7 @@ def scan(
                     elif event == "done":
                         bar.update(task, description="Writing")
 
-                summary = run_scan(targets, db, label, cfg, progress)
+                summary = run_scan(targets, db, label, cfg, progress, **perf)
     except AuditorError as exc:
         fail(str(exc))
         return
@@ -134,7 +138,7 @@ def scan(
         f"  definitions  {summary.definitions}\n"
         f"  diagnostics  {summary.diagnostics}\n"
         f"  findings     {summary.findings}\n"
-        f"  time         {summary.seconds:.2f}s\n"
+        f"  time         {summary.seconds:.2f}s{_pipeline_note(summary.pipeline)}\n"
         f"Next: auditor flags --db {db}   ·   auditor findings --db {db}"
     )
     _print_artifacts_for(db, summary.scan_id)
@@ -142,6 +146,20 @@ def scan(
         _print_findings_for(db, summary.scan_id)
     if fail_on is not None and _worst_at_or_above(db, summary.scan_id, fail_on):
         raise typer.Exit(1)
+
+
+def _pipeline_note(stats) -> str:
+    """` (2 workers, 75 cached, 3 duplicates)` for the scan summary's time line."""
+    if stats is None:
+        return ""
+    parts = [f"{stats.jobs} worker{'s' if stats.jobs != 1 else ''}" if stats.jobs > 1 else "1 process"]
+    if stats.cached:
+        parts.append(f"{stats.cached} cached")
+    if stats.duplicates:
+        parts.append(f"{stats.duplicates} duplicate{'s' if stats.duplicates != 1 else ''}")
+    if stats.crashed:
+        parts.append(f"{stats.crashed} crashed the parser")
+    return f" ({', '.join(parts)})"
 
 
 def _print_artifacts_for(db: Path, scan_id: int) -> None:
@@ -167,7 +185,7 @@ def _print_findings_for(db: Path, scan_id: int) -> None:
         conn.close()
 
 
-def _worst_at_or_above(db: Path, scan_id: int, level: "FailOn") -> bool:
+def _worst_at_or_above(db: Path, scan_id: int, level: FailOn) -> bool:
     conn = _open_read(db)
     try:
         levels = {"error": ["error"], "warning": ["error", "warning"], "note": ["error", "warning", "note"]}[level.value]
@@ -218,9 +236,19 @@ def sql(
     query: Annotated[str, typer.Argument(help="SQL to run (read-only) over the tables and views.")],
     db: DbOption = Path(DEFAULT_DB),
     format: Annotated[SqlFormat, typer.Option("--format", help="Output format.")] = SqlFormat.table,
+    shards: Annotated[Path | None, typer.Option("--shards", help="Query a directory of Parquet shards (auditor export --parquet) instead of --db.", show_default=False)] = None,
 ) -> None:
-    """Run an ad-hoc read-only SQL query over the scan database."""
-    conn = _open_read(db)
+    """Run an ad-hoc read-only SQL query over the scan database (or a directory of Parquet shards)."""
+    if shards is not None:
+        from auditor.export import open_shards
+
+        try:
+            conn = open_shards(shards)
+        except StoreError as exc:
+            fail(str(exc))
+            return
+    else:
+        conn = _open_read(db)
     try:
         cur = conn.execute(query)
         cols = [d[0] for d in cur.description] if cur.description else []
@@ -314,18 +342,14 @@ def app_cmd(
 
     try:
         port = port or dashboard.free_port()
-        proc = dashboard.start(db, port)
+        dashboard.prepare(db, port)  # fails early: missing database, busy port
     except AuditorError as exc:
         fail(str(exc))
         return
     out.print(f"auditor dashboard: http://{dashboard.HOST}:{port}  (database {Path(db).resolve()}; Ctrl+C stops it)")
     sys.stdout.flush()
-    try:
-        code = proc.wait()
-    except KeyboardInterrupt:
-        proc.terminate()
-        code = proc.wait()
-    raise typer.Exit(0 if code in (0, -2, -15) else code)
+    sys.stderr.flush()
+    dashboard.exec_(db, port)  # becomes the Streamlit server: signals reach it directly
 
 
 class CheckFormat(StrEnum):
@@ -547,6 +571,37 @@ def gates(
     from auditor.report.console import print_gates
 
     print_gates(out, rows)
+
+
+@app.command()
+def export(
+    parquet: Annotated[Path, typer.Option("--parquet", help="Directory to write the Parquet shards to (created if missing; shared by any number of exports).")],
+    db: DbOption = Path(DEFAULT_DB),
+    scan: Annotated[list[str] | None, typer.Option("--scan", help="Export the newest scan with this label; repeatable (default: every scan).")] = None,
+) -> None:
+    """Write scans as Parquet shards (one file per table and scan, Hive-partitioned by scan_id)."""
+    from auditor.export import export_parquet
+
+    try:
+        done = export_parquet(db, parquet, list(scan) if scan else None)
+    except StoreError as exc:
+        fail(str(exc))
+        return
+    for e in done:
+        out.print(f"scan {e.scan_id} ({e.label}) → {parquet}/<table>/scan_id={e.shard_scan_id}/")
+    out.print(f"{len(done)} scan{'s' if len(done) != 1 else ''} exported. Query them with: auditor sql --shards {parquet} \"SELECT …\"")
+
+
+@app.command("cache")
+def cache_cmd(
+    clear: Annotated[bool, typer.Option("--clear", help="Delete every entry of the extraction cache.")] = False,
+) -> None:
+    """Show where the extraction cache is and how big it is (or clear it)."""
+    from auditor.cache import cache_info, clear_cache
+
+    info = clear_cache() if clear else cache_info()
+    verb = "removed" if clear else "holds"
+    out.print(f"{info.root} {verb} {info.entries} entries ({info.bytes / 1e6:.1f} MB) in {info.fingerprints} fingerprint director{'ies' if info.fingerprints != 1 else 'y'}")
 
 
 def main() -> None:

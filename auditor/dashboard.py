@@ -54,11 +54,26 @@ def command(port: int) -> list[str]:
     ]
 
 
-def start(db: Path, port: int) -> subprocess.Popen:
-    """Start the dashboard on database `db` in a child process. Raises AuditorError for a missing db or busy port."""
+def prepare(db: Path, port: int) -> tuple[list[str], dict[str, str]]:
+    """(argv, environment) serving the dashboard on database `db` at 127.0.0.1:`port`.
+
+    Raises AuditorError for a missing database or a busy port.
+    """
     db = Path(db).expanduser().resolve()
     if not db.is_file():
         raise AuditorError(f"database not found: {db} (run `auditor scan --db {db}` first)")
     check_port(port)
-    env = dict(os.environ, AUDITOR_DB=str(db), STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
-    return subprocess.Popen(command(port), env=env)
+    return command(port), dict(os.environ, AUDITOR_DB=str(db), STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+
+
+def start(db: Path, port: int) -> subprocess.Popen:
+    """Start the dashboard in a child process (for tests and benchmarks; `auditor app` execs instead)."""
+    argv, env = prepare(db, port)
+    return subprocess.Popen(argv, env=env)
+
+
+def exec_(db: Path, port: int) -> None:
+    """Replace this process with the Streamlit server, so that a signal stopping `auditor app` stops
+    the server itself (a child process would outlive a terminated parent)."""
+    argv, env = prepare(db, port)
+    os.execve(argv[0], argv, env)

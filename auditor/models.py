@@ -234,7 +234,7 @@ class Artifact:
     """Common top-level directory stripped from entry paths (`package/` in npm tarballs)."""
     entry_count: int = 0
     total_bytes: int = 0
-    """Uncompressed bytes of all entries."""
+    """Uncompressed bytes of the entries read (refused ones excluded)."""
     compressed_bytes: int = 0
     """Size of the artifact file itself."""
     sha256: str = ""

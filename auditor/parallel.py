@@ -331,8 +331,9 @@ class Pipeline:
             head = self._pending[0]
             if not self._ready(head) and not (final or self._full()):
                 return
+            value = self._output(head)  # while still in the window: crash recovery retries the window
             self._pending.popleft()
-            yield head.tag, self._output(head)
+            yield head.tag, value
 
     def _output(self, slot: _Slot) -> Any:
         if slot.primary is not None:
@@ -355,8 +356,9 @@ class Pipeline:
         try:
             result = slot.future.result()
         except BrokenProcessPool:
-            self._recover()
-            return self._wait(slot)
+            self._recover()  # completes every file of the window, this one included
+            assert slot.result is not None
+            return slot.result
         self._complete(slot, result)
         return result
 

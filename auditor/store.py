@@ -7,6 +7,7 @@ transaction of a scan, so readers (the dashboard) are locked out for as short a 
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 from collections.abc import Iterable, Sequence
@@ -104,19 +105,29 @@ def migrate(conn: duckdb.DuckDBPyConnection) -> int:
     return current
 
 
+BATCH_ROWS = 50_000
+"""Rows per Arrow batch in `insert_rows`: one INSERT per batch, never one per row, and memory for
+at most one batch of converted rows at a time."""
+
+
 def insert_rows(conn: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
-    """Insert rows (tuples in `columns` order) in one Arrow batch. Returns the number inserted."""
-    rows = list(rows)
-    if not rows:
-        return 0
-    cols = list(zip(*rows))
-    arrow = pa.table({c: pa.array(list(v)) for c, v in zip(columns, cols)})
-    conn.register("_auditor_batch", arrow)
-    try:
-        conn.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM _auditor_batch")
-    finally:
-        conn.unregister("_auditor_batch")
-    return len(rows)
+    """Insert rows (tuples in `columns` order) in Arrow batches of `BATCH_ROWS`, consuming `rows`
+    lazily. Returns the number inserted."""
+    it = iter(rows)
+    total = 0
+    while True:
+        batch = list(itertools.islice(it, BATCH_ROWS))
+        if not batch:
+            return total
+        cols = list(zip(*batch))
+        arrow = pa.table({c: pa.array(list(v)) for c, v in zip(columns, cols)})
+        del cols
+        conn.register("_auditor_batch", arrow)
+        try:
+            conn.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM _auditor_batch")
+        finally:
+            conn.unregister("_auditor_batch")
+        total += len(batch)
 
 
 def insert_records(conn: duckdb.DuckDBPyConnection, scan_id: int, records: Iterable) -> int:

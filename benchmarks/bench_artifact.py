@@ -78,13 +78,16 @@ def pass_parse(artifact: str, config_path: str | None) -> dict:
     return {"seconds": time.perf_counter() - t0, "files": len(todo), "bytes": sum(len(d) for _, d in todo), "with_errors": errors}
 
 
-def pass_scan(artifact: str, config_path: str | None) -> dict:
-    """The whole scan into a fresh database."""
+def pass_scan(artifact: str, config_path: str | None, jobs: int | None = None) -> dict:
+    """The whole scan into a fresh database (no extraction cache)."""
+    import inspect
+
     from auditor.scan import run_scan
 
+    extra = {"jobs": jobs} if jobs and "jobs" in inspect.signature(run_scan).parameters else {}
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        summary = run_scan([artifact], Path(tmp) / "bench.duckdb", "bench", _config(config_path))
+        summary = run_scan([artifact], Path(tmp) / "bench.duckdb", "bench", _config(config_path), **extra)
         seconds = time.perf_counter() - t0
     return {"seconds": seconds, "files": summary.files, "reads": summary.reads, "keys": summary.keys, "findings": summary.findings}
 
@@ -92,8 +95,9 @@ def pass_scan(artifact: str, config_path: str | None) -> dict:
 PASSES = {"read": pass_read, "parse": pass_parse, "scan": pass_scan}
 
 
-def _child(name: str, artifact: str, config_path: str | None) -> dict:
+def _child(name: str, artifact: str, config_path: str | None, jobs: int | None) -> dict:
     cmd = [sys.executable, __file__, artifact, "--pass", name] + (["--config", config_path] if config_path else [])
+    cmd += ["--jobs", str(jobs)] if jobs else []
     out = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if out.returncode != 0:
         raise SystemExit(f"{name} pass failed:\n{out.stderr}")
@@ -105,15 +109,16 @@ def main(argv: list[str]) -> int:
     ap.add_argument("artifact")
     ap.add_argument("--config")
     ap.add_argument("--json", action="store_true", help="print the results as JSON")
+    ap.add_argument("--jobs", type=int, help="worker processes for the scan pass (default: run_scan's default)")
     ap.add_argument("--pass", dest="one", choices=sorted(PASSES), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.one:  # child process: one pass, JSON on stdout
-        result = PASSES[args.one](args.artifact, args.config)
+        result = PASSES[args.one](args.artifact, args.config, *([args.jobs] if args.one == "scan" else []))
         result["peak_rss_mb"] = round(_rss_mb(), 1)
         print(json.dumps(result))
         return 0
     size = Path(args.artifact).stat().st_size if Path(args.artifact).exists() else None
-    results = {name: _child(name, args.artifact, args.config) for name in PASSES}
+    results = {name: _child(name, args.artifact, args.config, args.jobs) for name in PASSES}
     results["artifact"] = {"path": args.artifact, "bytes": size}
     results["ratio_scan_to_parse"] = round(results["scan"]["seconds"] / max(results["parse"]["seconds"], 1e-9), 2)
     if args.json:

@@ -51,7 +51,7 @@ def server_side(db: Path) -> None:
             print(f"{page:<20}{times[0]:>8.2f}{times[1]:>8.2f}")
 
 
-def browser(db: Path) -> None:
+def browser(db: Path, scans: list[str]) -> None:
     from playwright.sync_api import sync_playwright
 
     port = free_port()
@@ -71,15 +71,16 @@ def browser(db: Path) -> None:
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--no-first-run"])
             page = b.new_page(viewport={"width": 1400, "height": 1000})
-            print(f"\nbrowser (newest scan), {url}")
-            for path, title in PAGES:
-                for visit in ("cold", "warm"):
-                    t = time.perf_counter()
-                    page.goto(f"{url}/{'' if path == 'overview' else path}")
-                    page.get_by_role("heading", name=title).first.wait_for(timeout=120_000)
-                    page.wait_for_function(
-                        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
-                    print(f"{path:<20}{visit:<6}{time.perf_counter() - t:>8.2f} s")
+            for scan in scans:
+                print(f"\nbrowser, scan {scan or 'newest'}: {url}")
+                for path, title in PAGES:
+                    for visit in ("cold", "warm"):
+                        t = time.perf_counter()
+                        page.goto(f"{url}/{'' if path == 'overview' else path}" + (f"?scan={scan}" if scan else ""))
+                        page.get_by_role("heading", name=title).first.wait_for(timeout=120_000)
+                        page.wait_for_function(
+                            "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
+                        print(f"{path:<20}{visit:<6}{time.perf_counter() - t:>8.2f} s")
             b.close()
     finally:
         proc.terminate()
@@ -90,10 +91,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("db", type=Path)
     ap.add_argument("--browser", action="store_true")
+    ap.add_argument("--scan", action="append", default=[], help="scan id to time in the browser (repeatable; default newest)")
     args = ap.parse_args()
     server_side(args.db.resolve())
     if args.browser:
-        browser(args.db.resolve())
+        browser(args.db.resolve(), args.scan or [""])
 
 
 if __name__ == "__main__":

@@ -35,6 +35,15 @@ PAGES = ("overview", "flags", "capabilities", "findings", "shipped", "artifact",
 DEMO_MANIFEST = demo_project().parent / "manifest.toml"
 
 
+@pytest.fixture(autouse=True)
+def _restore_main_module():
+    """AppTest leaves `sys.modules["__main__"]` pointing at streamlit_app.py; a later spawn/forkserver worker
+    (parallel scans) would then re-run the dashboard script as its main module. Put the real one back."""
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
+
+
 def _scan(target: Path, db: Path, label: str, manifest: Path | None = None):
     kwargs = {}
     if manifest is not None:
@@ -429,6 +438,37 @@ def test_every_page_degrades_on_an_older_database(old_db, monkeypatch, page, mes
         assert len(at.dataframe[0].value) > 0  # the flags are still compared
     if page == "overview":
         assert int(metrics(at)["Flag keys"]) > 0
+
+
+def test_app_command_serves_on_localhost_prints_the_url_and_stops_with_its_process(demo_db):
+    import re
+    import urllib.request
+
+    proc = subprocess.Popen([sys.executable, "-m", "auditor", "app", "--db", str(demo_db), "--port", "0"],
+                            cwd=Path(__file__).resolve().parents[1], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        line = proc.stdout.readline()
+        m = re.match(r"auditor dashboard: (http://127\.0\.0\.1:(\d+))", line)
+        assert m, line
+        deadline = time.time() + 45
+        while True:
+            try:
+                if urllib.request.urlopen(f"{m[1]}/_stcore/health", timeout=2).read() == b"ok":
+                    break
+            except OSError:
+                assert time.time() < deadline and proc.poll() is None, "dashboard did not come up"
+                time.sleep(0.3)
+    finally:
+        proc.terminate()  # `auditor app` is the server process itself: nothing is left behind
+        proc.wait(timeout=20)
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"{m[1]}/_stcore/health", timeout=2)
+
+
+def test_app_command_refuses_a_missing_database(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "auditor", "app", "--db", str(tmp_path / "none.duckdb")],
+                       cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "database not found" in r.stderr
 
 
 # ---------------------------------------------------------------------------------------- SQL console safety

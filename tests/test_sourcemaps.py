@@ -8,7 +8,6 @@ import os
 import time
 import tracemalloc
 
-import pytest
 
 from auditor.sources import sourcemap
 from test_artifacts_kit import config, findings, inline, npm_tgz, q, scan, source_map
@@ -148,7 +147,7 @@ def test_missing_and_remote_map_references_are_warnings(tmp_path):
     assert [f[0] for f in findings(conn)] == ["ART004"] * 3
 
 
-@pytest.mark.parametrize("raw, code, needle", [
+MALFORMED = [
     (b'{"version": 3, "sources": ["a.ts"], "mappings": "AAAA"', "malformed-source-map", "expected"),
     (b"not json at all", "malformed-source-map", "expected '{'"),
     (b'{"version": 2, "sources": [], "mappings": ""}', "malformed-source-map", "version 2"),
@@ -157,16 +156,22 @@ def test_missing_and_remote_map_references_are_warnings(tmp_path):
     (b'{"version": 3, "sections": [{"offset": {"line": 0, "column": 0}, "map": {"version": 3, "sections": []}}]}', "malformed-source-map", "another index map"),
     (b'{"version": 3, "sources": ["a.ts", "b.ts"], "sourcesContent": ["export const a = \'first file text\';"], "mappings": ""}', "source-map-problem", "1 entries for 2 sources"),
     (b'{"version": 3, "sources": ["a.ts", null], "sourcesContent": [null, "x"], "mappings": ""}', "source-map-problem", "null"),
-])
-def test_malformed_maps_are_diagnostics_and_findings(tmp_path, raw, code, needle):
-    pkg = npm_tgz(tmp_path / "p.tgz", {"x.js": "x()\n//# sourceMappingURL=x.js.map\n", "x.js.map": raw, "ok.js": "process.env.OK_FLAG\n"})
-    _, conn = scan(tmp_path, pkg)
-    diags = q(conn, "SELECT code, message FROM diagnostics WHERE path = 'x.js.map'")
-    assert any(c == code and needle in m for c, m in diags), diags
-    assert "ART014" in {f[0] for f in findings(conn)}
+]
+
+
+def test_malformed_maps_are_diagnostics_and_findings(tmp_path):
+    files = {"ok.js": "process.env.OK_FLAG\n"}
+    for i, (raw, _, _) in enumerate(MALFORMED):
+        files[f"m{i}.js"] = f"x()\n//# sourceMappingURL=m{i}.js.map\n"
+        files[f"m{i}.js.map"] = raw
+    _, conn = scan(tmp_path, npm_tgz(tmp_path / "p.tgz", files))
+    for i, (_, code, needle) in enumerate(MALFORMED):
+        diags = q(conn, "SELECT code, message FROM diagnostics WHERE path = ?", f"m{i}.js.map")
+        assert any(c == code and needle in m for c, m in diags), (i, diags)
+        assert q(conn, "SELECT count(*) FROM findings WHERE rule_id = 'ART014' AND path = ?", f"m{i}.js.map") == [(1,)]
+        status = "malformed" if code == "malformed-source-map" else "ok"
+        assert q(conn, "SELECT status FROM source_maps WHERE path = ?", f"m{i}.js.map") == [(status,)]
     assert q(conn, "SELECT flag_key FROM flag_reads WHERE resolved") == [("OK_FLAG",)]
-    if code == "malformed-source-map":
-        assert q(conn, "SELECT status FROM source_maps") == [("malformed",)]
 
 
 def test_sources_content_shorter_than_sources_still_rebuilds_what_is_there(tmp_path):

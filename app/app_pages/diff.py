@@ -26,8 +26,8 @@ cols[0].metric("Flags added", len(d.flags_added))
 cols[1].metric("Flags removed", len(d.flags_removed))
 cols[2].metric("New findings", len(d.findings_new))
 cols[3].metric("Fixed findings", len(d.findings_fixed))
-ratio = f"{d.size_new / d.size_old:.2f}×" if d.size_old else "—"
-cols[4].metric("Size", ui.human_bytes(d.size_new), delta=f"{ratio} of {ui.human_bytes(d.size_old)}", delta_color="off")
+cols[4].metric("Size", ui.human_bytes(d.size_new), help="Artifact entries when the scan has them, else parsed files.",
+               delta=f"{d.size_new / d.size_old:.2f}× of {ui.human_bytes(d.size_old)}" if d.size_old else None, delta_color="off")
 
 
 def section(title: str, added, removed, what: str, labels_=("added", "removed")) -> None:

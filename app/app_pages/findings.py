@@ -29,7 +29,7 @@ if df.empty:
 hide = ["fingerprint", "target"] + ([] if suppressed else ["suppressed", "suppression_reason"])
 if not df["origin"].astype(bool).any():
     hide.append("origin")
-shown = df.drop(columns=hide)
+shown = df.drop(columns=hide).assign(line=df["line"].map(lambda v: "" if pd.isna(v) else str(int(v))))
 st.dataframe(shown.style.map(lambda s: ui.SEVERITY_CSS.get(s, ""), subset=["severity"]), hide_index=True,
              width="stretch", height=min(500, 38 + 35 * len(df)),
              column_config={"message": st.column_config.TextColumn("message", width="large")})

@@ -51,9 +51,9 @@ class Extractor:
     def __init__(self, compiled: dict[str, CompiledQuery], registries: dict[str, str] | None = None, identifiers=None):
         self.compiled = compiled
         self.registries = registries or {}
+        """registry variable name → provider label."""
         self.identifiers = identifiers
         """Optional `families.IdentifierScanner`: manifest internal identifiers searched in each file's text."""
-        """registry variable name → provider label."""
         self._parsers: dict[str, tree_sitter.Parser] = {}
 
     def _parser(self, language: str) -> tree_sitter.Parser:

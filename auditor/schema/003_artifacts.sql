@@ -13,8 +13,8 @@ CREATE TABLE artifacts (
     package_name     VARCHAR,            -- from package.json / wheel METADATA / sdist PKG-INFO
     package_version  VARCHAR,
     root_prefix      VARCHAR NOT NULL,   -- top-level directory stripped from entry paths ('package/'), or ''
-    entry_count      INTEGER NOT NULL,   -- files in the artifact (refused ones included)
-    total_bytes      BIGINT NOT NULL,    -- uncompressed bytes of all entries
+    entry_count      INTEGER NOT NULL,   -- rows in `entries` for it: files, links and refused members
+    total_bytes      BIGINT NOT NULL,    -- uncompressed bytes of the entries read (refused ones excluded)
     compressed_bytes BIGINT NOT NULL,    -- size of the artifact file itself
     sha256           VARCHAR NOT NULL,   -- of the artifact file
     refused_count    INTEGER NOT NULL,   -- entries refused as unsafe or over a limit (see diagnostics)

@@ -228,6 +228,7 @@ class _ArtifactAudit:
                 refusal = "non-utf8-name"
             if m.type == "dir":
                 if refusal is not None:
+                    self.entry_count += 1
                     yield from self.refuse(p, m, refusal, detail)
                 continue
             self.entry_count += 1

@@ -105,6 +105,10 @@ def _prefilters() -> dict[str, _Prefilter]:
         "SoftlayerDetector": _Prefilter(cloud + ("softlayer",), assignment),
         "IbmCosHmacDetector": _Prefilter(("secret",)),
         "ArtifactoryDetector": _Prefilter(("AKC", "AP"), re.compile(r"AKC|AP[\dA-F]"), fold=False),
+        "SlackDetector": _Prefilter(("xox", "hooks.slack.com")),
+        "StripeDetector": _Prefilter(("k_live_",), fold=False),
+        "MailchimpDetector": _Prefilter(("-us",), fold=False),
+        "PrivateKeyDetector": _Prefilter(("PRIVATE KEY", "PuTTY-User-Key-File"), fold=False),
     }
 
 

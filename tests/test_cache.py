@@ -1,0 +1,151 @@
+"""Extraction cache: warm rescans reuse results, anything that can change a result invalidates it."""
+
+from __future__ import annotations
+
+import pickle
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from perf_fixtures import make_project, table_rows
+
+from auditor import cache, parallel
+from auditor.config import Config, Wrapper
+from auditor.models import Diagnostic, FileResult, FlagRead, KeyExpr, Span
+from auditor.scan import run_scan
+
+PACK = """((call_expression
+   function: (identifier) @flag.method
+   arguments: (arguments) @flag.args) @flag.read
+ (#eq? @flag.method "{name}")
+ (#set! provider "acme")
+ (#set! confidence "high"))
+"""
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    root = make_project(tmp_path_factory.mktemp("proj"), ts_files=6, py_files=4)
+    (root / "src" / "acme.ts").write_text('export const a = acmeFlag("acme-one") || acmeGate("acme-two");\n')
+    return root
+
+
+def _config(tmp_path: Path, pack_name: str = "acmeFlag") -> Config:
+    qdir = tmp_path / "queries" / "ecma"
+    qdir.mkdir(parents=True, exist_ok=True)
+    (qdir / "acme.scm").write_text(PACK.format(name=pack_name))
+    return Config(query_dirs=(tmp_path / "queries",))
+
+
+def _keys(db: Path) -> set[str]:
+    return {r[6] for r in table_rows(db)["flag_reads"]}
+
+
+def test_warm_rescan_takes_every_file_from_the_cache_and_stores_the_same_rows(project, tmp_path):
+    cdir = tmp_path / "cache"
+    cold = run_scan([str(project)], tmp_path / "cold.duckdb", "p", Config(), cache_dir=cdir)
+    warm = run_scan([str(project)], tmp_path / "warm.duckdb", "p", Config(), cache_dir=cdir)
+    assert cold.pipeline.cached == 0 and cold.pipeline.extracted == cold.files - cold.pipeline.duplicates
+    assert warm.pipeline.cached == warm.files - warm.pipeline.duplicates and warm.pipeline.extracted == 0
+    assert table_rows(tmp_path / "cold.duckdb") == table_rows(tmp_path / "warm.duckdb")
+
+
+def test_changing_a_pack_invalidates_the_cache(project, tmp_path):
+    cdir = tmp_path / "cache"
+    cfg = _config(tmp_path, "acmeFlag")
+    first = run_scan([str(project)], tmp_path / "a.duckdb", "p", cfg, cache_dir=cdir)
+    assert "acme-one" in _keys(tmp_path / "a.duckdb") and "acme-two" not in _keys(tmp_path / "a.duckdb")
+    again = run_scan([str(project)], tmp_path / "b.duckdb", "p", cfg, cache_dir=cdir)
+    assert again.pipeline.extracted == 0
+
+    cfg = _config(tmp_path, "acmeGate")  # same pack file, new pattern
+    changed = run_scan([str(project)], tmp_path / "c.duckdb", "p", cfg, cache_dir=cdir)
+    assert changed.pipeline.cached == 0 and changed.pipeline.extracted == first.pipeline.extracted
+    assert "acme-two" in _keys(tmp_path / "c.duckdb") and "acme-one" not in _keys(tmp_path / "c.duckdb")
+
+
+def test_config_wrappers_grammar_versions_and_code_are_part_of_the_fingerprint(monkeypatch):
+    spec = parallel.ExtractorSpec(tuple(Config().generated_packs()), {"registries": {}})
+    base = spec.fingerprint()
+    assert base == parallel.ExtractorSpec(tuple(Config().generated_packs()), {"registries": {}}).fingerprint()
+    wrapped = Config(wrappers=(Wrapper("isOn"),))
+    assert parallel.ExtractorSpec(tuple(wrapped.generated_packs()), {"registries": {}}).fingerprint() != base
+    assert parallel.ExtractorSpec(spec.packs, {"registries": {"FLAGS": "acme"}}).fingerprint() != base
+    monkeypatch.setattr(parallel, "grammar_versions", lambda: {"tree-sitter": "9.9.9"})
+    assert spec.fingerprint() != base
+    monkeypatch.undo()
+    monkeypatch.setattr(cache, "code_digest", lambda: "other build")
+    assert spec.fingerprint() != base
+
+
+def test_a_hit_for_the_same_content_at_another_path_is_rebound(tmp_path):
+    for name in ("one", "two"):
+        d = tmp_path / name / "src"
+        d.mkdir(parents=True)
+        (d / "x.js").write_text('if (process.env.SAME_FLAG) { run(); }\n')
+    cdir = tmp_path / "cache"
+    run_scan([str(tmp_path / "one")], tmp_path / "1.duckdb", "p", Config(), cache_dir=cdir)
+    moved = run_scan([str(tmp_path / "two" / "src")], tmp_path / "2.duckdb", "p", Config(), cache_dir=cdir)
+    assert moved.pipeline.cached == 1
+    assert [r[0] for r in table_rows(tmp_path / "2.duckdb")["flag_reads"]] == ["x.js"]
+    assert [r[0] for r in table_rows(tmp_path / "1.duckdb")["flag_reads"]] == ["src/x.js"]
+
+
+def test_rebind_rewrites_path_and_origin_of_every_record_family():
+    span = Span(1, 0, 1, 5)
+    read = FlagRead("a.js", "env", "process.env", KeyExpr("X", "X"), span, "<module>", None, "x", "high", origin="m")
+    res = FileResult("a.js", "javascript", 3, "h", "m", reads=[read],
+                     diagnostics=[Diagnostic("a.js", "syntax-error", "…", origin="m")],
+                     extra={"gates": [replace(read, path="a.js")]})
+    out = cache.rebind(res, "b.js", "n")
+    assert (out.path, out.origin) == ("b.js", "n")
+    assert (out.reads[0].path, out.reads[0].origin) == ("b.js", "n")
+    assert out.diagnostics[0].path == "b.js" and out.extra["gates"][0].path == "b.js"
+    assert res.reads[0].path == "a.js", "the cached result itself is not modified"
+    assert cache.rebind(res, "a.js", "m") is res
+
+
+def test_corrupt_entries_are_misses_and_an_unwritable_cache_does_not_stop_a_scan(project, tmp_path):
+    cdir = tmp_path / "cache"
+    first = run_scan([str(project)], tmp_path / "a.duckdb", "p", Config(), cache_dir=cdir)
+    entries = [p for p in cdir.rglob("*") if p.is_file()]
+    assert len(entries) == first.pipeline.extracted
+    entries[0].write_bytes(b"not a pickle")
+    entries[1].write_bytes(pickle.dumps({"not": "a FileResult"}))
+    again = run_scan([str(project)], tmp_path / "b.duckdb", "p", Config(), cache_dir=cdir)
+    assert again.pipeline.extracted == 2
+    assert table_rows(tmp_path / "a.duckdb") == table_rows(tmp_path / "b.duckdb")
+
+    shutil.rmtree(cdir)
+    cdir.write_text("a file where the cache directory should be")
+    blocked = run_scan([str(project)], tmp_path / "c.duckdb", "p", Config(), cache_dir=cdir)
+    assert blocked.files == first.files
+    assert table_rows(tmp_path / "c.duckdb") == table_rows(tmp_path / "a.duckdb")
+
+
+def test_default_location_follows_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("AUDITOR_CACHE_DIR", str(tmp_path / "here"))
+    assert cache.default_cache_dir() == tmp_path / "here"
+    monkeypatch.delenv("AUDITOR_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache.default_cache_dir() == tmp_path / "xdg" / "auditor"
+
+
+def test_cli_scan_uses_the_cache_unless_told_not_to_and_cache_clear_empties_it(project, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from auditor.cli import app
+
+    monkeypatch.setenv("AUDITOR_CACHE_DIR", str(tmp_path / "c"))
+    runner = CliRunner()
+    db = str(tmp_path / "cli.duckdb")
+    assert runner.invoke(app, ["scan", str(project), "--db", db, "-q", "--no-cache"]).exit_code == 0
+    assert not (tmp_path / "c").exists()
+    assert runner.invoke(app, ["scan", str(project), "--db", db, "-q", "--jobs", "1"]).exit_code == 0
+    warm = runner.invoke(app, ["scan", str(project), "--db", db, "--jobs", "1"])
+    assert warm.exit_code == 0 and " cached" in warm.stdout
+    info = runner.invoke(app, ["cache"])
+    assert info.exit_code == 0 and str(tmp_path / "c") in info.stdout.replace("\n", "")
+    assert runner.invoke(app, ["cache", "--clear"]).exit_code == 0
+    assert cache.cache_info().entries == 0

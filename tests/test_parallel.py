@@ -1,0 +1,136 @@
+"""Parallel extraction: same rows in the same order for any --jobs, bounded window, crash isolation."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import pytest
+from perf_fixtures import make_project, table_rows
+
+from auditor import parallel
+from auditor.config import Config
+from auditor.models import Diagnostic, FileResult, SourceFile
+from auditor.parallel import ExtractorSpec, LazyCompiled, Pipeline
+from auditor.scan import load_packs, run_scan
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    return make_project(tmp_path_factory.mktemp("proj"))
+
+
+def test_jobs_1_and_2_store_the_same_rows_in_the_same_order(project, tmp_path):
+    one = run_scan([str(project)], tmp_path / "one.duckdb", "p", Config(), jobs=1)
+    two = run_scan([str(project)], tmp_path / "two.duckdb", "p", Config(), jobs=2)
+    assert one.pipeline.jobs == 1
+    assert two.pipeline.jobs == 2, "the fixture is meant to be big enough to start workers"
+    a, b = table_rows(tmp_path / "one.duckdb"), table_rows(tmp_path / "two.duckdb")
+    assert a == b
+    assert len(a["files"]) == 77  # 43 in src/ (flags, 40 modules, broken, blob), 32 in app/, 2 vendored
+    assert len(a["flag_reads"]) > 100
+    keys = {r[6] for r in a["flag_reads"]}  # flag_key: enum members and imported constants resolved
+    assert {"flag-0", "flag-39", "py-flag-0", "py-flag-29", "vendored-flag"} <= keys
+
+
+def test_identical_files_are_extracted_once_and_keep_their_own_paths(project, tmp_path):
+    summary = run_scan([str(project)], tmp_path / "d.duckdb", "p", Config(), jobs=1)
+    assert summary.pipeline.duplicates == 1
+    assert summary.pipeline.extracted == summary.files - 1
+    rows = table_rows(tmp_path / "d.duckdb")["flag_reads"]
+    assert sorted(r[0] for r in rows if r[6] == "vendored-flag") == ["vendor/a/lib.js", "vendor/b/lib.js"]
+
+
+def _items(n: int):
+    """Files interleaved with pass-through items (as a source yields diagnostics and artifact rows)."""
+    for i in range(n):
+        yield ("t", SourceFile(f"m{i:03}.js", f'const x{i} = process.env.K{i % 5};\n'.encode() * (1 + i % 3)))
+        if i % 4 == 0:
+            yield ("t", Diagnostic(f"d{i}", "note-code", "pass-through"))
+
+
+def test_pipeline_keeps_input_order_with_a_tiny_window_and_workers(monkeypatch):
+    monkeypatch.setattr(parallel, "POOL_START_FILES", 2)
+    spec = ExtractorSpec(tuple(load_packs(Config())))
+    with Pipeline(spec, jobs=1) as p:
+        expected = list(p.run(_items(30)))
+    with Pipeline(spec, jobs=2, window_files=3, window_bytes=64) as p:
+        got = list(p.run(_items(30)))
+        assert p.stats.jobs == 2
+    assert [type(x).__name__ for _, x in got] == [type(x).__name__ for _, x in expected]
+    assert [getattr(x, "path", None) for _, x in got] == [getattr(x, "path", None) for _, x in expected]
+    assert [x.reads for _, x in got if isinstance(x, FileResult)] == [x.reads for _, x in expected if isinstance(x, FileResult)]
+
+
+def test_small_scans_stay_in_process_even_with_jobs():
+    spec = ExtractorSpec(tuple(load_packs(Config())))
+    with Pipeline(spec, jobs=4) as p:
+        out = list(p.run(_items(5)))
+    assert p.stats.jobs == 1 and p._executor is None
+    assert sum(isinstance(x, FileResult) for _, x in out) == 5
+
+
+def test_queries_compile_per_grammar_on_first_use():
+    lazy = LazyCompiled(load_packs(Config()))
+    assert "python" in lazy and lazy._compiled == {}
+    assert lazy.get("python") is not None
+    assert set(lazy._compiled) == {"python"}
+    assert lazy.get("no-such-language") is None
+
+
+# -- a worker that dies --------------------------------------------------------------------------
+class _Crashy:
+    """Stands in for Extractor: kills its process on files named `boom*`."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def extract(self, src: SourceFile) -> FileResult:
+        if src.path.startswith("boom"):
+            os._exit(3)
+        return self.inner.extract(src)
+
+
+@dataclass(frozen=True)
+class CrashySpec(ExtractorSpec):
+    def build(self):
+        return _Crashy(super().build())
+
+
+def test_a_file_that_kills_its_worker_becomes_a_diagnostic_and_the_scan_goes_on(monkeypatch):
+    monkeypatch.setattr(parallel, "POOL_START_FILES", 2)
+    spec = CrashySpec(tuple(load_packs(Config())))
+    items = [("t", SourceFile(f"ok{i}.js", f"process.env.A{i};\n".encode())) for i in range(6)]
+    items.insert(3, ("t", SourceFile("boom.js", b"process.env.B;\n")))
+    with Pipeline(spec, jobs=2) as p:
+        out = [x for _, x in p.run(items)]
+        assert p.stats.crashed == 1
+    assert [r.path for r in out] == [path for _, src in items for path in [src.path]]
+    boom = out[3]
+    assert [d.code for d in boom.diagnostics] == ["extract-crashed"]
+    assert all(len(r.reads) == 1 for r in out if r.path.startswith("ok"))
+
+
+def test_store_inserts_in_batches_and_keeps_row_order(monkeypatch):
+    import duckdb
+
+    from auditor import store
+
+    monkeypatch.setattr(store, "BATCH_ROWS", 7)
+    calls = []
+    conn = duckdb.connect(":memory:")
+    conn.execute("CREATE TABLE t (i INTEGER, s VARCHAR)")
+    real_register = conn.register
+
+    class Spy:
+        def __getattr__(self, name):
+            return getattr(conn, name)
+
+        def register(self, name, table):
+            calls.append(table.num_rows)
+            return real_register(name, table)
+
+    rows = ((i, None if i < 10 else f"v{i}") for i in range(30))  # the first batches are all NULL
+    assert store.insert_rows(Spy(), "t", ("i", "s"), rows) == 30
+    assert calls == [7, 7, 7, 7, 2]
+    assert conn.execute("SELECT i, s FROM t").fetchall() == [(i, None if i < 10 else f"v{i}") for i in range(30)]
