@@ -29,7 +29,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -62,6 +62,25 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+_COMPILED: OrderedDict[tuple[str, str], CompiledQuery | None] = OrderedDict()
+_COMPILED_MAX = 16
+
+
+def _compile_memo(language: str, packs: list[Pack]) -> CompiledQuery | None:
+    """`compile_for`, memoized per process by language and the content of the packs it compiles
+    (a Query is immutable once built), so repeated scans in one process compile once."""
+    mine = [p for p in packs if language in p.languages]
+    key = (language, pack_set_hash(mine))
+    if key in _COMPILED:
+        _COMPILED.move_to_end(key)
+        return _COMPILED[key]
+    compiled = compile_for(language, packs)
+    _COMPILED[key] = compiled
+    while len(_COMPILED) > _COMPILED_MAX:
+        _COMPILED.popitem(last=False)
+    return compiled
+
+
 class LazyCompiled(Mapping):
     """`language → CompiledQuery` compiling a grammar's packs on first use.
 
@@ -76,7 +95,7 @@ class LazyCompiled(Mapping):
 
     def _get(self, language: str) -> CompiledQuery | None:
         if language not in self._compiled:
-            self._compiled[language] = compile_for(language, self.packs) if language in self._languages else None
+            self._compiled[language] = _compile_memo(language, self.packs) if language in self._languages else None
         return self._compiled[language]
 
     def __getitem__(self, language: str) -> CompiledQuery:

@@ -123,3 +123,11 @@ def test_gate_records_join_reads_in_the_database(scan_db):
     ).fetchall()
     assert rows == [("gates.py", "if", 28, "py-elif", "on"), ("gates.ts", "if", 31, "alias-flag", "on"),
                     ("gates.tsx", "component", 10, "promo", "on")]
+
+
+def test_negated_waffle_decorator_gates_the_view_while_the_flag_is_off(extractor):
+    code = 'from waffle.decorators import waffle_flag\n\n@waffle_flag("!legacy")\ndef old(request):\n    return 1\n'
+    res = extractor.extract(SourceFile("views.py", code.encode()))
+    assert [(r.key.value, r.key.text) for r in res.reads] == [("legacy", '"!legacy"')]
+    assert [(g.kind, g.line, g.body_line, g.body_end_line) for g in res.extra["gates"]] == [("decorator", 3, 4, 5)]
+    assert [(gr.polarity) for gr in res.extra["gate_reads"]] == ["off"]

@@ -198,6 +198,9 @@ class Extractor:
                 key = syntax.key_expr(key_node, meta.get("key_kind") == "name")
                 if meta.get("key_prefix") and key.value is not None:  # `settings.experimental.x` → `experimental.x`
                     key = KeyExpr(key.text, value=meta["key_prefix"] + key.value)
+                neg = meta.get("negation_prefix")
+                if neg and key.value is not None and key.value.startswith(neg):  # waffle `@waffle_flag("!x")`
+                    key = KeyExpr(key.text, value=key.value[len(neg):])
                 if key.ref and key.ref[0] != "this":
                     bound, value = scopes.binding(key.ref[0], key_node)
                     if bound:  # a parameter / local variable, not the module-level symbol

@@ -201,6 +201,13 @@ def _literal_text(node: tree_sitter.Node) -> str:
     return syntax.text(node, 40)
 
 
+def _negated_key(read) -> bool:
+    """True for a key written with a negation prefix the pack strips (`@waffle_flag("!beta")`)."""
+    value = read.key.value
+    literal = read.key.text.strip("'\"`")
+    return value is not None and literal != value and literal.endswith(value) and literal[: -len(value)] == "!"
+
+
 def _step(child: tree_sitter.Node, parent: tree_sitter.Node, polarity: str) -> tuple[bool, str, str]:
     """Move one level up from `child` to `parent` inside a condition: (can continue, polarity, logical op)."""
     t = parent.type
@@ -492,6 +499,8 @@ def extract(
                 break
             polarity, seen = found
             ops |= seen
+            if _negated_key(read):
+                polarity = _flip(polarity)
             if via:
                 al = next(a for a in aliases[via] if a.read is read)
                 if al.polarity == "off":

@@ -124,7 +124,8 @@ def _rows_for(scan_id: int, rule: Rule, findings: list[Finding]) -> list[tuple]:
 def evaluate(conn: duckdb.DuckDBPyConnection, scan_id: int, emitted: list[Finding] = ()) -> int:
     """Insert findings for `scan_id`: the emitted ones, then every SQL rule's. Returns how many.
 
-    Runs inside the caller's transaction. Duplicate findings (same fingerprint and line) are kept once.
+    Runs inside the caller's transaction. Duplicate findings (same rule, fingerprint, line and target)
+    are kept once; the same finding in two targets of one scan is kept for each.
     Raises AuditorError naming the rule when a rule's SQL fails.
     """
     from auditor import store
@@ -153,7 +154,7 @@ def evaluate(conn: duckdb.DuckDBPyConnection, scan_id: int, emitted: list[Findin
     seen = set()
     unique = []
     for row in rows:
-        k = (row[1], row[8], row[6])
+        k = (row[1], row[8], row[6], row[10])  # rule, fingerprint, line, target
         if k not in seen:
             seen.add(k)
             unique.append(row)

@@ -18,14 +18,14 @@ class DirectorySource:
     """Files under `root` whose extension the auditor parses.
 
     `.gitignore` files are honoured at every level (patterns relative to their own directory, via
-    pathspec's `gitwildmatch`), as are `exclude` globs (relative to `root`). `.git` and
+    pathspec's `GitIgnoreSpec`, which follows git's own precedence rules), as are `exclude` globs (relative to `root`). `.git` and
     `node_modules` are always skipped. Symlinks are not followed.
     """
 
     def __init__(self, root: Path, exclude: tuple[str, ...] = (), max_file_bytes: int = 64 * 1024 * 1024, display_prefix: str = ""):
         self.root = root
         self.name = str(root)
-        self.exclude = pathspec.PathSpec.from_lines("gitwildmatch", exclude) if exclude else None
+        self.exclude = pathspec.GitIgnoreSpec.from_lines(exclude) if exclude else None
         self.max_file_bytes = max_file_bytes
         self.display_prefix = display_prefix
         self._paths: list[str] | None = None
@@ -34,7 +34,7 @@ class DirectorySource:
         if self._paths is not None:
             return self._paths
         out: list[str] = []
-        specs: list[tuple[str, pathspec.PathSpec]] = []  # (dir prefix, spec) for .gitignore files
+        specs: list[tuple[str, pathspec.GitIgnoreSpec]] = []  # (dir prefix, spec) for .gitignore files
 
         def ignored(rel: str, is_dir: bool) -> bool:
             probe = rel + "/" if is_dir else rel
@@ -52,7 +52,7 @@ class DirectorySource:
             if gi.is_file():
                 try:
                     lines = gi.read_text(encoding="utf-8", errors="replace").splitlines()
-                    specs.append((rel_dir, pathspec.PathSpec.from_lines("gitwildmatch", lines)))
+                    specs.append((rel_dir, pathspec.GitIgnoreSpec.from_lines(lines)))
                 except OSError:
                     pass
             dirnames[:] = sorted(
