@@ -206,6 +206,24 @@ def _open_read(db: Path) -> duckdb.DuckDBPyConnection:
         raise  # unreachable
 
 
+def _read_scan(db: Path, scan: str | None, build) -> tuple[int, object]:
+    """Open the database read-only, pick the scan (newest, or newest with label `scan`) and return
+    (scan id, build(conn, scan_id)); a missing database or scan exits 2 with one line."""
+    conn = _open_read(db)
+    try:
+        scan_id = store.latest_scan_id(conn, scan)
+        return scan_id, build(conn, scan_id)
+    except StoreError as exc:
+        fail(str(exc))
+        raise  # unreachable: fail() exits
+    finally:
+        conn.close()
+
+
+def _print_json(data: object) -> None:
+    print(json.dumps(data, indent=2, default=str))
+
+
 @app.command()
 def flags(
     db: DbOption = Path(DEFAULT_DB),
@@ -215,16 +233,9 @@ def flags(
     """Print the flag inventory of a scan: keys by provider, reads, definitions, drift."""
     from auditor.report.inventory import inventory
 
-    conn = _open_read(db)
-    try:
-        data = inventory(conn, store.latest_scan_id(conn, scan))
-    except StoreError as exc:
-        fail(str(exc))
-        return
-    finally:
-        conn.close()
+    _, data = _read_scan(db, scan, inventory)
     if format is ReportFormat.json:
-        out.print_json(json.dumps(data), indent=2) if sys.stdout.isatty() else print(json.dumps(data, indent=2))
+        _print_json(data)
         return
     from auditor.report.text import print_inventory
 
@@ -284,17 +295,9 @@ def findings(
     """List the findings of a scan (rule id, severity, location, message)."""
     from auditor.report.findings import findings_report
 
-    conn = _open_read(db)
-    try:
-        scan_id = store.latest_scan_id(conn, scan)
-        data = findings_report(conn, scan_id)
-    except StoreError as exc:
-        fail(str(exc))
-        return
-    finally:
-        conn.close()
+    scan_id, data = _read_scan(db, scan, findings_report)
     if format is ReportFormat.json:
-        print(json.dumps(data, indent=2))
+        _print_json(data)
     else:
         from auditor.report.text import print_findings
 
@@ -531,16 +534,9 @@ def capabilities(
     """List the capabilities of a scan: tools, commands, options, routes, settings, hidden or gated."""
     from auditor.report.check import capabilities_report
 
-    conn = _open_read(db)
-    try:
-        rows = capabilities_report(conn, store.latest_scan_id(conn, scan), kind)
-    except StoreError as exc:
-        fail(str(exc))
-        return
-    finally:
-        conn.close()
+    _, rows = _read_scan(db, scan, lambda conn, scan_id: capabilities_report(conn, scan_id, kind))
     if format is ReportFormat.json:
-        print(json.dumps(rows, indent=2, default=str))
+        _print_json(rows)
         return
     from auditor.report.console import print_capabilities
 
@@ -557,16 +553,9 @@ def gates(
     """List the gates of a scan: conditionals that read a flag, with polarity, gated lines and nesting."""
     from auditor.report.check import gates_report
 
-    conn = _open_read(db)
-    try:
-        rows = gates_report(conn, store.latest_scan_id(conn, scan), flag)
-    except StoreError as exc:
-        fail(str(exc))
-        return
-    finally:
-        conn.close()
+    _, rows = _read_scan(db, scan, lambda conn, scan_id: gates_report(conn, scan_id, flag))
     if format is ReportFormat.json:
-        print(json.dumps(rows, indent=2, default=str))
+        _print_json(rows)
         return
     from auditor.report.console import print_gates
 
