@@ -291,3 +291,61 @@ def clear_cache(root: Path | None = None) -> CacheInfo:
     for child in (root / f"v{n}" for n in range(1, CACHE_FORMAT + 1)):
         shutil.rmtree(child, ignore_errors=True)
     return info
+
+
+# -- memos for other pure per-file stages ---------------------------------------------------------
+ACTIVE_ROOT: Path | None = None
+"""Cache root of the scan running in this process (set by `parallel.Pipeline.run` while it pulls
+files from the sources), None when the scan runs without a cache. Stages that run inside the
+sources (an archive reader's secret scan) memoize through `memo()` only while it is set."""
+
+
+class Memo:
+    """Pickled values by key in one namespace directory (same guarantees as the extraction cache:
+    atomic writes, unreadable entries are misses, never raises for I/O)."""
+
+    def __init__(self, directory: Path):
+        self.dir = str(directory)
+
+    @staticmethod
+    def key(*parts: str | bytes) -> str:
+        """sha256 over the parts (strings are UTF-8 encoded)."""
+        h = hashlib.sha256()
+        for part in parts:
+            h.update(part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part)
+            h.update(b"\0")
+        return h.hexdigest()
+
+    def _path(self, key: str) -> str:
+        return os.path.join(self.dir, key[:2], key[2:])
+
+    def get(self, key: str):
+        """The stored value, or None."""
+        try:
+            with open(self._path(key), "rb") as fh:
+                return pickle.load(fh)
+        except Exception:  # noqa: BLE001 - missing or unreadable: a miss
+            return None
+
+    def put(self, key: str, value) -> None:
+        """Store `value` (atomically); errors are ignored."""
+        p = self._path(key)
+        try:
+            os.makedirs(os.path.dirname(p), mode=0o700, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(p), prefix=".tmp-")
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump(value, fh, protocol=5)
+            os.replace(tmp, p)
+        except Exception:  # noqa: BLE001 - best effort
+            pass
+
+
+def memo(namespace: str, version: str = "") -> Memo | None:
+    """The memo for `namespace` (a stage name) at `version` (what else its results depend on, e.g. a
+    library version) under the active scan's cache root; None when no scan with a cache is running.
+    The directory also changes with the auditor's version and code digest."""
+    root = ACTIVE_ROOT
+    if root is None:
+        return None
+    fp = hashlib.sha256(f"{CACHE_FORMAT}\0{__version__}\0{code_digest()}\0{namespace}\0{version}".encode()).hexdigest()
+    return Memo(root / f"v{CACHE_FORMAT}" / f"{namespace}-{fp[:24]}")

@@ -31,7 +31,7 @@ import multiprocessing
 import os
 from collections import OrderedDict, deque
 from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +52,9 @@ WINDOW_FILES = 512
 """At most this many items read ahead of the first one not yet yielded."""
 WINDOW_BYTES = 256 * 1024 * 1024
 """At most this many bytes of file contents held in the window (a single larger file still goes)."""
+PARSE_BUDGET_BYTES = 40 * 1024 * 1024
+"""At most this many bytes of source being parsed by workers at once (a larger file runs alone): a
+tree-sitter tree takes about 30× its source, so worker memory stays bounded whatever --jobs is."""
 
 
 def default_jobs() -> int:
@@ -203,6 +206,10 @@ class PipelineStats:
     """Files that killed a worker twice (recorded as `extract-crashed` diagnostics)."""
 
 
+_NOT_CACHED = frozenset({"extract-crashed", "extract-failed"})
+"""Results with these diagnostics may not recur (a crash, an internal error such as MemoryError)."""
+
+
 class _Slot:
     """One item of the window, in input order."""
 
@@ -241,6 +248,9 @@ class Pipeline:
         self._pending: deque[_Slot] = deque()
         self._queued: list[_Slot] = []
         self._queued_bytes = 0
+        self._waiting: deque[_Slot] = deque()  # admitted, pool running, over the parse budget
+        self._inflight: list[_Slot] = []  # submitted to a worker
+        self.parse_budget = PARSE_BUDGET_BYTES
         self._held_bytes = 0
         self._memo: dict[str, _Slot] = {}
 
@@ -251,16 +261,28 @@ class Pipeline:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def close(self) -> None:
-        """Stop the workers (pending work is cancelled)."""
-        if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
-            self._executor = None
+    def close(self, abort: bool = False) -> None:
+        """Stop the workers (pending work is cancelled). `abort`: also kill workers busy with a file
+        (on an error or Ctrl-C there is no point waiting for a 16 MB bundle to finish parsing)."""
+        executor, self._executor = self._executor, None
+        if executor is None:
+            return
+        if abort:
+            for proc in list((getattr(executor, "_processes", None) or {}).values()):
+                try:
+                    proc.terminate()
+                except Exception:  # noqa: BLE001 - already gone
+                    pass
+        executor.shutdown(wait=True, cancel_futures=True)
 
     # -- public ----------------------------------------------------------------------------------
     def run(self, items: Iterable[tuple[Any, Any]]) -> Iterator[tuple[Any, Any]]:
         """Yield `(tag, item)` for each input pair, in input order, with each SourceFile replaced by
-        its FileResult. Raises AuditorError raised by extraction (e.g. a pack that does not compile)."""
+        its FileResult. Raises AuditorError raised by extraction (e.g. a pack that does not compile).
+
+        While it runs, `cache.ACTIVE_ROOT` names this scan's cache root (for `cache.memo`)."""
+        previous_root = cache_mod.ACTIVE_ROOT
+        cache_mod.ACTIVE_ROOT = self.cache.root if self.cache is not None else None
         try:
             for tag, item in items:
                 slot = _Slot(tag, item)
@@ -270,8 +292,10 @@ class Pipeline:
                 yield from self._drain(final=False)
             yield from self._drain(final=True)
         except BaseException:
-            self.close()
+            self.close(abort=True)
             raise
+        finally:
+            cache_mod.ACTIVE_ROOT = previous_root
 
     # -- admission -------------------------------------------------------------------------------
     def _admit(self, slot: _Slot, src: SourceFile) -> None:
@@ -308,7 +332,7 @@ class Pipeline:
             if self._queued_bytes >= POOL_START_BYTES or len(self._queued) >= POOL_START_FILES:
                 self._start_pool()
             return
-        slot.future = self._executor.submit(_work, src)
+        self._dispatch(slot)
 
     def _local(self) -> Extractor:
         if self._extractor is None:
@@ -321,9 +345,27 @@ class Pipeline:
         self.stats.jobs = self.jobs
         for slot in self._queued:
             slot.queued = False
-            slot.future = self._executor.submit(_work, slot.item)
+            self._dispatch(slot)
         self._queued.clear()
         self._queued_bytes = 0
+
+    def _dispatch(self, slot: _Slot) -> None:
+        """Submit `slot` to a worker now if the parse budget allows, else queue it (FIFO)."""
+        self._waiting.append(slot)
+        self._pump()
+
+    def _pump(self) -> None:
+        """Submit waiting files, in order, while they fit in the parse budget."""
+        self._inflight = [s for s in self._inflight if s.future is not None and not s.future.done()]
+        busy = sum(s.nbytes for s in self._inflight)
+        while self._waiting and self._executor is not None:
+            nxt = self._waiting[0]
+            if self._inflight and busy + nxt.nbytes > self.parse_budget:
+                return
+            self._waiting.popleft()
+            nxt.future = self._executor.submit(_work, nxt.item)
+            self._inflight.append(nxt)
+            busy += nxt.nbytes
 
     def _complete(self, slot: _Slot, result: FileResult) -> None:
         slot.result = result
@@ -331,7 +373,7 @@ class Pipeline:
         slot.item = None
         self._held_bytes -= slot.nbytes
         slot.nbytes = 0
-        if self.cache is not None and slot.key is not None and not any(d.code == "extract-crashed" for d in result.diagnostics):
+        if self.cache is not None and slot.key is not None and not any(d.code in _NOT_CACHED for d in result.diagnostics):
             self.cache.put(slot.key, result)
 
     # -- draining --------------------------------------------------------------------------------
@@ -340,6 +382,8 @@ class Pipeline:
             return self._ready(slot.primary)
         if slot.key is None or slot.result is not None:
             return True  # a pass-through item, or a result already in
+        if slot.future is None and self._waiting:
+            self._pump()
         return slot.future is not None and slot.future.done()
 
     def _full(self) -> bool:
@@ -371,7 +415,13 @@ class Pipeline:
             slot.queued = False
             self._complete(slot, extract_safely(self._local(), slot.item))
             return slot.result  # type: ignore[return-value]
-        assert slot.future is not None
+        while slot.future is None:  # over the parse budget: wait for a worker to finish something
+            self._pump()
+            if slot.future is None:
+                futures = [s.future for s in self._inflight if s.future is not None]
+                if not futures:
+                    raise RuntimeError("extraction pipeline stalled")  # pragma: no cover - invariant
+                wait(futures, return_when=FIRST_COMPLETED)
         try:
             result = slot.future.result()
         except BrokenProcessPool:
@@ -409,5 +459,7 @@ class Pipeline:
                 solo.shutdown(wait=True, cancel_futures=True)
             self._complete(slot, result)
         # the remaining work goes to a new pool
+        self._inflight = []
         self._executor = ProcessPoolExecutor(max_workers=self.jobs, mp_context=_context(),
                                              initializer=_init_worker, initargs=(self.spec,))
+        self._pump()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from perf_fixtures import make_project, table_rows
 
-from auditor import cache, parallel
+from auditor import cache, parallel, store
 from auditor.config import Config, Wrapper
 from auditor.models import Diagnostic, FileResult, FlagRead, KeyExpr, Span
 from auditor.scan import run_scan
@@ -149,3 +149,38 @@ def test_cli_scan_uses_the_cache_unless_told_not_to_and_cache_clear_empties_it(p
     assert info.exit_code == 0 and str(tmp_path / "c") in info.stdout.replace("\n", "")
     assert runner.invoke(app, ["cache", "--clear"]).exit_code == 0
     assert cache.cache_info().entries == 0
+
+
+def test_archive_secret_scan_is_memoized_without_storing_any_secret(tmp_path, monkeypatch):
+    from test_artifacts_kit import npm_tgz
+
+    from auditor.sources import secrets
+
+    key = "AKIA" + "Z7QWERTYUIOPASDF"  # an AWS access key id pattern, made up
+    code = f"const key = '{key}';\nconst on = process.env.SECRET_FEATURE;\n"
+    pkg = npm_tgz(tmp_path / "p.tgz", {"index.js": code, "config/.env.production": f"AWS_ACCESS_KEY_ID={key}\n"})
+    calls = []
+    real = secrets.SecretScanner._scan
+    monkeypatch.setattr(secrets.SecretScanner, "_scan", lambda self, *a: calls.append(a[0]) or real(self, *a))
+    cdir = tmp_path / "cache"
+
+    def findings(db):
+        conn = store.connect(db, read_only=True)
+        try:
+            return conn.execute("SELECT rule_id, subject, path, line, message FROM findings ORDER BY ALL").fetchall()
+        finally:
+            conn.close()
+
+    run_scan([str(pkg)], tmp_path / "cold.duckdb", "p", Config(), cache_dir=cdir)
+    scanned = len(calls)
+    assert scanned >= 2
+    run_scan([str(pkg)], tmp_path / "warm.duckdb", "p", Config(), cache_dir=cdir)
+    assert len(calls) == scanned, "the warm rescan ran the secret scan again"
+    assert findings(tmp_path / "cold.duckdb") == findings(tmp_path / "warm.duckdb")
+    assert any(r[0] == "ART006" for r in findings(tmp_path / "warm.duckdb"))
+    assert table_rows(tmp_path / "cold.duckdb")["flag_reads"] == table_rows(tmp_path / "warm.duckdb")["flag_reads"]
+    for entry in cdir.rglob("*"):
+        if entry.is_file():
+            assert key.encode() not in entry.read_bytes(), f"{entry} holds the secret"
+    run_scan([str(pkg)], tmp_path / "none.duckdb", "p", Config())  # no cache: no memo either
+    assert len(calls) == 2 * scanned

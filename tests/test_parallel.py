@@ -134,3 +134,37 @@ def test_store_inserts_in_batches_and_keeps_row_order(monkeypatch):
     assert store.insert_rows(Spy(), "t", ("i", "s"), rows) == 30
     assert calls == [7, 7, 7, 7, 2]
     assert conn.execute("SELECT i, s FROM t").fetchall() == [(i, None if i < 10 else f"v{i}") for i in range(30)]
+
+
+def test_the_parse_budget_bounds_how_much_source_workers_hold_at_once(monkeypatch):
+    monkeypatch.setattr(parallel, "POOL_START_FILES", 2)
+    monkeypatch.setattr(parallel, "PARSE_BUDGET_BYTES", 1)  # every file is "big": one at a time
+    in_flight = []
+    pump = Pipeline._pump
+
+    def watched(self):
+        pump(self)
+        in_flight.append(len(self._inflight))
+
+    monkeypatch.setattr(Pipeline, "_pump", watched)
+    spec = ExtractorSpec(tuple(load_packs(Config())))
+    with Pipeline(spec, jobs=1) as p:
+        expected = [x for _, x in p.run(_items(12))]
+    with Pipeline(spec, jobs=2) as p:
+        got = [x for _, x in p.run(_items(12))]
+        assert p.stats.jobs == 2
+    assert max(in_flight) == 1
+    assert [getattr(x, "reads", x) for x in got] == [getattr(x, "reads", x) for x in expected]
+
+
+def test_a_pack_that_does_not_compile_fails_the_scan_from_a_worker_before_anything_is_written(project, tmp_path):
+    from auditor.errors import QueryError
+
+    qdir = tmp_path / "queries" / "ecma"
+    qdir.mkdir(parents=True)
+    (qdir / "bad.scm").write_text("((no_such_node) @flag.read)\n")
+    cfg = Config(query_dirs=(tmp_path / "queries",))
+    db = tmp_path / "bad.duckdb"
+    with pytest.raises(QueryError, match="ecma/bad does not compile"):
+        run_scan([str(project)], db, "p", cfg, jobs=2)
+    assert not db.exists()

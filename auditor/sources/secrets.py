@@ -17,6 +17,8 @@ the bytes before extraction (`mask`) and is never stored or printed.
 from __future__ import annotations
 
 import bisect
+import dataclasses
+import functools
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -124,6 +126,16 @@ def _prefilter_hits(pre: _Prefilter, block: str, lower: str, limit: int = 200_00
     return out
 
 
+@functools.cache
+def _detect_secrets_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("detect-secrets")
+    except Exception:  # noqa: BLE001 - not installed as a distribution
+        return "unknown"
+
+
 class SecretScanner:
     """detect-secrets with its default filters and every built-in plugin but the IP detector."""
 
@@ -145,7 +157,32 @@ class SecretScanner:
             self.prefilters = {}
 
     def scan(self, path: str, text: str, bundle: bool = False) -> list[Secret]:
-        """Secrets in `text` (the content of `path`; its extension picks the keyword rules)."""
+        """Secrets in `text` (the content of `path`; its extension picks the keyword rules).
+
+        Memoized in the running scan's cache (`auditor.cache.memo`) by path, bundle flag and text.
+        The memo holds no secret: each secret is stored as its other fields plus the offset and
+        length of its value in `text`, and rebuilt from the same text on a hit."""
+        from auditor import cache
+
+        memo = cache.memo("secrets", _detect_secrets_version())
+        key = memo.key(path, str(bundle), text) if memo is not None else ""
+        if memo is not None:
+            hit = memo.get(key)
+            if isinstance(hit, list):
+                return [Secret(**fields, value=text[at:at + n]) for fields, at, n in hit]
+        found = self._scan(path, text, bundle)
+        if memo is not None:
+            spots = []
+            for sec in found:
+                at = text.find(sec.value)
+                if at < 0 or not sec.value:
+                    return found  # cannot be rebuilt from the text: do not memoize
+                fields = {f.name: getattr(sec, f.name) for f in dataclasses.fields(sec) if f.name != "value"}
+                spots.append((fields, at, len(sec.value)))
+            memo.put(key, spots)
+        return found
+
+    def _scan(self, path: str, text: str, bundle: bool) -> list[Secret]:
         if posixpath.basename(path) in LOCK_FILES or not text:
             return []
         plugins = self.pattern_plugins if bundle else self.plugins
