@@ -74,6 +74,13 @@ def demo_project() -> Path:
     return Path(__file__).resolve().parent / "demo" / "project"
 
 
+def _perf(jobs: int | None, no_cache: bool) -> dict:
+    """run_scan keyword arguments for `--jobs` / `--no-cache` (default: every CPU, cache on)."""
+    from auditor.parallel import default_jobs
+
+    return {"jobs": jobs or default_jobs(), "cache_dir": None if no_cache else True}
+
+
 @app.command()
 def scan(
     targets: Annotated[list[str] | None, typer.Argument(help="Directories, npm:NAME@VERSION, .tgz/.tar.gz/.whl/.zip artifacts, .js bundles or .map files. None: the demo release.", show_default=False)] = None,
@@ -89,10 +96,9 @@ def scan(
     """Scan targets (flag reads, definitions, findings) and store them as one scan in the database."""
     from dataclasses import replace
 
-    from auditor.parallel import default_jobs
     from auditor.scan import effective_config, run_scan
 
-    perf = {"jobs": jobs or default_jobs(), "cache_dir": None if no_cache else True}
+    perf = _perf(jobs, no_cache)
     targets = list(targets or [])
     if not targets:
         from auditor.demo.build_release import demo_release
@@ -414,6 +420,8 @@ def check(
     db: DbOption = Path(DEFAULT_DB),
     label: Annotated[str | None, typer.Option(help="Name for this scan (default: the targets' names).")] = None,
     config: Annotated[Path | None, typer.Option("--config", help="auditor.toml or pyproject.toml to use instead of searching upward.")] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes for parsing (default: the CPUs available). Output is the same for any number.", show_default=False)] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the extraction cache ($AUDITOR_CACHE_DIR, default ~/.cache/auditor).")] = False,
 ) -> None:
     """Scan targets, compare what ships with the manifest, report findings; exit 1 on findings at or above --fail-on."""
     from auditor.manifest import load_manifest, manifest_from_config
@@ -431,7 +439,7 @@ def check(
         cfg = effective_config(targets, config)
         man = load_manifest(manifest) if manifest is not None else manifest_from_config(cfg)
         base = load_baseline(baseline) if baseline is not None else None
-        summary = run_scan(targets, db, label, cfg, manifest=man)
+        summary = run_scan(targets, db, label, cfg, manifest=man, **_perf(jobs, no_cache))
         conn = store.connect(db, read_only=True)
         try:
             report = check_report(conn, summary.scan_id, fail_on.value, base)
@@ -459,7 +467,7 @@ def check(
     raise typer.Exit(1 if report["failing"] else 0)
 
 
-def _scan_or_label(value: str, which: str, other: str, db: Path, manifest: Path | None, config: Path | None) -> int:
+def _scan_or_label(value: str, which: str, other: str, db: Path, manifest: Path | None, config: Path | None, perf: dict) -> int:
     """Scan id for a `diff` operand: a target (scanned now) or the label of a scan in the database."""
     from auditor.manifest import load_manifest, manifest_from_config
     from auditor.scan import effective_config, run_scan
@@ -469,7 +477,7 @@ def _scan_or_label(value: str, which: str, other: str, db: Path, manifest: Path 
         man = load_manifest(manifest) if manifest is not None else manifest_from_config(cfg)
         name = Path(value).name or value
         label = f"{name} ({which})" if name == (Path(other).name or other) else name
-        return run_scan([value], db, label, cfg, manifest=man).scan_id
+        return run_scan([value], db, label, cfg, manifest=man, **perf).scan_id
     if not Path(db).exists():
         raise StoreError(f"{value!r} is neither a target nor a scan label (database {db} not found)")
     conn = store.connect(db, read_only=True)
@@ -491,13 +499,15 @@ def diff(
     fail_on: Annotated[FailOn | None, typer.Option("--fail-on", help="Exit 1 when a new finding at or above this severity appears.")] = None,
     db: DbOption = Path(DEFAULT_DB),
     config: Annotated[Path | None, typer.Option("--config", help="auditor.toml or pyproject.toml to use when scanning targets.")] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes for parsing (default: the CPUs available). Output is the same for any number.", show_default=False)] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the extraction cache ($AUDITOR_CACHE_DIR, default ~/.cache/auditor).")] = False,
 ) -> None:
     """Compare two releases: flags, capabilities and entries added and removed, size ratio, new findings."""
     from auditor.report.diff import diff_scans
 
     try:
-        old_id = _scan_or_label(old, "old", new, db, manifest, config)
-        new_id = _scan_or_label(new, "new", old, db, manifest, config)
+        old_id = _scan_or_label(old, "old", new, db, manifest, config, _perf(jobs, no_cache))
+        new_id = _scan_or_label(new, "new", old, db, manifest, config, _perf(jobs, no_cache))
         conn = store.connect(db, read_only=True)
         try:
             d = diff_scans(conn, old_id, new_id)
