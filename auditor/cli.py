@@ -461,7 +461,7 @@ def check(
 
         _emit(check_markdown(report), output)
     else:
-        from auditor.report.console import print_check
+        from auditor.report.text import print_check
 
         _render_rich(lambda c: print_check(c, report), output)
     raise typer.Exit(1 if report["failing"] else 0)
@@ -523,7 +523,7 @@ def diff(
 
         _emit(diff_markdown(d), output)
     else:
-        from auditor.report.console import print_diff
+        from auditor.report.text import print_diff
 
         _render_rich(lambda c: print_diff(c, d), output)
     if fail_on is not None:
@@ -548,7 +548,7 @@ def capabilities(
     if format is ReportFormat.json:
         _print_json(rows)
         return
-    from auditor.report.console import print_capabilities
+    from auditor.report.text import print_capabilities
 
     print_capabilities(out, rows)
 
@@ -567,7 +567,7 @@ def gates(
     if format is ReportFormat.json:
         _print_json(rows)
         return
-    from auditor.report.console import print_gates
+    from auditor.report.text import print_gates
 
     print_gates(out, rows)
 

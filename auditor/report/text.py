@@ -1,8 +1,10 @@
-"""Rich text rendering of reports for the terminal."""
+"""Rich text rendering of every report for the terminal: inventory, findings, check, diff,
+capabilities and gates."""
 
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 
@@ -46,6 +48,90 @@ def print_inventory(console: Console, data: dict) -> None:
 _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "note": "cyan"}
 
 
+def _loc(r: dict) -> str:
+    loc = r.get("path") or ""
+    if r.get("line"):
+        loc += f":{r['line']}"
+    if r.get("origin"):
+        loc += f" ({r['origin']})"
+    return loc
+
+
+def print_check(console: Console, report: dict) -> None:
+    """Print a `report.check.check_report` dict."""
+    s = report["summary"]
+    man = report["manifest"]
+    console.print(f"[bold]auditor check[/] {escape(report['scan']['label'])}: {s['files']} files, {s['flags']} flag keys, "
+                  f"{sum(s['gates'].values())} gates; manifest: {escape(man['path'] or 'inline') if man else 'none (shipped-vs-public rules skipped)'}")
+    if s["capabilities"]:
+        t = Table("capabilities", "total", "hidden", "gated", "experimental", title_justify="left")
+        for kind, v in s["capabilities"].items():
+            t.add_row(kind, str(v["total"]), str(v["hidden"]), str(v["gated"]), str(v["experimental"]))
+        console.print(t)
+    shown = [f for f in report["findings"] if not f["suppressed"]]
+    if shown:
+        t = Table("severity", "rule", "location", "message")
+        for f in shown:
+            sev = f["severity"] + (" new" if f.get("baseline_state") == "new" else "")
+            t.add_row(f"[{_SEVERITY_STYLE.get(f['severity'], '')}]{sev}[/]", f["rule_id"], escape(_loc(f)), escape(f["message"]))
+        console.print(t)
+    c = report["counts"]
+    suppressed = len(report["findings"]) - len(shown)
+    verdict = f"[bold red]{report['failing']} at or above --fail-on {report['fail_on']}[/]" if report["failing"] \
+        else f"[green]nothing new at or above --fail-on {report['fail_on']}[/]"
+    console.print(f"[bold]Findings[/]: {c['error']} error, {c['warning']} warning, {c['note']} note"
+                  + (f", {suppressed} suppressed" if suppressed else "") + f" — {verdict}")
+
+
+def print_diff(console: Console, d: dict, limit: int = 50) -> None:
+    """Print a `report.diff.diff_scans` dict."""
+    ratio = d["size"]["ratio"]
+    console.print(f"[bold]auditor diff[/] {escape(str(d['old']['label']))} → {escape(str(d['new']['label']))}: "
+                  f"size {d['size']['old']:,} → {d['size']['new']:,} bytes" + (f" (×{ratio})" if ratio is not None else "")
+                  + f", gates {d['gates']['old']} → {d['gates']['new']}")
+
+    def block(title: str, items: list[str]) -> None:
+        if not items:
+            return
+        console.print(f"[bold]{title}[/] ({len(items)})")
+        for i in items[:limit]:
+            console.print(f"  {escape(i)}")
+        if len(items) > limit:
+            console.print(f"  … and {len(items) - limit} more (--format json)")
+
+    block("+ flags", [f"{f['key']} ({f['provider']})" for f in d["flags"]["added"]])
+    block("- flags", [f"{f['key']} ({f['provider']})" for f in d["flags"]["removed"]])
+    block("+ capabilities", [f"{c['kind']} {c['name']}" + (" (hidden)" if c["hidden"] else "") for c in d["capabilities"]["added"]])
+    block("- capabilities", [f"{c['kind']} {c['name']}" for c in d["capabilities"]["removed"]])
+    block("now hidden", [f"{c['kind']} {c['name']}" for c in d["capabilities"]["now_hidden"]])
+    block("now visible", [f"{c['kind']} {c['name']}" for c in d["capabilities"]["now_visible"]])
+    block(f"+ {d['entries']['source']}", d["entries"]["added"])
+    block(f"- {d['entries']['source']}", d["entries"]["removed"])
+    block("new findings", [f"{f['severity']} {f['rule_id']} {_loc(f)} {f['message']}" for f in d["findings"]["new"]])
+    console.print(f"{len(d['findings']['new'])} new findings, {d['findings']['gone']} gone")
+
+
+def print_capabilities(console: Console, rows: list[dict]) -> None:
+    """Print `report.check.capabilities_report` rows."""
+    t = Table("kind", "name", "hidden", "gated by", "tags", "location")
+    for r in rows:
+        t.add_row(r["kind"], escape(r["name"]), escape(r["hidden_reason"]) if r["hidden"] else "",
+                  escape(", ".join(r["gate_keys"])), ", ".join(r["tags"]), escape(_loc(r)))
+    console.print(t)
+    console.print(f"{len(rows)} capabilities")
+
+
+def print_gates(console: Console, rows: list[dict]) -> None:
+    """Print `report.check.gates_report` rows."""
+    t = Table("location", "kind", "flags", "gated lines", "loc", "nesting", "condition")
+    for r in rows:
+        flags = ", ".join(r["flags"]) + (f" (via {', '.join(r['via'])})" if r["via"] else "")
+        t.add_row(escape(_loc(r)), r["kind"], escape(flags), f"{r['body_line']}-{r['body_end_line']}", str(r["gated_loc"]),
+                  str(r["nesting"]), escape(r["condition"][:80]))
+    console.print(t)
+    console.print(f"{len(rows)} gates")
+
+
 def print_findings(console: Console, data: dict) -> None:
     """Print the findings dict from `report.findings.findings_report`."""
     c = data["counts"]
@@ -54,12 +140,7 @@ def print_findings(console: Console, data: dict) -> None:
     for f in data["findings"]:
         if f["suppressed"]:
             continue
-        loc = f["path"] or ""
-        if f["line"]:
-            loc += f":{f['line']}"
-        if f["origin"]:
-            loc += f" ({f['origin']})"
         sev = f["severity"]
-        t.add_row(f"[{_SEVERITY_STYLE.get(sev, '')}]{sev}[/]", f["rule_id"], loc, f["message"])
+        t.add_row(f"[{_SEVERITY_STYLE.get(sev, '')}]{sev}[/]", f["rule_id"], escape(_loc(f)), escape(f["message"]))
     if data["findings"]:
         console.print(t)
