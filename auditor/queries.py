@@ -15,8 +15,31 @@ python      python
 ==========  =================================
 
 Per-pattern metadata comes from `(#set! key "value")` and is read with `Query.pattern_settings`;
-it overrides the sidecar. All packs for one grammar are compiled into a single `Query` so a file is
-walked once; `Query.start_byte_for_pattern` maps each pattern back to its pack.
+it overrides the sidecar. All packs for one grammar are compiled into a single `Query`;
+`Query.start_byte_for_pattern` maps each pattern back to its pack.
+
+Execution plan. A tree-sitter query cursor visits every node of the tree it runs on, whatever the
+patterns: on a 16 MB bundle that alone costs about 0.4× the parse. So each grammar's patterns are
+split (`QueryPlan`) by how little of the tree they need:
+
+==========  ==========================================================================================
+part        patterns, and how they run
+==========  ==========================================================================================
+rooted      rooted at the file's root node (`(program …)`, `(module …)`): one cursor limited to start
+            depth 0, which only walks the levels the patterns name
+anchored    patterns with an *anchor*, a regular expression that must match inside one of the
+            pattern's nodes: `(#set! anchor "…")`, else derived from a `#eq?`/`#any-of?` predicate
+            whose values are identifiers (`"variation"`), else from a `#match?` predicate. The file's
+            bytes are searched for every anchor at once, and the cursor runs on each hit's byte range
+            only; tree-sitter still completes matches whose other nodes lie outside that range
+gates       `@gate` patterns: run on the byte ranges of the file's flag reads (and of local variables
+            assigned from them), since a gate is only kept when its condition holds one
+walk        everything else: one pass over the whole tree (no built-in pattern needs it)
+==========  ==========================================================================================
+
+The stored rows are the same as a single pass of the combined query would give: a match is found
+by a ranged cursor whenever one of its nodes overlaps the range (tests compare both on every
+fixture).
 """
 
 from __future__ import annotations
@@ -123,6 +146,60 @@ def validate_captures(pack: Pack, allowed: dict[str, str]) -> None:
 
 
 @dataclass(slots=True)
+class SubQuery:
+    """Some patterns of a CompiledQuery compiled on their own."""
+
+    query: tree_sitter.Query
+    patterns: list[int]
+    """Index in the CompiledQuery of each of this query's patterns."""
+
+
+_WORD_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_$")
+
+
+@dataclass(slots=True)
+class QueryPlan:
+    """How a CompiledQuery's patterns run (see the module doc). Parts without patterns are None."""
+
+    rooted: SubQuery | None = None
+    anchored: SubQuery | None = None
+    words: re.Pattern[bytes] | None = None
+    """Every identifier anchor of the `anchored` patterns, as one expression (a hit preceded by an
+    identifier character is dropped by `anchor_ranges`)."""
+    confirm: dict[bytes, tuple[re.Pattern[bytes] | None, ...]] = field(default_factory=dict)
+    """Per identifier anchor, the patterns' expressions that must match where it was found (None:
+    the identifier alone is enough)."""
+    regexes: tuple[re.Pattern[bytes], ...] = ()
+    """Anchors of patterns without an identifier anchor, each searched on its own."""
+    gates: SubQuery | None = None
+    walk: SubQuery | None = None
+
+    def anchor_ranges(self, data: bytes) -> list[tuple[int, int]]:
+        """Byte ranges (start, end), sorted and not overlapping, where an anchored pattern may match."""
+        hits: list[tuple[int, int]] = []
+        if self.words is not None:
+            confirm = self.confirm
+            for m in self.words.finditer(data):
+                start = m.start()
+                if start and data[start - 1] in _WORD_BYTES:
+                    continue
+                checks = confirm[m.group()]
+                if None in checks or any(c.match(data, start) for c in checks):
+                    hits.append(m.span())
+        for rx in self.regexes:
+            hits.extend(m.span() for m in rx.finditer(data))
+        hits.sort()
+        merged: list[tuple[int, int]] = []
+        for s, e in hits:
+            if merged and s <= merged[-1][1]:
+                if e > merged[-1][1]:
+                    merged[-1] = (merged[-1][0], e)
+            else:
+                merged.append((s, e))
+        return merged
+
+
+@dataclass(slots=True)
 class CompiledQuery:
     """All packs of one grammar compiled into one Query, with per-pattern metadata."""
 
@@ -132,6 +209,7 @@ class CompiledQuery:
     """Pack of each pattern index."""
     pattern_meta: list[dict[str, str]]
     """Sidecar metadata merged with the pattern's `#set!` settings, per pattern index."""
+    plan: QueryPlan = field(default_factory=QueryPlan)
 
 
 def compile_for(language: str, packs: list[Pack]) -> CompiledQuery | None:
@@ -171,7 +249,184 @@ def compile_for(language: str, packs: list[Pack]) -> CompiledQuery | None:
         meta.update({k: str(v) for k, v in (query.pattern_settings(i) or {}).items() if v is not None})
         pattern_pack.append(pack)
         pattern_meta.append(meta)
-    return CompiledQuery(language, query, pattern_pack, pattern_meta)
+    source = "".join(chunks).encode("utf-8")
+    # A pattern's byte range runs up to the next pattern, so it may end with the next pack's comments.
+    texts = [strip_comments(source[query.start_byte_for_pattern(i):query.end_byte_for_pattern(i)].decode("utf-8"))
+             for i in range(query.pattern_count)]
+    return CompiledQuery(language, query, pattern_pack, pattern_meta, plan_patterns(lang, texts, pattern_meta))
+
+
+ROOT_TYPES = frozenset({"program", "module"})
+"""Root node types of the grammars (JavaScript/TypeScript `program`, Python `module`)."""
+_ROOT_TYPE_RE = re.compile(r"\s*(?:\(\s*)+([A-Za-z_]\w*)")
+_PREDICATE_RE = re.compile(r'\(#(eq|any-of|match)\?\s+@[\w.\-]+((?:\s+"(?:[^"\\]|\\.)*")+)\s*\)')
+_STRING_RE = re.compile(r'"((?:[^"\\]|\\.)*)"')
+_IDENT_RE = re.compile(r"[A-Za-z_$][\w$]*")
+_GATE_RE = re.compile(r"@gate(?![\w.\-])")
+
+
+_COMMENT_RE = re.compile(r'"(?:[^"\\]|\\.)*"|;[^\n]*')
+
+
+def strip_comments(text: str) -> str:
+    """Query source without its `;` comments (strings are kept whole)."""
+    return _COMMENT_RE.sub(lambda m: m.group() if m.group().startswith('"') else "", text)
+
+
+def _unescape(value: str) -> str:
+    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t", "r": "\r", "0": "\0"}.get(m.group(1), m.group(1)), value)
+
+
+def pattern_anchor(text: str, settings: dict[str, str]) -> tuple[list[str], str | None]:
+    """A pattern's anchor: (identifiers, regular expression), as `plan_patterns` uses them.
+
+    Identifiers come from the `#eq?`/`#any-of?` predicate whose values are all identifiers (quotes
+    around a value are dropped: `"\\"name\\""` anchors on `name`) and whose shortest value is
+    longest. The `anchor` setting is either one identifier (used instead) or a Python regular
+    expression: matched where each identifier is found when there are identifiers, else searched on
+    its own. Without either, a `#match?` predicate's expression (without `^`/`$`) is searched.
+    ([], None) when the pattern has no anchor.
+    """
+    words: list[str] = []
+    regex: str | None = None
+    for m in _PREDICATE_RE.finditer(text):
+        values = [_unescape(v) for v in _STRING_RE.findall(m.group(2))]
+        if m.group(1) == "match":
+            if regex is None and len(values) == 1:
+                regex = values[0].removeprefix("^").removesuffix("$")
+            continue
+        cands = [v.strip("'\"`") for v in values]
+        if cands and all(_IDENT_RE.fullmatch(w) for w in cands):
+            if not words or min(map(len, cands)) > min(map(len, words)):
+                words = cands
+    explicit = settings.get("anchor")
+    if explicit:
+        if _IDENT_RE.fullmatch(explicit):
+            return [explicit], None
+        return words, explicit
+    if words:
+        return words, None
+    if regex:  # an expression that can match an empty string anchors nothing
+        try:
+            if re.compile(regex).fullmatch("") is None:
+                return [], regex
+        except re.error:
+            pass
+    return [], None
+
+
+def split_alternatives(regex: str) -> list[str]:
+    """The top-level alternatives of a regular expression (`a|b(c|d)` → `a`, `b(c|d)`).
+
+    Searched one by one, alternatives that each start with a literal are found with Python's fast
+    literal scan, which a single expression starting with an alternation does not get."""
+    parts: list[str] = []
+    depth = 0
+    in_class = False
+    cur: list[str] = []
+    i = 0
+    while i < len(regex):
+        ch = regex[i]
+        if ch == "\\":
+            cur.append(regex[i:i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+            if regex[i + 1:i + 2] == "]":  # `[]…]`: a literal `]` first
+                cur.append(ch)
+                i += 1
+                ch = regex[i]
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            parts.append("".join(cur))
+            cur = []
+            i += 1
+            continue
+        cur.append(ch)
+        i += 1
+    parts.append("".join(cur))
+    return parts
+
+
+def literal_alternation(words: Iterable[str]) -> str:
+    """A regular expression matching any of `words` ending at a word boundary, written as a trie
+    (`get(?:Value|Variant)`): Python's `re` tries alternatives one by one, so sharing prefixes makes
+    a search over a 16 MB bundle several times faster than a flat `a|b|c`. It has no leading `\\b`
+    (which would disable the first-character scan): callers check the byte before a hit."""
+    trie: dict = {}
+    for w in sorted(set(words)):
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        ends = "" in node
+        keys = sorted(k for k in node if k)
+        if not keys:
+            return ""
+        parts = [re.escape(k) + emit(node[k]) for k in keys]
+        body = parts[0] if len(parts) == 1 and not ends else "(?:" + "|".join(parts) + ")"
+        return body + ("?" if ends else "")
+
+    return emit(trie) + r"(?![\w$])"
+
+
+def plan_patterns(lang: tree_sitter.Language, texts: list[str], metas: list[dict[str, str]]) -> QueryPlan:
+    """Split patterns (their source `texts` and settings `metas`) into a QueryPlan; compiles each part.
+
+    Raises QueryError when an `anchor` setting is not a valid regular expression."""
+    parts: dict[str, list[int]] = {"rooted": [], "anchored": [], "gates": [], "walk": []}
+    confirm: dict[str, set] = {}
+    regexes: dict[str, re.Pattern[bytes]] = {}
+
+    def compiled(regex: str, i: int) -> re.Pattern[bytes]:
+        try:
+            return re.compile(regex.encode("utf-8"))
+        except re.error as exc:
+            raise QueryError(f"anchor {regex!r} of pattern {texts[i].strip()[:60]!r}: {exc}") from exc
+
+    for i, text in enumerate(texts):
+        if _GATE_RE.search(text):
+            parts["gates"].append(i)
+            continue
+        root = _ROOT_TYPE_RE.match(text)
+        if root is not None and root.group(1) in ROOT_TYPES:
+            parts["rooted"].append(i)
+            continue
+        words, regex = pattern_anchor(text, metas[i])
+        if words:
+            check = compiled(regex, i) if regex else None
+            for w in words:
+                confirm.setdefault(w, set()).add(check)
+        elif regex:
+            for alt in split_alternatives(regex):
+                regexes.setdefault(alt, compiled(alt, i))
+        else:
+            parts["walk"].append(i)
+            continue
+        parts["anchored"].append(i)
+
+    def sub(indexes: list[int]) -> SubQuery | None:
+        if not indexes:
+            return None
+        return SubQuery(tree_sitter.Query(lang, "\n".join(texts[i] for i in indexes)), indexes)
+
+    return QueryPlan(
+        rooted=sub(parts["rooted"]),
+        anchored=sub(parts["anchored"]),
+        words=re.compile(literal_alternation(confirm).encode("utf-8")) if confirm else None,
+        confirm={w.encode("utf-8"): tuple(sorted(c, key=lambda r: (r is not None, r.pattern if r else b""))) for w, c in confirm.items()},
+        regexes=tuple(regexes[k] for k in sorted(regexes)),
+        gates=sub(parts["gates"]),
+        walk=sub(parts["walk"]),
+    )
 
 
 def pack_set_hash(packs: list[Pack]) -> str:

@@ -27,7 +27,7 @@ from auditor.models import (
     SourceFile,
     Symbol,
 )
-from auditor.queries import CompiledQuery
+from auditor.queries import CompiledQuery, QueryPlan, SubQuery
 
 BINARY_SNIFF_BYTES = 8192
 
@@ -48,8 +48,12 @@ class Extractor:
     `extract` never raises for bad input: problems become diagnostics on the FileResult.
     """
 
-    def __init__(self, compiled: dict[str, CompiledQuery], registries: dict[str, str] | None = None, identifiers=None):
+    def __init__(self, compiled: dict[str, CompiledQuery], registries: dict[str, str] | None = None, identifiers=None,
+                 full_pass: bool = False):
         self.compiled = compiled
+        self.full_pass = full_pass
+        """Run every pattern over the whole tree instead of each CompiledQuery's plan: slower, same
+        records (the reference the plan is tested against)."""
         self.registries = registries or {}
         """registry variable name → provider label."""
         self.identifiers = identifiers
@@ -100,10 +104,16 @@ class Extractor:
         return result
 
     def _run(self, compiled: CompiledQuery, root: tree_sitter.Node, data: bytes, src: SourceFile, result: FileResult) -> None:
-        cursor = tree_sitter.QueryCursor(compiled.query)
+        plan = compiled.plan
+        if self.full_pass:
+            everything = sorted(tree_sitter.QueryCursor(compiled.query).matches(root), key=_order)
+            all_gates = [(p, c) for p, c in everything if "gate" in c]
+            matches = [(p, c) for p, c in everything if "gate" not in c]
+        else:
+            matches = plan_matches(plan, root, data)
         read_matches = []
-        family_matches: list = []  # gates and capabilities: after the reads, which gates tie to
-        for pattern, caps in cursor.matches(root):
+        cap_matches: list = []  # capabilities: after the reads, which gates tie to
+        for pattern, caps in matches:
             meta = compiled.pattern_meta[pattern]
             if "flag.read" in caps:
                 read_matches.append((pattern, caps, meta))
@@ -114,14 +124,22 @@ class Extractor:
             elif "registry.name" in caps:
                 self._registry(caps, src, result)
             elif families.is_family_match(caps):
-                family_matches.append((caps, meta))
+                cap_matches.append((caps, meta))
         if read_matches:
             modules = [imp.module for imp in result.imports]
             if compiled.language == "python":  # `from os import getenv` also counts as `os.getenv`
                 modules += [f"{imp.module}.{imp.name}" for imp in result.imports if imp.name not in ("", "*", "default")]
             self._reads(compiled, read_matches, modules, data, src, result, Scopes(root, compiled.language))
-        if family_matches:
-            families.extract(family_matches, root, data, src, result)
+        gate_query = plan.gates
+
+        def gate_matches(ranges: list[tuple[int, int]]) -> list[tuple[dict, dict]]:
+            if gate_query is None:
+                return []
+            found = all_gates if self.full_pass else ranged_matches(gate_query, root, ranges)
+            return [(caps, compiled.pattern_meta[p]) for p, caps in found]
+
+        if cap_matches or (result.reads and gate_query is not None):
+            families.extract(gate_matches, cap_matches, root, data, src, result)
 
     # -- imports and symbols ------------------------------------------------------------------
     def _import(self, caps: dict, meta: dict, src: SourceFile, result: FileResult) -> None:
@@ -253,6 +271,54 @@ class Extractor:
             elif int(dspec) < len(args) and int(dspec) != idx:
                 default_node = args[int(dspec)]
         return _expand_lists([key]), default_node
+
+
+def _signature(pattern: int, caps: dict) -> tuple:
+    return pattern, tuple((name, tuple(n.id for n in nodes)) for name, nodes in caps.items())
+
+
+def _order(match: tuple[int, dict]) -> tuple:
+    pattern, caps = match
+    nodes = [n for ns in caps.values() for n in ns]
+    return (min(n.start_byte for n in nodes), -max(n.end_byte for n in nodes), pattern,
+            tuple((name, tuple(n.start_byte for n in ns)) for name, ns in caps.items()))
+
+
+def ranged_matches(sub: SubQuery, root: tree_sitter.Node, ranges: list[tuple[int, int]]) -> list[tuple[int, dict]]:
+    """Matches of `sub` that overlap any of the byte `ranges`, each once, as (pattern index in the
+    CompiledQuery, captures). A match is found when any of its nodes overlaps a range: tree-sitter
+    completes matches started at an overlapping node even where their other nodes lie outside it."""
+    out: list[tuple[int, dict]] = []
+    seen: set[tuple] = set()
+    cursor = tree_sitter.QueryCursor(sub.query)
+    index = sub.patterns
+    for start, end in ranges:
+        cursor.set_byte_range(start, end)
+        for p, caps in cursor.matches(root):
+            sig = _signature(p, caps)
+            if sig not in seen:
+                seen.add(sig)
+                out.append((index[p], caps))
+    return out
+
+
+def plan_matches(plan: QueryPlan, root: tree_sitter.Node, data: bytes) -> list[tuple[int, dict]]:
+    """Matches of every non-gate pattern of a QueryPlan in one file, as (pattern index, captures), in
+    document order (first node's start, outermost first, then pattern): the order does not depend on
+    how each part of the plan found them."""
+    out: list[tuple[int, dict]] = []
+    if plan.rooted is not None:
+        cursor = tree_sitter.QueryCursor(plan.rooted.query)
+        cursor.set_max_start_depth(0)
+        out.extend((plan.rooted.patterns[p], caps) for p, caps in cursor.matches(root))
+    if plan.walk is not None:
+        out.extend((plan.walk.patterns[p], caps) for p, caps in tree_sitter.QueryCursor(plan.walk.query).matches(root))
+    if plan.anchored is not None:
+        ranges = plan.anchor_ranges(data)
+        if ranges:
+            out.extend(ranged_matches(plan.anchored, root, ranges))
+    out.sort(key=_order)
+    return out
 
 
 def _expand_lists(nodes: list[tree_sitter.Node]) -> list[tree_sitter.Node]:

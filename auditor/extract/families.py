@@ -1,8 +1,8 @@
 """Record families beyond flag reads: gates, capabilities and internal-identifier hits.
 
-`Extractor` hands this module the matches of the `@gate…` and `@capability…` patterns of one file
-(after the file's flag reads are known) and stores the records in `FileResult.extra`, keyed by
-table name. After cross-file resolution, `collect` turns every file's records into the flat rows
+`Extractor` hands this module the matches of the `@capability…` patterns of one file and a function
+that runs the `@gate` patterns around byte ranges (after the file's flag reads are known); the
+records go to `FileResult.extra`, keyed by table name. After cross-file resolution, `collect` turns every file's records into the flat rows
 `store.insert_records` writes (capability names given as references are resolved here).
 """
 
@@ -23,10 +23,11 @@ def is_family_match(caps: dict) -> bool:
     return any(k == "gate" or k.startswith("capability.") for k in caps)
 
 
-def extract(matches: list[tuple[dict, dict]], root: tree_sitter.Node, data: bytes, src: SourceFile, result: FileResult) -> None:
-    """Gates and capabilities of one file into `result.extra` (`gates`, `gate_reads`, `capabilities`, `capability_gates`)."""
-    gate_matches = [(c, m) for c, m in matches if "gate" in c]
-    cap_matches = [(c, m) for c, m in matches if "gate" not in c]
+def extract(gate_matches: gates.GateMatcher, cap_matches: list[tuple[dict, dict]], root: tree_sitter.Node, data: bytes,
+            src: SourceFile, result: FileResult) -> None:
+    """Gates and capabilities of one file into `result.extra` (`gates`, `gate_reads`, `capabilities`, `capability_gates`).
+
+    `gate_matches(ranges)`: the (captures, settings) of `@gate` pattern matches overlapping byte ranges."""
     index = gates.extract(gate_matches, result.reads, root, data, src.path, src.origin)
     if index.gates:
         result.extra.setdefault("gates", []).extend(index.gates)

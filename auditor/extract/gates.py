@@ -1,9 +1,11 @@
 """Gates: conditionals whose condition reads a flag, with the code they decide (the gated span).
 
-Candidates come from the `@gate` patterns of the query packs (`queries/*/gates.scm`); this module
-keeps a candidate only when its `@gate.condition` holds a flag read of the same file (matched by
-position: the read's span lies inside the condition), or a local variable assigned from one (one
-hop of indirection):
+Candidates come from the `@gate` patterns of the query packs (`queries/*/gates.scm`), run only
+around the file's flag reads and the uses of local variables assigned from them (a gate's
+condition must hold one, so no other part of the tree can yield a gate); this module keeps a
+candidate only when its `@gate.condition` holds a flag read of the same file (matched by position:
+the read's span lies inside the condition), or a local variable assigned from one (one hop of
+indirection):
 
 ```ts
 const enabled = flags.isEnabled('x');              // `enabled` is an alias of x (polarity on)
@@ -40,6 +42,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -47,6 +50,7 @@ import tree_sitter
 
 from auditor.extract import syntax
 from auditor.models import FlagRead
+from auditor.queries import literal_alternation
 
 FALSY_LITERALS = frozenset({"false", "False", "0", "null", "undefined", "None", "void 0", "''", '""', "``",
                             "'0'", '"0"', "'false'", '"false"', "'off'", '"off"', "'disabled'", '"disabled"',
@@ -68,6 +72,9 @@ _CONDITION_LIKE = frozenset({
     "not_operator", "comparison_operator", "boolean_operator",
 })
 _SCOPES = frozenset({"statement_block", "program", "module", "block", "class_body", "function_definition"})
+
+GateMatcher = Callable[[list[tuple[int, int]]], list[tuple[dict, dict]]]
+"""Runs the `@gate` patterns around byte ranges: (captures, pattern settings) of each match overlapping one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,19 +396,21 @@ def _single_exit(body: tree_sitter.Node) -> bool:
 
 
 def extract(
-    matches: list[tuple[dict, dict]],
+    gate_matches: GateMatcher,
     reads: list[FlagRead],
     root: tree_sitter.Node,
     data: bytes,
     path: str,
     origin: str = "",
 ) -> GateIndex:
-    """Gates of one file from the `@gate` matches and the file's flag reads.
+    """Gates of one file from its flag reads and the `@gate` patterns.
 
-    `matches` are (captures, pattern settings) pairs. Returns the gates (numbered in document
-    order), the reads in their conditions, and the regions used for nesting and capabilities.
+    `gate_matches(ranges)` returns the (captures, pattern settings) of the gate matches that
+    overlap the byte ranges; it is called once, with the ranges of the reads and of the uses of
+    their aliases. Returns the gates (numbered in document order), the reads in their conditions,
+    and the regions used for nesting and capabilities.
     """
-    if not reads or not matches:
+    if not reads:
         return GateIndex([], [], [])
     # Reads by start point, for "which reads lie inside this condition" by bisection.
     located: list[tuple[tuple[int, int], tuple[int, int], FlagRead]] = sorted(
@@ -433,6 +442,10 @@ def extract(
     # One regex over the alias names: a C-level search per candidate instead of one substring test
     # per alias name and candidate (bundles have thousands of both).
     alias_names = re.compile(b"|".join(re.escape(a.encode()) for a in sorted(aliases, key=len, reverse=True))) if aliases else None
+
+    ranges = [(n.start_byte, n.end_byte) for n in read_nodes.values()]
+    ranges.extend(_alias_uses(aliases, data))
+    matches = gate_matches(sorted(set(ranges)))
 
     candidates: dict[tuple[int, int, int], tuple[dict, dict]] = {}
     for caps, meta in matches:
@@ -561,6 +574,42 @@ def extract(
         outer = [o for o in outer if o[0] != no]
         final.append(_replace(gate, gate_no=no, nesting=len(outer), parent_gate=outer[-1][0] if outer else None))
     return GateIndex(final, greads, regions)
+
+
+MAX_ALIAS_USES = 10_000
+"""Uses of alias variables a file's gates are looked for around (minified bundles reuse short names)."""
+
+
+def _alias_uses(aliases: dict[str, list[_Alias]], data: bytes) -> list[tuple[int, int]]:
+    """Byte ranges of the names of alias variables after their assignment and inside their scope
+    (not as a property: `.name`): one search for every name at once, over each stretch of the file
+    some alias scope covers."""
+    if not aliases:
+        return []
+    by_name: dict[bytes, list[tuple[int, int]]] = {}
+    for name, group in aliases.items():
+        by_name[name.encode()] = [(a.node.end_byte, a.scope.end_byte) for a in group]
+    rx = re.compile(literal_alternation(n.decode() for n in by_name).encode())
+    stretches: list[list[int]] = []
+    for start, end in sorted(r for rs in by_name.values() for r in rs):
+        if stretches and start <= stretches[-1][1]:
+            stretches[-1][1] = max(stretches[-1][1], end)
+        else:
+            stretches.append([start, end])
+    out: list[tuple[int, int]] = []
+    for lo, hi in stretches:
+        for m in rx.finditer(data, lo, hi):
+            s = m.start()
+            if s and data[s - 1] in _NOT_BEFORE_NAME:
+                continue
+            if any(a <= s < b for a, b in by_name[m.group()]):
+                out.append(m.span())
+                if len(out) >= MAX_ALIAS_USES:
+                    return out
+    return out
+
+
+_NOT_BEFORE_NAME = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_$.")
 
 
 _GATE_ATTRIBUTES = re.compile(r"^(feature|flag|flags|enabled|when|if|show|condition|gate|visible|on)$", re.I)

@@ -7,6 +7,7 @@
    function: (member_expression property: (property_identifier) @_m)
    arguments: (arguments . [(string) (template_string)] @capability.name) @capability.args) @capability.registration
  (#eq? @_m "command")
+ (#set! anchor "command\\s*\\(\\s*[\"'`]")
  (#set! kind "command")
  (#set! framework "cli"))
 
@@ -23,6 +24,7 @@
    function: (member_expression property: (property_identifier) @_m)
    arguments: (arguments . [(string) (template_string)] @capability.name) @capability.args) @capability.registration
  (#any-of? @_m "option" "requiredOption")
+ (#set! anchor "(?:option|requiredOption)\\s*\\(\\s*[\"'`]")
  (#set! kind "option")
  (#set! framework "cli"))
 
@@ -55,6 +57,7 @@
    function: (member_expression property: (property_identifier) @_m)
    arguments: (arguments . [(string) (template_string)] @capability.name . (_)) @capability.args) @capability.registration
  (#eq? @_m "tool")
+ (#set! anchor "tool\\s*\\(\\s*[\"'`]")
  (#set! kind "tool")
  (#set! framework "mcp"))
 
@@ -63,6 +66,7 @@
    function: (member_expression property: (property_identifier) @capability.method)
    arguments: (arguments . [(string) (template_string)] @capability.name . (_)) @capability.args) @capability.registration
  (#any-of? @capability.method "get" "post" "put" "patch" "delete" "del" "all" "options" "head")
+ (#set! anchor "(?:get|post|put|patch|delete|del|all|options|head)\\s*\\(\\s*[\"'`]/")
  (#match? @capability.name "^./")
  (#set! kind "route")
  (#set! framework "http"))
@@ -73,6 +77,7 @@
      key: [(property_identifier) (string)] @_k
      value: [(string) (template_string)])) @capability.registration
  (#any-of? @_k "name" "command" "\"name\"" "'name'" "\"command\"")
+ (#set! anchor "(?:name|command)[\"']?\\s*:\\s*[\"'`]")
  (#set! kind "object"))
 
 ; settings schemas: `voiceMode: { type: 'boolean', category: 'Experimental', default: false, … }`

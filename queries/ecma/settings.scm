@@ -17,5 +17,6 @@
    arguments: (arguments) @_args) @flag.read
  (#eq? @_args "()")
  (#match? @flag.key "^(is[A-Z][A-Za-z0-9]*Enabled|getEnable[A-Z][A-Za-z0-9]*|getUse[A-Z][A-Za-z0-9]*|getExperimental[A-Z][A-Za-z0-9]*)$")
+ (#set! anchor "Enabled\\s*\\(\\s*\\)|getEnable[A-Z]|getUse[A-Z]|getExperimental[A-Z]")
  (#set! method "accessor")
  (#set! key_kind "name"))

@@ -22,7 +22,8 @@
       object: (identifier) @symbol.container
       property: (property_identifier) @symbol.name)
     right: (string) @symbol.value)
-  (#set! kind "object_member"))
+  (#set! kind "object_member")
+  (#set! anchor "\\.\\s*[\\w$]+\\s*=\\s*[\"']"))
 
 ; Module exports as objects: `export default { X: "x" }` (container `default`),
 ; `module.exports = { X: "x" }` and `module.exports.X = "x"` (container `exports`, like `exports.X`).

@@ -12,4 +12,5 @@
             left: (subscript_expression object: (identifier) @symbol.container index: (string) @symbol.name)
             right: (string) @symbol.value)))))
   (#eq? @_param @symbol.container)
-  (#set! kind "enum_member"))
+  (#set! kind "enum_member")
+  (#set! anchor "\\(\\s*function\\s*\\(\\s*[\\w$]+\\s*\\)\\s*\\{\\s*[\\w$]+\\s*\\["))

@@ -42,6 +42,7 @@
      function: (attribute attribute: (identifier) @capability.method)
      arguments: (argument_list . (string) @capability.name) @capability.args))) @capability.registration
  (#any-of? @capability.method "get" "post" "put" "patch" "delete" "head" "options" "route" "api_route" "websocket")
+ (#set! anchor "(?:get|post|put|patch|delete|head|options|route|api_route|websocket)\\s*\\(\\s*[rRbBuUfF]*[\"']")
  (#set! kind "route")
  (#set! framework "fastapi/flask"))
 

@@ -10,4 +10,5 @@
   body: (block
     (expression_statement
       (assignment left: (identifier) @symbol.name right: (string) @symbol.value)))
-  (#set! kind "class_attribute"))
+  (#set! kind "class_attribute")
+  (#set! anchor "class"))

@@ -6,7 +6,8 @@
     (enum_assignment
       name: [(property_identifier) (string)] @symbol.name
       value: [(string) (template_string)] @symbol.value))
-  (#set! kind "enum_member"))
+  (#set! kind "enum_member")
+  (#set! anchor "enum"))
 
 (program
   [(lexical_declaration (variable_declarator name: (identifier) @symbol.name value: [(as_expression (string) @symbol.value) (satisfies_expression (string) @symbol.value)]))
@@ -31,4 +32,5 @@
       "static"
       name: (property_identifier) @symbol.name
       value: (string) @symbol.value))
-  (#set! kind "class_attribute"))
+  (#set! kind "class_attribute")
+  (#set! anchor "static"))

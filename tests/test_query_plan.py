@@ -1,0 +1,135 @@
+"""The query plan (auditor/queries.py): anchors, and the same records as a full pass of every pattern."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from auditor.config import Config
+from auditor.errors import QueryError
+from auditor.extract.engine import Extractor
+from auditor.languages import language_for
+from auditor.models import SourceFile
+from auditor.queries import (
+    Pack,
+    compile_all,
+    compile_for,
+    literal_alternation,
+    pattern_anchor,
+    split_alternatives,
+    strip_comments,
+)
+from auditor.scan import load_packs
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = sorted(
+    p for base in (ROOT / "tests" / "fixtures", ROOT / "auditor" / "demo")
+    for p in base.rglob("*") if p.is_file() and language_for(p.name)
+)
+
+
+@pytest.fixture(scope="module")
+def extractors() -> tuple[Extractor, Extractor]:
+    compiled = compile_all(load_packs(Config()))
+    return Extractor(compiled), Extractor(compiled, full_pass=True)
+
+
+def test_there_are_fixture_sources_of_every_language():
+    assert {language_for(p.name) for p in SOURCES} == {"javascript", "typescript", "tsx", "python"}
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=[str(p.relative_to(ROOT)) for p in SOURCES])
+def test_plan_extracts_the_same_records_as_a_full_pass(extractors, path: Path):
+    planned, full = extractors
+    src = SourceFile(str(path.relative_to(ROOT)), path.read_bytes())
+    assert planned.extract(src) == full.extract(src)
+
+
+def test_every_builtin_pattern_runs_without_a_whole_tree_walk():
+    for language, cq in compile_all(load_packs(Config())).items():
+        assert cq.plan.walk is None, language
+        parts = [cq.plan.rooted, cq.plan.anchored, cq.plan.gates]
+        assert sorted(i for part in parts if part for i in part.patterns) == list(range(cq.query.pattern_count))
+
+
+def _pack(source: str) -> Pack:
+    return Pack("ecma/custom", None, source, ("javascript", "typescript", "tsx"), {"provider": "custom"})
+
+
+def test_patterns_are_split_by_root_anchor_and_gate_capture():
+    cq = compile_for("javascript", [_pack('''
+        ; a comment naming @gate.condition does not make the next pattern a gate
+        ((call_expression function: (identifier) @flag.method) @flag.read (#eq? @flag.method "isOn"))
+        (program (lexical_declaration (variable_declarator name: (identifier) @symbol.name value: (string) @symbol.value)))
+        (if_statement condition: (_) @gate.condition consequence: (_) @gate.body) @gate
+        (member_expression property: (property_identifier) @flag.key) @flag.read
+    ''')])
+    plan = cq.plan
+    assert plan.anchored.patterns == [0]
+    assert plan.rooted.patterns == [1]
+    assert plan.gates.patterns == [2]
+    assert plan.walk.patterns == [3]
+    assert plan.confirm == {b"isOn": (None,)}
+
+
+def test_a_pattern_without_an_anchor_is_still_found_by_a_whole_tree_walk():
+    cq = compile_for("javascript", [_pack('((member_expression object: (identifier) @_o property: (property_identifier) @flag.key) @flag.read (#match? @_o "^cfg$") (#set! method "cfg") (#set! key_kind "name"))')])
+    assert cq.plan.anchored is not None and cq.plan.regexes[0].pattern == b"cfg"
+    walked = compile_for("javascript", [_pack('((member_expression object: (identifier) @_o property: (property_identifier) @flag.key) @flag.read (#set! method "cfg") (#set! key_kind "name"))')])
+    assert walked.plan.walk is not None
+    for compiled in (cq, walked):
+        res = Extractor({"javascript": compiled}).extract(SourceFile("a.js", b"if (cfg.beta) { run(); }\n"))
+        assert [(r.key.value, r.span.line, r.span.col) for r in res.reads] == [("beta", 1, 4)]
+
+
+@pytest.mark.parametrize(("text", "settings", "expected"), [
+    ('(x) (#eq? @m "variation")', {}, (["variation"], None)),
+    ('(x) (#any-of? @m "isOn" "isOff")', {}, (["isOn", "isOff"], None)),
+    # the predicate whose shortest value is longest wins: `process` over `env`
+    ('(x) (#eq? @a "process") (#eq? @b "env")', {}, (["process"], None)),
+    ('(x) (#eq? @b "env") (#eq? @a "process")', {}, (["process"], None)),
+    # quoted keys are anchored on the identifier inside
+    ('(x) (#any-of? @k "name" "\\"name\\"" "\'name\'")', {}, (["name", "name", "name"], None)),
+    # values that are not identifiers cannot anchor
+    ('(x) (#eq? @args "()") (#match? @k "^is[A-Z]\\\\w*$")', {}, ([], "is[A-Z]\\w*")),
+    ('(x) (#match? @k "^.*$")', {}, ([], None)),
+    ('(x) (#eq? @a @b)', {}, ([], None)),
+    # an explicit identifier replaces the predicates; an explicit expression confirms them
+    ('(x) (#eq? @m "tool")', {"anchor": "import"}, (["import"], None)),
+    ('(x) (#eq? @m "tool")', {"anchor": "tool\\s*\\("}, (["tool"], "tool\\s*\\(")),
+    ('(x)', {"anchor": "\\.\\s*\\w+\\s*="}, ([], "\\.\\s*\\w+\\s*=")),
+])
+def test_pattern_anchor(text, settings, expected):
+    assert pattern_anchor(text, settings) == expected
+
+
+def test_split_alternatives_keeps_groups_classes_and_escapes_whole():
+    assert split_alternatives(r"a|b(c|d)|[|]x|\||e") == ["a", "b(c|d)", "[|]x", r"\|", "e"]
+    assert split_alternatives(r"[]|]|y") == ["[]|]", "y"]
+
+
+def test_literal_alternation_matches_whole_identifiers_only_at_their_end():
+    rx = re.compile(literal_alternation(["get", "getValue", "isOn"]).encode())
+    assert [m.group() for m in rx.finditer(b"get( getValue( getValues isOn$ isOnly x.isOn")] == [b"get", b"getValue", b"isOn"]
+
+
+def test_anchor_ranges_drop_hits_inside_identifiers_and_apply_confirmations():
+    cq = compile_for("javascript", [_pack('''
+        ((call_expression function: (member_expression property: (property_identifier) @_m) arguments: (arguments) @capability.args) @capability.registration
+         (#eq? @_m "tool") (#set! anchor "tool\\\\s*\\\\(\\\\s*[\\"']") (#set! kind "tool"))
+        ((call_expression function: (identifier) @flag.method) @flag.read (#eq? @flag.method "isOn"))
+    ''')])
+    data = b"s.tool('a'); s.tool(x); mytool('b'); isOn('k'); xisOn('k'); isOn('j')"
+    assert [data[s:e] for s, e in cq.plan.anchor_ranges(data)] == [b"tool", b"isOn", b"isOn"]
+    assert [s for s, _ in cq.plan.anchor_ranges(data)] == [2, 37, 60]
+
+
+def test_a_bad_anchor_expression_names_the_pattern():
+    with pytest.raises(QueryError, match=r"anchor '\(' of pattern .*flag\.read"):
+        compile_for("javascript", [_pack('((identifier) @flag.read (#set! anchor "("))')])
+
+
+def test_strip_comments_keeps_semicolons_inside_strings():
+    assert strip_comments('(a) ; @gate\n(#eq? @x "a\\";b") ; y') == '(a) \n(#eq? @x "a\\";b") '
