@@ -51,6 +51,12 @@ class SourceFile:
     """Original size in bytes (before any truncation); -1 means `len(data)`."""
     truncated: bool = False
     """True when `data` holds only the first `max_file_bytes` of the file."""
+    secrets: str = ""
+    """`text` or `bundle`: search `data` for secrets first (detect-secrets, see
+    `sources/secrets.py`; `bundle` uses the pattern detectors only) and mask them before extraction.
+    Done where the file is extracted, so it runs in the worker processes too. '' for no search."""
+    extract: bool = True
+    """False: only the secret search (an archive entry no grammar parses); the result has no records."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +198,11 @@ class FileResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     extra: dict[str, list] = field(default_factory=dict)
     """Records of later extraction families (gates, capabilities), keyed by table name."""
+    secrets: list[tuple[str, int]] = field(default_factory=list)
+    """(detector name, line) of each secret found when the SourceFile asked for a search; values
+    never leave the process that found them."""
+    extracted: bool = True
+    """False for a secret search only (`SourceFile.extract`): not a scanned file, no `files` row."""
 
 
 @dataclass(frozen=True, slots=True)

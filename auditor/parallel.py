@@ -26,6 +26,7 @@ held are retried one at a time in a fresh worker, and the one that kills it agai
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import multiprocessing
 import os
@@ -150,6 +151,43 @@ class ExtractorSpec:
         return cache_mod.fingerprint(pack_set_hash(list(self.packs)), grammar_versions(), self.options)
 
 
+_SCANNER = None
+
+
+def _secret_scanner():
+    global _SCANNER
+    if _SCANNER is None:
+        from auditor.sources.secrets import SecretScanner
+
+        _SCANNER = SecretScanner()
+    return _SCANNER
+
+
+def process(extractor: Extractor, src: SourceFile) -> FileResult:
+    """What a worker (or this process) does with one SourceFile: the secret search it asks for,
+    masking what it finds, then extraction (unless it asks for the search only). Never raises for
+    bad input: problems become diagnostics."""
+    found = []
+    problems: list[Diagnostic] = []
+    if src.secrets:
+        from auditor.sources.secrets import mask
+
+        try:
+            found = _secret_scanner().scan(src.path, src.data.decode("utf-8", "replace"), bundle=src.secrets == "bundle")
+        except Exception as exc:  # noqa: BLE001 - recorded, the file is still extracted
+            problems.append(Diagnostic(src.path, "secret-scan-failed", f"internal error while searching for secrets: {type(exc).__name__}: {exc}",
+                                       Severity.ERROR, origin=src.origin))
+        if found and src.extract:
+            src = dataclasses.replace(src, data=mask(src.data, found))
+    if src.extract:
+        res = extract_safely(extractor, src)
+    else:
+        res = FileResult(src.path, "", src.size if src.size >= 0 else len(src.data), "", src.origin, extracted=False)
+    res.diagnostics[:0] = problems
+    res.secrets = [(s.type, s.line) for s in found]
+    return res
+
+
 def extract_safely(extractor: Extractor, src: SourceFile) -> FileResult:
     """Extraction must not stop a scan: an unexpected internal error becomes a diagnostic."""
     try:
@@ -173,7 +211,7 @@ def _init_worker(spec: ExtractorSpec) -> None:
 
 def _work(src: SourceFile) -> FileResult:
     assert _WORKER_EXTRACTOR is not None, "worker not initialised"
-    return extract_safely(_WORKER_EXTRACTOR, src)
+    return process(_WORKER_EXTRACTOR, src)
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -299,10 +337,15 @@ class Pipeline:
 
     # -- admission -------------------------------------------------------------------------------
     def _admit(self, slot: _Slot, src: SourceFile) -> None:
-        self.stats.files += 1
-        self.stats.bytes += len(src.data)
+        if src.extract:
+            self.stats.files += 1
+            self.stats.bytes += len(src.data)
         slot.path, slot.origin = src.path, src.origin
         language = language_for(src.path) or ""
+        if src.secrets:
+            from auditor.sources.secrets import scan_key
+
+            language += "|" + scan_key(src.path, src.secrets) + ("" if src.extract else "|no-extract")
         sha = hashlib.sha256(src.data).hexdigest()
         slot.key = cache_mod.entry_key(sha, language, src.size if src.size >= 0 else len(src.data), src.truncated)
         first = self._memo.get(slot.key)
@@ -321,9 +364,9 @@ class Pipeline:
                 return
         slot.nbytes = len(src.data)
         self._held_bytes += slot.nbytes
-        self.stats.extracted += 1
+        self.stats.extracted += src.extract
         if self.jobs == 1:
-            self._complete(slot, extract_safely(self._local(), src))
+            self._complete(slot, process(self._local(), src))
             return
         if self._executor is None:
             slot.queued = True
@@ -413,7 +456,7 @@ class Pipeline:
             self._queued.remove(slot)
             self._queued_bytes -= slot.nbytes
             slot.queued = False
-            self._complete(slot, extract_safely(self._local(), slot.item))
+            self._complete(slot, process(self._local(), slot.item))
             return slot.result  # type: ignore[return-value]
         while slot.future is None:  # over the parse budget: wait for a worker to finish something
             self._pump()
@@ -451,7 +494,7 @@ class Pipeline:
             except BrokenProcessPool:
                 self.stats.crashed += 1
                 result = FileResult(src.path, language_for(src.path) or "", src.size if src.size >= 0 else len(src.data),
-                                    hashlib.sha256(src.data).hexdigest(), src.origin)
+                                    hashlib.sha256(src.data).hexdigest(), src.origin, extracted=src.extract)
                 result.diagnostics.append(Diagnostic(
                     src.path, "extract-crashed", "the parser process crashed on this file; it was not scanned",
                     Severity.ERROR, origin=src.origin))

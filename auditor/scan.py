@@ -14,15 +14,14 @@ from pathlib import Path
 
 from auditor import __version__, rules, store
 from auditor.config import Config, find_config, load_config
-from auditor.errors import AuditorError
 from auditor.extract import families
-from auditor.extract.engine import Extractor
 from auditor.manifest import Manifest, manifest_from_config
-from auditor.models import Diagnostic, FileResult, Finding, Severity, SourceFile
+from auditor.models import Diagnostic, FileResult, Finding
 from auditor.parallel import ExtractorSpec, Pipeline, PipelineStats
-from auditor.queries import builtin_query_dir, compile_all, discover
+from auditor.queries import builtin_query_dir, discover
 from auditor.resolve import resolve
 from auditor.sources import open_target
+from auditor.sources.secrets import secret_findings
 
 ProgressFn = Callable[[str, int, int | None], None]
 """progress(event, advance, total): event is `start` (total known or None), `file` (advance by 1), `done`."""
@@ -128,6 +127,11 @@ def run_scan(
                 records.append(item)
                 continue
             res = item
+            if res.secrets:
+                emitted.extend(secret_findings(res.secrets, res.path, res.path, res.origin, target))
+            if not res.extracted:  # an archive entry searched for secrets only
+                diagnostics.extend(res.diagnostics)
+                continue
             results.append(res)
             diagnostics.extend(res.diagnostics)
             file_rows.append((res.path, res.language, res.size, res.sha256, res.origin, target))
@@ -208,15 +212,3 @@ def run_scan(
         by_provider={k: len(v) for k, v in sorted(by_provider.items())},
         pipeline=pipeline.stats,
     )
-
-
-def _extract_safely(extractor: Extractor, src: SourceFile) -> FileResult:
-    """Extraction must not stop a scan: an unexpected internal error becomes a diagnostic."""
-    try:
-        return extractor.extract(src)
-    except AuditorError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - recorded, scan goes on
-        res = FileResult(src.path, "", len(src.data), "", src.origin)
-        res.diagnostics.append(Diagnostic(src.path, "extract-failed", f"internal error while extracting: {type(exc).__name__}: {exc}", Severity.ERROR, origin=src.origin))
-        return res

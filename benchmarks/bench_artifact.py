@@ -52,7 +52,7 @@ def pass_read(artifact: str, config_path: str | None) -> dict:
     files = size = items = 0
     for item in source.iter_files():
         items += 1
-        if isinstance(item, SourceFile):
+        if isinstance(item, SourceFile) and item.extract:
             files += 1
             size += len(item.data)
     return {"seconds": time.perf_counter() - t0, "files": files, "bytes": size, "records": items}
@@ -67,7 +67,7 @@ def pass_parse(artifact: str, config_path: str | None) -> dict:
     from auditor.sources import open_target
 
     source = open_target(artifact, _config(config_path))
-    todo = [(language_for(i.path), i.data) for i in source.iter_files() if isinstance(i, SourceFile)]
+    todo = [(language_for(i.path), i.data) for i in source.iter_files() if isinstance(i, SourceFile) and i.extract]
     todo = [(lang, data) for lang, data in todo if lang]
     parsers: dict[str, tree_sitter.Parser] = {}
     t0 = time.perf_counter()

@@ -41,7 +41,7 @@ def parse_only(targets: list[str], config: Config) -> tuple[float, int, int]:
     t0 = time.perf_counter()
     for target in targets:
         for item in open_target(target, config).iter_files():
-            if not isinstance(item, SourceFile):
+            if not isinstance(item, SourceFile) or not item.extract:  # not extract: a secret search only
                 continue
             language = language_for(item.path)
             if language is None:

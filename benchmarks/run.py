@@ -62,7 +62,7 @@ def parse_only(target: str, config: Config) -> tuple[float, float, int, int]:
     files = size = 0
     wall = cpu = 0.0
     for item in open_target(target, config).iter_files():
-        if not isinstance(item, SourceFile):
+        if not isinstance(item, SourceFile) or not item.extract:  # not extract: a secret search only
             continue
         language = language_for(item.path)
         if language is None:

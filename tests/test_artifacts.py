@@ -254,3 +254,34 @@ def test_bare_scan_audits_the_demo_release_and_prints_its_findings(tmp_path):
     for rule in ("ART001", "ART002", "ART005", "ART006", "ART007", "ART010"):
         assert rule in result.output
     assert "acme-agent" in result.output and "AKIA" not in result.output
+
+
+def test_secret_search_runs_where_files_are_extracted_with_the_same_findings_and_a_cached_rescan(tmp_path, monkeypatch):
+    from auditor import parallel, store
+    from auditor.config import Config
+    from auditor.scan import run_scan
+    from perf_fixtures import table_rows
+
+    monkeypatch.setattr(parallel, "POOL_START_FILES", 1)  # start workers for the smallest artifact
+    files = {f"lib/m{i}.js": f"export const on{i} = process.env.FLAG_{i} === '1';\n" for i in range(6)}
+    files |= {"index.js": f"const key = '{AWS_KEY}';\nif (process.env.BETA) {{ run(key); }}\n",
+              "config/settings.json": json.dumps({"aws": AWS_KEY}) + "\n",
+              "package-lock.json": json.dumps({"key": AWS_KEY}) + "\n"}
+    pkg = npm_tgz(tmp_path / "p.tgz", files)
+    dbs = {}
+    for name, jobs, cache in (("one", 1, None), ("two", 2, None), ("cold", 2, tmp_path / "cache"), ("warm", 2, tmp_path / "cache")):
+        dbs[name] = tmp_path / f"{name}.duckdb"
+        summary = run_scan([str(pkg)], dbs[name], "p", Config(), jobs=jobs, cache_dir=cache)
+        assert summary.pipeline.jobs == (1 if name == "warm" else jobs)
+    # warm: every entry from the cache, the 7 scanned files and the 2 entries only searched for
+    # secrets (package.json, config/settings.json), so no worker starts
+    assert (summary.pipeline.files, summary.pipeline.extracted, summary.pipeline.cached) == (7, 0, 9)
+    rows = {name: table_rows(db) for name, db in dbs.items()}
+    assert rows["one"] == rows["two"] == rows["cold"] == rows["warm"]
+    conn = store.connect(dbs["warm"], read_only=True)
+    assert sorted(q(conn, "SELECT subject, path, line FROM findings WHERE rule_id = 'ART006'")) == [
+        ("AWS Access Key", "config/settings.json", 1),  # a lock file is not searched
+        ("AWS Access Key", "index.js", 1),
+    ]
+    assert q(conn, "SELECT count(*) FROM files WHERE path = 'config/settings.json'") == [(0,)]  # searched, not a scanned file
+    assert not any(AWS_KEY in str(v) for rows_ in rows["warm"].values() for row in rows_ for v in row)

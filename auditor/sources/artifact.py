@@ -45,7 +45,7 @@ from auditor.sources.archive import Budget, FileReader, Member, ReadFailed, TarR
 from auditor.sources.limits import Limits
 from auditor.sources.npm import NpmCoverage, parse_package_json
 from auditor.sources.pypkg import WheelCoverage, parse_metadata, top_level_names
-from auditor.sources.secrets import SecretScanner, mask
+from auditor.sources.secrets import SecretScanner, mask, scan_mode, secret_findings
 
 REFUSAL_RULE = {
     "path-traversal": "ART011", "absolute-path": "ART011", "link-outside": "ART011", "special-file": "ART011",
@@ -373,32 +373,31 @@ class _ArtifactAudit:
                 self.add(Entry(self.key, p, size, m.compressed_size, sha, kind, m.type, None, covered, why,
                                refused="nested-too-deep" if outcome == "refused" else None))
                 return
+        language = language_for(p)
+        scanned = bool(language) and not classify.is_third_party(p) and kind != "source-map"
         secrets = []
+        mode = ""
         if a.scanner is not None and kind in classify.TEXT_KINDS and size <= a.limits.max_secret_scan_bytes and b"\x00" not in head:
-            secrets = a.scanner.scan(p, data.decode("utf-8", "replace"), bundle=kind == "bundle" or minified)
-            yield from self.secret_findings(secrets, shown, shown)
+            mode = scan_mode(p, kind == "bundle" or minified)
+            if mode and scanned and size > a.max_file_bytes:  # extraction sees a prefix; the search, all of it
+                secrets = a.scanner.scan(p, data.decode("utf-8", "replace"), bundle=mode == "bundle")
+                yield from self.secret_findings(secrets, shown, shown)
+                mode = ""
+            elif mode and not scanned:  # searched where files are extracted (in parallel), not extracted
+                yield SourceFile(shown, data, size=size, secrets=mode, extract=False)
         for ref in entry_refs:
             refs.append((p, ref))
             if ref.kind == "inline":
                 yield from self.inline_map(p, ref, data)
-        language = language_for(p)
-        scanned = bool(language) and not classify.is_third_party(p) and kind != "source-map"
         if scanned:
             sdata = mask(data, secrets) if secrets else data
-            yield SourceFile(shown, sdata[:a.max_file_bytes], size=size, truncated=size > a.max_file_bytes)
+            yield SourceFile(shown, sdata[:a.max_file_bytes], size=size, truncated=size > a.max_file_bytes, secrets=mode)
         self.add(Entry(self.key, p, size, m.compressed_size, sha, kind, m.type, None, covered, why,
                        language if scanned else None, scanned, minified))
 
     def secret_findings(self, secrets: list, path: str, where: str, origin: str = "") -> Iterator:
         """One ART006 finding per (file, detector): lines listed, values never."""
-        by_type: dict[str, list[int]] = {}
-        for s in secrets:
-            by_type.setdefault(s.type, []).append(s.line)
-        for kind, lines in sorted(by_type.items()):
-            lines = sorted(set(lines))
-            shown_lines = ", ".join(map(str, lines[:10])) + (f" and {len(lines) - 10} more" if len(lines) > 10 else "")
-            what = f"{kind} in {where} line {shown_lines}" if len(lines) == 1 else f"{len(lines)} {kind} hits in {where} (lines {shown_lines})"
-            yield self.a.finding("ART006", kind, f"{what}; value redacted", path, lines[0], origin)
+        yield from secret_findings([(s.type, s.line) for s in secrets], path, where, origin, self.a.src.target)
 
     def _hash_stream(self, m: Member) -> tuple[str, int]:
         h = hashlib.sha256()

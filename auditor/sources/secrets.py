@@ -324,6 +324,36 @@ def _occurrences(text: str, value: str, limit: int = 5):
         start = k + max(len(value), 1)
 
 
+def secret_findings(hits: list[tuple[str, int]], path: str, where: str, origin: str = "", target: str = "") -> list:
+    """One ART006 finding per detector for the secrets of one file, from (detector name, line)
+    pairs: lines listed, values never. `where` names the file in the message."""
+    from auditor.models import Finding
+
+    by_type: dict[str, list[int]] = {}
+    for kind, line in hits:
+        by_type.setdefault(kind, []).append(line)
+    out = []
+    for kind, lines in sorted(by_type.items()):
+        lines = sorted(set(lines))
+        shown_lines = ", ".join(map(str, lines[:10])) + (f" and {len(lines) - 10} more" if len(lines) > 10 else "")
+        what = f"{kind} in {where} line {shown_lines}" if len(lines) == 1 else f"{len(lines)} {kind} hits in {where} (lines {shown_lines})"
+        out.append(Finding("ART006", kind, f"{what}; value redacted", path, lines[0], None, origin, target))
+    return out
+
+
+def scan_mode(path: str, bundle: bool) -> str:
+    """`SourceFile.secrets` for an entry: '' for lock files (nothing to find), else `bundle` or `text`."""
+    if posixpath.basename(path) in LOCK_FILES:
+        return ""
+    return "bundle" if bundle else "text"
+
+
+def scan_key(path: str, mode: str) -> str:
+    """What a secret search's result depends on besides the text: the mode, the file extension
+    (detect-secrets picks keyword rules by it) and the detect-secrets version."""
+    return f"secrets={mode}{posixpath.splitext(posixpath.basename(path))[1].lower()}@{_detect_secrets_version()}"
+
+
 def mask(data: bytes, secrets: list[Secret]) -> bytes:
     """`data` with every occurrence of each secret value replaced by `*` of the same byte length, so
     offsets, lines and columns of everything else stay the same."""
