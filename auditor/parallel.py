@@ -287,7 +287,8 @@ class Pipeline:
         self._queued: list[_Slot] = []
         self._queued_bytes = 0
         self._waiting: deque[_Slot] = deque()  # admitted, pool running, over the parse budget
-        self._inflight: list[_Slot] = []  # submitted to a worker
+        self._inflight: list[_Slot] = []  # submitted to a worker (finished ones pruned lazily, see _pump)
+        self._busy = 0  # bytes of the files in _inflight
         self.parse_budget = PARSE_BUDGET_BYTES
         self._held_bytes = 0
         self._memo: dict[str, _Slot] = {}
@@ -398,17 +399,20 @@ class Pipeline:
         self._pump()
 
     def _pump(self) -> None:
-        """Submit waiting files, in order, while they fit in the parse budget."""
-        self._inflight = [s for s in self._inflight if s.future is not None and not s.future.done()]
-        busy = sum(s.nbytes for s in self._inflight)
+        """Submit waiting files, in order, while they fit in the parse budget. Finished files leave
+        the in-flight list only when the budget is reached (pruning on every call would be
+        quadratic in the number of small files in flight)."""
         while self._waiting and self._executor is not None:
             nxt = self._waiting[0]
-            if self._inflight and busy + nxt.nbytes > self.parse_budget:
-                return
+            if self._inflight and self._busy + nxt.nbytes > self.parse_budget:
+                self._inflight = [s for s in self._inflight if s.future is not None and not s.future.done()]
+                self._busy = sum(s.nbytes for s in self._inflight)
+                if self._inflight and self._busy + nxt.nbytes > self.parse_budget:
+                    return
             self._waiting.popleft()
             nxt.future = self._executor.submit(_work, nxt.item)
             self._inflight.append(nxt)
-            busy += nxt.nbytes
+            self._busy += nxt.nbytes
 
     def _complete(self, slot: _Slot, result: FileResult) -> None:
         slot.result = result
@@ -503,6 +507,7 @@ class Pipeline:
             self._complete(slot, result)
         # the remaining work goes to a new pool
         self._inflight = []
+        self._busy = 0
         self._executor = ProcessPoolExecutor(max_workers=self.jobs, mp_context=_context(),
                                              initializer=_init_worker, initargs=(self.spec,))
         self._pump()

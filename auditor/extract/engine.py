@@ -277,11 +277,18 @@ def _signature(pattern: int, caps: dict) -> tuple:
     return pattern, tuple((name, tuple(n.id for n in nodes)) for name, nodes in caps.items())
 
 
-def _order(match: tuple[int, dict]) -> tuple:
+def _order(match: tuple[int, dict]) -> tuple[int, int, int]:
+    """Sort key putting matches in document order: first captured node's start (the pattern's
+    first capture, which for every pack is its outermost or leftmost node), then pattern. Sorting is
+    stable, so matches equal on both keep the order one cursor found them in."""
     pattern, caps = match
-    nodes = [n for ns in caps.values() for n in ns]
-    return (min(n.start_byte for n in nodes), -max(n.end_byte for n in nodes), pattern,
-            tuple((name, tuple(n.start_byte for n in ns)) for name, ns in caps.items()))
+    first = next(iter(caps.values()))[0]
+    return first.start_byte, -first.end_byte, pattern
+
+
+RANGE_COST_BYTES = 512
+"""A cursor run on one byte range costs about what walking this many bytes of tree costs (measured
+on bundles: ~20 µs per range, ~37 ns per source byte)."""
 
 
 def ranged_matches(sub: SubQuery, root: tree_sitter.Node, ranges: list[tuple[int, int]]) -> list[tuple[int, dict]]:
@@ -315,7 +322,10 @@ def plan_matches(plan: QueryPlan, root: tree_sitter.Node, data: bytes) -> list[t
         out.extend((plan.walk.patterns[p], caps) for p, caps in tree_sitter.QueryCursor(plan.walk.query).matches(root))
     if plan.anchored is not None:
         ranges = plan.anchor_ranges(data)
-        if ranges:
+        if len(ranges) * RANGE_COST_BYTES > len(data):  # dense hits (small files): one walk is cheaper
+            sub = plan.anchored
+            out.extend((sub.patterns[p], caps) for p, caps in tree_sitter.QueryCursor(sub.query).matches(root))
+        elif ranges:
             out.extend(ranged_matches(plan.anchored, root, ranges))
     out.sort(key=_order)
     return out

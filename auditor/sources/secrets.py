@@ -19,6 +19,8 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import functools
+import itertools
+import math
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -82,17 +84,21 @@ def segments(text: str) -> tuple[list[str], list[int]]:
 @dataclass(frozen=True, slots=True)
 class _Prefilter:
     """Literal strings one of which a plugin's pattern needs, optionally confirmed by a regex matched
-    at the literal's position (on the lower-cased text when `fold`)."""
+    at the literal's position (on the lower-cased text when `fold`). `confirmed` names the literals
+    the confirmation applies to (all of them when empty)."""
 
     literals: tuple[str, ...]
     confirm: re.Pattern | None = None
     fold: bool = True
+    confirmed: tuple[str, ...] = ()
 
 
-def _prefilters() -> dict[str, _Prefilter]:
-    """Necessary conditions for the slow plugins' patterns: a segment without a hit cannot hold a
-    finding of that plugin, so the plugin only runs on segments that have one. Literal search with
-    `str.find` is two orders of magnitude faster than the plugins' case-insensitive patterns."""
+def _prefilters() -> dict[str, tuple[_Prefilter, ...]]:
+    """Necessary conditions for the plugins' patterns: a segment without a hit cannot hold a finding
+    of that plugin, so the plugin only runs on segments that have one. Every literal of every plugin
+    is searched in one pass over the text (and one over its lower-cased copy), which is two orders of
+    magnitude faster than the plugins' own (often case-insensitive, look-behind) patterns. Each
+    condition is read off the plugin's patterns in detect-secrets 1.5 (`plugin.denylist`)."""
     from detect_secrets.plugins.keyword import DENYLIST
 
     words = set()
@@ -100,30 +106,84 @@ def _prefilters() -> dict[str, _Prefilter]:
         words.update({w.replace("_?", ""), w.replace("_?", "_")} if "_?" in w else {w})
     assignment = re.compile(r"(?:key|pw|pass|token)['\"\]]?\s*(?:=|:|=>| )\s*['\"]?[a-z0-9_\-]{24}")
     cloud = ("key", "pw", "pass", "token")
+
+    def one(*literals: str, confirm: re.Pattern | None = None, fold: bool = False, confirmed: tuple[str, ...] = ()) -> _Prefilter:
+        return _Prefilter(tuple(literals), confirm, fold, confirmed)
+
     return {
-        "KeywordDetector": _Prefilter(tuple(sorted(words))),
-        "CloudantDetector": _Prefilter(cloud + ("cloudant.com",), assignment),
-        "IbmCloudIamDetector": _Prefilter(cloud, assignment),
-        "SoftlayerDetector": _Prefilter(cloud + ("softlayer",), assignment),
-        "IbmCosHmacDetector": _Prefilter(("secret",)),
-        "ArtifactoryDetector": _Prefilter(("AKC", "AP"), re.compile(r"AKC|AP[\dA-F]"), fold=False),
-        "SlackDetector": _Prefilter(("xox", "hooks.slack.com")),
-        "StripeDetector": _Prefilter(("k_live_",), fold=False),
-        "MailchimpDetector": _Prefilter(("-us",), fold=False),
-        "PrivateKeyDetector": _Prefilter(("PRIVATE KEY", "PuTTY-User-Key-File"), fold=False),
+        "KeywordDetector": (one(*sorted(words), fold=True),),
+        "CloudantDetector": (one(*cloud, "cloudant.com", confirm=assignment, fold=True, confirmed=cloud),),
+        "IbmCloudIamDetector": (one(*cloud, confirm=assignment, fold=True),),
+        "SoftlayerDetector": (one(*cloud, "softlayer", confirm=assignment, fold=True, confirmed=cloud),),
+        "IbmCosHmacDetector": (one("secret", fold=True),),
+        "ArtifactoryDetector": (one("AKC", "AP", confirm=re.compile(r"AKC|AP[\dA-F]"), confirmed=("AP",)),),
+        "SlackDetector": (one("xox", "hooks.slack.com", fold=True),),
+        "StripeDetector": (one("k_live_"),),
+        "MailchimpDetector": (one("-us"),),
+        "PrivateKeyDetector": (one("PRIVATE KEY", "PuTTY-User-Key-File"),),
+        "AWSKeyDetector": (one("A3T", "ABIA", "ACCA", "AKIA", "ASIA"), one("aws", fold=True)),
+        "AzureStorageKeyDetector": (one("AccountKey="),),
+        "BasicAuthDetector": (one("://"),),
+        "GitHubTokenDetector": (one("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),),
+        "GitLabTokenDetector": (one("glpat-", "gldt-", "glft-", "glsoat-", "glrt-", "GR1348941", "glcbt-", "glimt-", "glptt-", "glagent-", "gloas-"),),
+        "JwtTokenDetector": (one("eyJ"),),
+        "NpmDetector": (one(":_authToken="),),
+        "OpenAIDetector": (one("T3BlbkFJ"),),
+        "PypiTokenDetector": (one("pypi-AgE"),),
+        "SendGridDetector": (one("SG."),),
+        "SquareOAuthDetector": (one("sq0csp-"),),
+        "TwilioKeyDetector": (one("AC", "SK", confirm=re.compile(r"(?:AC|SK)[a-z0-9]{32}")),),
     }
 
 
-def _prefilter_hits(pre: _Prefilter, block: str, lower: str, limit: int = 200_000) -> list[int]:
-    text = lower if pre.fold else block
-    out: list[int] = []
-    for lit in pre.literals:
-        pos = text.find(lit)
-        while pos >= 0 and len(out) < limit:
-            if pre.confirm is None or pre.confirm.match(text, pos) or (lit not in ("key", "pw", "pass", "token", "AP")):
-                out.append(pos)
-            pos = text.find(lit, pos + 1)
-    return out
+NECESSARY_PATTERNS = {
+    "TelegramBotTokenDetector": re.compile(r":[0-9A-Za-z_-]{35}"),
+    "DiscordBotTokenDetector": re.compile(r"\.[a-zA-Z\d_-]{6}\.[a-zA-Z\d_-]{27}"),
+}
+"""Plugins without a literal to search for: a cheaper pattern every finding of theirs contains (it
+starts with a literal character, which Python's `re` finds with a fast scan)."""
+
+
+def _entropy_pattern(plugin) -> re.Pattern | None:
+    """For a high-entropy plugin (quoted strings over `charset` whose Shannon entropy exceeds
+    `entropy_limit`): quoted strings long enough to exceed it. A string of n characters has an
+    entropy of at most log2(n), so it needs more than 2**limit characters."""
+    charset, limit = getattr(plugin, "charset", None), getattr(plugin, "entropy_limit", None)
+    if not isinstance(charset, str) or not isinstance(limit, (int, float)):
+        return None
+    shortest = math.floor(2 ** limit) + 1
+    return re.compile(r"(['\"])[%s]{%d,}\1" % (re.escape(charset), shortest))
+
+
+class _Conditions:
+    """Every plugin's necessary condition, searched in as few passes as possible: the literals of all
+    plugins in one expression per case mode (`meaning` maps a hit back to its plugins), and the
+    patterns that are not plain literals (a prefilter's confirmation with its literals, a plugin's
+    own cheaper pattern) one by one."""
+
+    def __init__(self, prefilters: dict[str, tuple[_Prefilter, ...]], plugins: list):
+        self.meaning: dict[tuple[bool, str], list[str]] = {}
+        patterns: dict[tuple[bool, str], tuple[re.Pattern, set[str]]] = {}
+        for name, pres in prefilters.items():
+            for pre in pres:
+                for lit in pre.literals:
+                    if pre.confirm is not None and (not pre.confirmed or lit in pre.confirmed):
+                        patterns.setdefault((pre.fold, pre.confirm.pattern), (pre.confirm, set()))[1].add(name)
+                    else:
+                        self.meaning.setdefault((pre.fold, lit), []).append(name)
+        for name, rx in NECESSARY_PATTERNS.items():
+            patterns.setdefault((False, rx.pattern), (rx, set()))[1].add(name)
+        for plugin in plugins:
+            rx = _entropy_pattern(plugin)
+            if rx is not None:
+                patterns.setdefault((False, rx.pattern), (rx, set()))[1].add(type(plugin).__name__)
+        self.patterns = [(fold, rx, frozenset(names)) for (fold, _), (rx, names) in sorted(patterns.items(), key=lambda kv: kv[0])]
+        self.rx: dict[bool, re.Pattern | None] = {}
+        for fold in (False, True):
+            lits = sorted({lit for f, lit in self.meaning if f == fold})
+            self.rx[fold] = re.compile(_trie(lits)) if lits else None
+        self.covered = frozenset(n for names in self.meaning.values() for n in names) | frozenset(n for _, _, names in self.patterns for n in names)
+        """Plugins with a condition (the others run over all the text)."""
 
 
 @functools.cache
@@ -155,6 +215,7 @@ class SecretScanner:
             self.prefilters = _prefilters()
         except ImportError:  # pragma: no cover - a detect-secrets without the keyword list
             self.prefilters = {}
+        self.conditions = _Conditions(self.prefilters, self.plugins)
 
     def scan(self, path: str, text: str, bundle: bool = False) -> list[Secret]:
         """Secrets in `text` (the content of `path`; its extension picks the keyword rules).
@@ -195,28 +256,52 @@ class SecretScanner:
     # -- pass 1: candidate segments -----------------------------------------------------------
     def _candidates(self, path: str, segs: list[str], plugins: list) -> set[int]:
         found: set[int] = set()
-        n = len(segs)
-        i = 0
-        while i < n:
-            j, size = i, 0
-            while j < n and (j == i or size + len(segs[j]) < CHUNK_CHARS):
-                size += len(segs[j]) + 1
-                j += 1
-            ids = list(range(i, j))
-            block = "\n".join(segs[i:j])
-            starts = _starts(segs, ids)
-            lower = None
-            for plugin in plugins:
-                pre = self.prefilters.get(type(plugin).__name__)
-                if pre is None:
-                    found.update(self._hits(plugin, path, block, ids, starts, segs))
-                    continue
-                if lower is None:
-                    lower = block.translate(_ASCII_LOWER)
-                sel = sorted({ids[bisect.bisect_right(starts, pos) - 1] for pos in _prefilter_hits(pre, block, lower)})
+        text = "\n".join(segs)
+        starts = _starts(segs, range(len(segs)))
+        cond = self.conditions
+        by_plugin: dict[str, set[int]] = {type(p).__name__: set() for p in plugins if type(p).__name__ in cond.covered}
+        lower = None
+        for fold in (False, True):
+            rx = cond.rx[fold]
+            if rx is None:
+                continue
+            if fold:
+                lower = lower if lower is not None else _ascii_lower(text)
+            meaning = cond.meaning
+            for m in rx.finditer(lower if fold else text):
+                seg = -1
+                for name in meaning[(fold, m.group())]:
+                    hits = by_plugin.get(name)
+                    if hits is not None:
+                        if seg < 0:
+                            seg = bisect.bisect_right(starts, m.start()) - 1
+                        hits.add(seg)
+        for fold, rx, names in cond.patterns:
+            mine = [by_plugin[n] for n in names if n in by_plugin]
+            if not mine:
+                continue
+            if fold:
+                lower = lower if lower is not None else _ascii_lower(text)
+            segs_hit = {bisect.bisect_right(starts, m.start()) - 1 for m in rx.finditer(lower if fold else text)}
+            for hits in mine:
+                hits.update(segs_hit)
+        for plugin in plugins:
+            name = type(plugin).__name__
+            if name in by_plugin:
+                sel = sorted(by_plugin[name])
                 if sel:
                     found.update(self._hits(plugin, path, "\n".join(segs[k] for k in sel), sel, _starts(segs, sel), segs))
-            i = j
+                continue
+            # no condition known (the entropy plugins): the plugin itself over chunks of whole segments
+            n, i = len(segs), 0
+            while i < n:
+                j, size = i, 0
+                while j < n and (j == i or size + len(segs[j]) < CHUNK_CHARS):
+                    size += len(segs[j]) + 1
+                    j += 1
+                ids = list(range(i, j))
+                found.update(self._hits(plugin, path, "\n".join(segs[i:j]), ids, _starts(segs, ids), segs))
+                i = j
         return found
 
     def _hits(self, plugin, path: str, block: str, ids: list[int], starts: list[int], segs: list[str]) -> set[int]:
@@ -288,6 +373,14 @@ class SecretScanner:
 _ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
 
 
+def _ascii_lower(text: str) -> str:
+    """`text` lower-cased with the same length (offsets stay valid): `str.lower` (fast) unless it
+    changes the length (`İ` becomes two characters), else ASCII letters only. Other letters that
+    `lower` maps to ASCII (the Kelvin sign) only add candidates, which the plugins then reject."""
+    low = text.lower()
+    return low if len(low) == len(text) else text.translate(_ASCII_LOWER)
+
+
 PEM_BODY = re.compile(r"-----BEGIN[A-Z ]*PRIVATE KEY[A-Z ]*-----(?:\\[rn]|\s)*[A-Za-z0-9+/]{60}")
 
 
@@ -307,11 +400,31 @@ def plausible_in_bundle(kind: str, value: str, line: str) -> bool:
     return True
 
 
-def _starts(segs: list[str], ids: list[int]) -> list[int]:
-    starts = [0]
-    for k in ids[:-1]:
-        starts.append(starts[-1] + len(segs[k]) + 1)
-    return starts
+def _starts(segs: list[str], ids) -> list[int]:
+    """Offsets of the segments `ids` in `"\\n".join(segs[k] for k in ids)`."""
+    lengths = [len(segs[k]) + 1 for k in ids]
+    return [0, *itertools.accumulate(lengths[:-1])] if lengths else [0]
+
+
+def _trie(words: list[str]) -> str:
+    """An expression matching any of `words` (longest first at a shared prefix), as a trie."""
+    trie: dict = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        ends = "" in node
+        keys = sorted((k for k in node if k), key=lambda k: k)
+        if not keys:
+            return ""
+        parts = [re.escape(k) + emit(node[k]) for k in keys]
+        body = parts[0] if len(parts) == 1 and not ends else "(?:" + "|".join(parts) + ")"
+        return body + ("?" if ends else "")
+
+    return emit(trie)
 
 
 def _occurrences(text: str, value: str, limit: int = 5):
