@@ -17,6 +17,7 @@ the bytes before extraction (`mask`) and is never stored or printed.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Sequence
 import dataclasses
 import functools
 import itertools
@@ -56,29 +57,76 @@ SEGMENT_CHARS = 4096
 CUT_AT = (";", ",", "}", ")")
 
 
-def segments(text: str) -> tuple[list[str], list[int]]:
-    """Cut `text` into lines, and lines longer than SEGMENT_CHARS into segments ending at a `;`, `,`,
-    `}` or `)` where one is near (never inside a run of token characters). Returns the segments and
-    the 1-based line of each."""
-    segs: list[str] = []
-    line_of: list[int] = []
-    for number, line in enumerate(text.split("\n"), 1):
-        if len(line) <= SEGMENT_CHARS:
-            segs.append(line)
-            line_of.append(number)
-            continue
+class Segments(Sequence[str]):
+    """The lines of a text, lines longer than SEGMENT_CHARS (minified bundles) cut into segments that
+    end at a `;`, `,`, `}` or `)` where one is near (never inside a run of token characters):
+    what detect-secrets sees as lines. Segment `k` is only sliced out of the text when asked for, so
+    a 16 MB bundle costs a few list operations, not a Python loop over its lines."""
+
+    def __init__(self, text: str):
+        self.text = text
+        lengths = list(map(len, text.split("\n")))
+        self.line_starts = [0, *itertools.accumulate(map((1).__add__, lengths[:-1]))]
+        """Offset of each line in `text`."""
+        long_lines = [i for i, n in enumerate(lengths) if n > SEGMENT_CHARS]
+        if not long_lines:
+            self.starts = self.line_starts
+        else:
+            starts: list[int] = []
+            prev = 0
+            for i in long_lines:
+                starts.extend(self.line_starts[prev:i])
+                starts.extend(self._cuts(self.line_starts[i], lengths[i]))
+                prev = i + 1
+            starts.extend(self.line_starts[prev:])
+            self.starts = starts
+        """Offset of each segment in `text`."""
+
+    def _cuts(self, at: int, n: int) -> list[int]:
+        text = self.text
+        out = []
         start = 0
-        n = len(line)
         while start < n:
+            out.append(at + start)
             end = min(start + SEGMENT_CHARS, n)
             if end < n:
-                cut = max(line.rfind(c, end - 512, end) for c in CUT_AT)
+                cut = max(text.rfind(c, at + end - 512, at + end) for c in CUT_AT) - at
                 if cut > start:
                     end = cut + 1
-            segs.append(line[start:end])
-            line_of.append(number)
             start = end
-    return segs, line_of
+        return out
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def _end(self, k: int) -> int:
+        if k + 1 < len(self.starts):
+            nxt = self.starts[k + 1]
+            return nxt - 1 if self.text[nxt - 1] == "\n" else nxt
+        return len(self.text)
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(len(self.starts)))]
+        if k < 0:
+            k += len(self.starts)
+        if not 0 <= k < len(self.starts):
+            raise IndexError(k)
+        return self.text[self.starts[k]:self._end(k)]
+
+    def line(self, k: int) -> int:
+        """1-based line of segment `k`."""
+        return bisect.bisect_right(self.line_starts, self.starts[k])
+
+    def at(self, offset: int) -> int:
+        """The segment holding `text[offset]`."""
+        return bisect.bisect_right(self.starts, offset) - 1
+
+
+def segments(text: str) -> tuple[list[str], list[int]]:
+    """Every segment of `text` (see `Segments`) and the 1-based line of each."""
+    segs = Segments(text)
+    return list(segs), [segs.line(k) for k in range(len(segs))]
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,17 +295,17 @@ class SecretScanner:
         if posixpath.basename(path) in LOCK_FILES or not text:
             return []
         plugins = self.pattern_plugins if bundle else self.plugins
-        segs, line_of = segments(text)
+        segs = Segments(text)
         candidates = self._candidates(path, segs, plugins)
         if not candidates:
             return []
-        return self._confirm(path, segs, line_of, sorted(candidates), plugins, bundle)
+        return self._confirm(path, segs, sorted(candidates), plugins, bundle)
 
     # -- pass 1: candidate segments -----------------------------------------------------------
-    def _candidates(self, path: str, segs: list[str], plugins: list) -> set[int]:
+    def _candidates(self, path: str, segs: Segments, plugins: list) -> set[int]:
         found: set[int] = set()
-        text = "\n".join(segs)
-        starts = _starts(segs, range(len(segs)))
+        text = segs.text
+        starts = segs.starts
         cond = self.conditions
         by_plugin: dict[str, set[int]] = {type(p).__name__: set() for p in plugins if type(p).__name__ in cond.covered}
         lower = None
@@ -338,7 +386,7 @@ class SecretScanner:
             return set()
 
     # -- pass 2: detect-secrets' own per-line verdict ------------------------------------------
-    def _confirm(self, path: str, segs: list[str], line_of: list[int], ids: list[int], plugins: list, bundle: bool) -> list[Secret]:
+    def _confirm(self, path: str, segs: Segments, ids: list[int], plugins: list, bundle: bool) -> list[Secret]:
         from detect_secrets.core.scan import _is_filtered_out, _scan_line
         from detect_secrets.util.code_snippet import get_code_snippet
 
@@ -346,12 +394,13 @@ class SecretScanner:
         seen: set[tuple[str, int, str]] = set()
         for k in ids:
             line = segs[k].rstrip()
+            line_no = segs.line(k)
             context = get_code_snippet(lines=segs, line_number=k + 1)
             try:
                 if _is_filtered_out(required_filter_parameters=["line"], filename=path, line=line, context=context):
                     continue
                 for plugin in plugins:
-                    for secret in _scan_line(plugin=plugin, filename=path, line=line, line_number=line_of[k], context=context):
+                    for secret in _scan_line(plugin=plugin, filename=path, line=line, line_number=line_no, context=context):
                         if _is_filtered_out(required_filter_parameters=["context"], filename=path, secret=secret.secret_value,
                                             plugin=plugin, line=line, context=context):
                             continue
@@ -361,10 +410,10 @@ class SecretScanner:
                             continue  # migration ids, short commit hashes: identifiers, not credentials
                         if bundle and not plausible_in_bundle(secret.type, secret.secret_value or "", line):
                             continue
-                        key = (secret.type, line_of[k], secret.secret_value or "")
+                        key = (secret.type, line_no, secret.secret_value or "")
                         if key not in seen and secret.secret_value:
                             seen.add(key)
-                            out.append(Secret(secret.type, line_of[k], secret.secret_value))
+                            out.append(Secret(secret.type, line_no, secret.secret_value))
             except Exception:  # noqa: BLE001 - see _analyze
                 continue
         return out
