@@ -205,32 +205,30 @@ def _entropy_pattern(plugin) -> re.Pattern | None:
 
 class _Conditions:
     """Every plugin's necessary condition, searched in as few passes as possible: the literals of all
-    plugins in one expression per case mode (`meaning` maps a hit back to its plugins), and the
-    patterns that are not plain literals (a prefilter's confirmation with its literals, a plugin's
-    own cheaper pattern) one by one."""
+    plugins in one expression per case mode (`meaning` maps a hit back to its plugins, with the
+    expression that must match there, if any), and the plugins' own cheaper patterns one by one."""
 
     def __init__(self, prefilters: dict[str, tuple[_Prefilter, ...]], plugins: list):
-        self.meaning: dict[tuple[bool, str], list[str]] = {}
-        patterns: dict[tuple[bool, str], tuple[re.Pattern, set[str]]] = {}
+        self.meaning: dict[tuple[bool, str], list[tuple[str, re.Pattern | None]]] = {}
         for name, pres in prefilters.items():
             for pre in pres:
                 for lit in pre.literals:
-                    if pre.confirm is not None and (not pre.confirmed or lit in pre.confirmed):
-                        patterns.setdefault((pre.fold, pre.confirm.pattern), (pre.confirm, set()))[1].add(name)
-                    else:
-                        self.meaning.setdefault((pre.fold, lit), []).append(name)
+                    confirm = pre.confirm if pre.confirm is not None and (not pre.confirmed or lit in pre.confirmed) else None
+                    self.meaning.setdefault((pre.fold, lit), []).append((name, confirm))
+        patterns: dict[str, tuple[re.Pattern, set[str]]] = {}
         for name, rx in NECESSARY_PATTERNS.items():
-            patterns.setdefault((False, rx.pattern), (rx, set()))[1].add(name)
+            patterns.setdefault(rx.pattern, (rx, set()))[1].add(name)
         for plugin in plugins:
             rx = _entropy_pattern(plugin)
             if rx is not None:
-                patterns.setdefault((False, rx.pattern), (rx, set()))[1].add(type(plugin).__name__)
-        self.patterns = [(fold, rx, frozenset(names)) for (fold, _), (rx, names) in sorted(patterns.items(), key=lambda kv: kv[0])]
+                patterns.setdefault(rx.pattern, (rx, set()))[1].add(type(plugin).__name__)
+        self.patterns = [(rx, frozenset(names)) for _, (rx, names) in sorted(patterns.items())]
+        """(pattern, plugins): searched in the text as it is."""
         self.rx: dict[bool, re.Pattern | None] = {}
         for fold in (False, True):
             lits = sorted({lit for f, lit in self.meaning if f == fold})
             self.rx[fold] = re.compile(_trie(lits)) if lits else None
-        self.covered = frozenset(n for names in self.meaning.values() for n in names) | frozenset(n for _, _, names in self.patterns for n in names)
+        self.covered = frozenset(n for means in self.meaning.values() for n, _ in means) | frozenset(n for _, names in self.patterns for n in names)
         """Plugins with a condition (the others run over all the text)."""
 
 
@@ -299,46 +297,43 @@ class SecretScanner:
         candidates = self._candidates(path, segs, plugins)
         if not candidates:
             return []
-        return self._confirm(path, segs, sorted(candidates), plugins, bundle)
+        return self._confirm(path, segs, candidates, plugins, bundle)
 
     # -- pass 1: candidate segments -----------------------------------------------------------
-    def _candidates(self, path: str, segs: Segments, plugins: list) -> set[int]:
-        found: set[int] = set()
+    def _candidates(self, path: str, segs: Segments, plugins: list) -> dict[int, set[str]]:
+        """Segments a plugin reports a value in, with the names of the plugins that do."""
+        found: dict[int, set[str]] = {}
         text = segs.text
         starts = segs.starts
         cond = self.conditions
         by_plugin: dict[str, set[int]] = {type(p).__name__: set() for p in plugins if type(p).__name__ in cond.covered}
-        lower = None
         for fold in (False, True):
             rx = cond.rx[fold]
             if rx is None:
                 continue
-            if fold:
-                lower = lower if lower is not None else _ascii_lower(text)
+            hay = _ascii_lower(text) if fold else text
             meaning = cond.meaning
-            for m in rx.finditer(lower if fold else text):
+            for m in rx.finditer(hay):
                 seg = -1
-                for name in meaning[(fold, m.group())]:
+                for name, confirm in meaning[(fold, m.group())]:
                     hits = by_plugin.get(name)
-                    if hits is not None:
+                    if hits is not None and (confirm is None or confirm.match(hay, m.start())):
                         if seg < 0:
                             seg = bisect.bisect_right(starts, m.start()) - 1
                         hits.add(seg)
-        for fold, rx, names in cond.patterns:
+        for rx, names in cond.patterns:
             mine = [by_plugin[n] for n in names if n in by_plugin]
-            if not mine:
-                continue
-            if fold:
-                lower = lower if lower is not None else _ascii_lower(text)
-            segs_hit = {bisect.bisect_right(starts, m.start()) - 1 for m in rx.finditer(lower if fold else text)}
-            for hits in mine:
-                hits.update(segs_hit)
+            if mine:
+                segs_hit = {bisect.bisect_right(starts, m.start()) - 1 for m in rx.finditer(text)}
+                for hits in mine:
+                    hits.update(segs_hit)
         for plugin in plugins:
             name = type(plugin).__name__
             if name in by_plugin:
                 sel = sorted(by_plugin[name])
                 if sel:
-                    found.update(self._hits(plugin, path, "\n".join(segs[k] for k in sel), sel, _starts(segs, sel), segs))
+                    for k in self._hits(plugin, path, "\n".join(segs[k] for k in sel), sel, _starts(segs, sel), segs):
+                        found.setdefault(k, set()).add(name)
                 continue
             # no condition known (the entropy plugins): the plugin itself over chunks of whole segments
             n, i = len(segs), 0
@@ -348,7 +343,8 @@ class SecretScanner:
                     size += len(segs[j]) + 1
                     j += 1
                 ids = list(range(i, j))
-                found.update(self._hits(plugin, path, "\n".join(segs[i:j]), ids, _starts(segs, ids), segs))
+                for k in self._hits(plugin, path, "\n".join(segs[i:j]), ids, _starts(segs, ids), segs):
+                    found.setdefault(k, set()).add(name)
                 i = j
         return found
 
@@ -386,13 +382,16 @@ class SecretScanner:
             return set()
 
     # -- pass 2: detect-secrets' own per-line verdict ------------------------------------------
-    def _confirm(self, path: str, segs: Segments, ids: list[int], plugins: list, bundle: bool) -> list[Secret]:
+    def _confirm(self, path: str, segs: Segments, candidates: dict[int, set[str]], plugins: list, bundle: bool) -> list[Secret]:
+        """detect-secrets' verdict (its filters included) on each candidate segment, asking only the
+        plugins that reported a value there in pass 1."""
         from detect_secrets.core.scan import _is_filtered_out, _scan_line
         from detect_secrets.util.code_snippet import get_code_snippet
 
         out: list[Secret] = []
         seen: set[tuple[str, int, str]] = set()
-        for k in ids:
+        for k in sorted(candidates):
+            asked = candidates[k]
             line = segs[k].rstrip()
             line_no = segs.line(k)
             context = get_code_snippet(lines=segs, line_number=k + 1)
@@ -400,6 +399,8 @@ class SecretScanner:
                 if _is_filtered_out(required_filter_parameters=["line"], filename=path, line=line, context=context):
                     continue
                 for plugin in plugins:
+                    if type(plugin).__name__ not in asked:
+                        continue
                     for secret in _scan_line(plugin=plugin, filename=path, line=line, line_number=line_no, context=context):
                         if _is_filtered_out(required_filter_parameters=["context"], filename=path, secret=secret.secret_value,
                                             plugin=plugin, line=line, context=context):
@@ -476,7 +477,7 @@ def _trie(words: list[str]) -> str:
     return emit(trie)
 
 
-def _occurrences(text: str, value: str, limit: int = 5):
+def _occurrences(text: str, value: str, limit: int = 1000):
     start = 0
     for _ in range(limit):
         k = text.find(value, start)
