@@ -286,11 +286,6 @@ def _order(match: tuple[int, dict]) -> tuple[int, int, int]:
     return first.start_byte, -first.end_byte, pattern
 
 
-RANGE_COST_BYTES = 256
-"""A cursor run on one byte range costs about what walking this many bytes of tree costs (measured
-on bundles: ~20 µs per range, ~37 ns per source byte)."""
-
-
 def ranged_matches(sub: SubQuery, root: tree_sitter.Node, ranges: list[tuple[int, int]]) -> list[tuple[int, dict]]:
     """Matches of `sub` that overlap any of the byte `ranges`, each once, as (pattern index in the
     CompiledQuery, captures). A match is found when any of its nodes overlaps a range: tree-sitter
@@ -321,11 +316,10 @@ def plan_matches(plan: QueryPlan, root: tree_sitter.Node, data: bytes) -> list[t
     if plan.walk is not None:
         out.extend((plan.walk.patterns[p], caps) for p, caps in tree_sitter.QueryCursor(plan.walk.query).matches(root))
     if plan.anchored is not None:
+        # Even where hits are dense, ranged runs beat one walk: a walk makes the binding build and
+        # test the captures of every structural match, and most fail their predicates.
         ranges = plan.anchor_ranges(data)
-        if len(ranges) * RANGE_COST_BYTES > len(data):  # dense hits (small files): one walk is cheaper
-            sub = plan.anchored
-            out.extend((sub.patterns[p], caps) for p, caps in tree_sitter.QueryCursor(sub.query).matches(root))
-        elif ranges:
+        if ranges:
             out.extend(ranged_matches(plan.anchored, root, ranges))
     out.sort(key=_order)
     return out
