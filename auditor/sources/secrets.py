@@ -517,12 +517,25 @@ def scan_key(path: str, mode: str) -> str:
     return f"secrets={mode}{posixpath.splitext(posixpath.basename(path))[1].lower()}@{_detect_secrets_version()}"
 
 
+_TOKEN_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_$")
+
+
 def mask(data: bytes, secrets: list[Secret]) -> bytes:
     """`data` with every occurrence of each secret value replaced by `*` of the same byte length, so
-    offsets, lines and columns of everything else stay the same."""
+    offsets, lines and columns of everything else stay the same.
+
+    A value that begins and ends with a letter, digit, `_` or `$` is replaced only where it is a
+    whole token: a Basic Auth password such as `pass` in `https://user:pass@host` must not turn
+    every `password` and `bypass` of a bundle into `****word` (which breaks the syntax the flag
+    queries need, and costs the parser dearly)."""
     for s in sorted({s.value for s in secrets}, key=len, reverse=True):
         b = s.encode("utf-8", "surrogateescape")
-        if len(b) >= 4:
+        if len(b) < 4:
+            continue
+        if b[0] in _TOKEN_CHARS and b[-1] in _TOKEN_CHARS:
+            rx = re.compile(rb"(?<![A-Za-z0-9_$])" + re.escape(b) + rb"(?![A-Za-z0-9_$])")
+            data = rx.sub(b"*" * len(b), data)
+        else:
             data = data.replace(b, b"*" * len(b))
     return data
 

@@ -1,0 +1,60 @@
+"""The secret search (auditor/sources/secrets.py): segments, masking, and candidates found far apart."""
+
+from __future__ import annotations
+
+import pytest
+
+from auditor.sources.secrets import SEGMENT_CHARS, Secret, SecretScanner, Segments, mask, segments
+
+
+def _segments_by_hand(text: str) -> tuple[list[str], list[int]]:
+    """The definition: lines, and lines over SEGMENT_CHARS cut after a `;`, `,`, `}` or `)` among
+    the last 512 characters of each piece (else at SEGMENT_CHARS)."""
+    segs, lines = [], []
+    for number, line in enumerate(text.split("\n"), 1):
+        start = 0
+        while True:
+            end = min(start + SEGMENT_CHARS, len(line))
+            if end < len(line):
+                cut = max(line.rfind(c, end - 512, end) for c in ";,})")
+                if cut > start:
+                    end = cut + 1
+            segs.append(line[start:end])
+            lines.append(number)
+            start = end
+            if start >= len(line):
+                break
+    return segs, lines
+
+
+@pytest.mark.parametrize("text", [
+    "",
+    "\n",
+    "a\n\nb\n",
+    "x" * SEGMENT_CHARS,
+    "x" * (SEGMENT_CHARS + 1),
+    ("f(a,b);" * 2000) + "\nshort\n" + ("y" * 9000) + "\n" + ("{k:1}," * 3000),
+])
+def test_segments_are_lines_with_long_lines_cut_near_separators(text):
+    assert segments(text) == _segments_by_hand(text)
+    segs = Segments(text)
+    if len(segs) > 2:
+        assert segs[1:3] == _segments_by_hand(text)[0][1:3]
+        assert segs.at(segs.starts[2]) == 2
+
+
+def test_mask_keeps_lengths_and_masks_short_values_only_as_whole_tokens():
+    data = b"const u = 'https://user:pass@host'; const password = bypass(pass);\nkey = 'AKIAZ4TESTKEY7QWERTY'+x"
+    out = mask(data, [Secret("Basic Auth Credentials", 1, "pass"), Secret("AWS Access Key", 2, "AKIAZ4TESTKEY7QWERTY")])
+    assert len(out) == len(data)
+    assert out == (b"const u = 'https://user:****@host'; const password = bypass(****);\n"
+                   b"key = '********************'+x")
+
+
+def test_a_value_is_traced_to_its_segment_however_often_it_occurs_elsewhere():
+    # `pass` occurs in many earlier candidate segments; the Basic Auth value on the last line must
+    # still be traced to its own line (the search once looked at the first five occurrences only)
+    lines = [f"const url{i} = 'https://example.com/password-reset/pass{i}';" for i in range(30)]
+    lines.append("const db = 'postgres://admin:pass@db.internal:5432/app';")
+    found = SecretScanner().scan("config.js", "\n".join(lines))
+    assert [(s.type, s.line) for s in found] == [("Basic Auth Credentials", 31)]
