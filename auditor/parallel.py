@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import heapq
 import multiprocessing
 import os
 from collections import OrderedDict, deque
@@ -286,7 +287,8 @@ class Pipeline:
         self._pending: deque[_Slot] = deque()
         self._queued: list[_Slot] = []
         self._queued_bytes = 0
-        self._waiting: deque[_Slot] = deque()  # admitted, pool running, over the parse budget
+        self._waiting: list[tuple[int, int, _Slot]] = []  # heap (-bytes, admission no, slot): admitted, pool running, not yet submitted
+        self._admitted = 0
         self._inflight: list[_Slot] = []  # submitted to a worker (finished ones pruned lazily, see _pump)
         self._busy = 0  # bytes of the files in _inflight
         self.parse_budget = PARSE_BUDGET_BYTES
@@ -394,22 +396,25 @@ class Pipeline:
         self._queued_bytes = 0
 
     def _dispatch(self, slot: _Slot) -> None:
-        """Submit `slot` to a worker now if the parse budget allows, else queue it (FIFO)."""
-        self._waiting.append(slot)
+        """Submit `slot` to a worker now if the parse budget allows, else queue it (largest first)."""
+        self._admitted += 1
+        heapq.heappush(self._waiting, (-slot.nbytes, self._admitted, slot))
         self._pump()
 
     def _pump(self) -> None:
-        """Submit waiting files, in order, while they fit in the parse budget. Finished files leave
-        the in-flight list only when the budget is reached (pruning on every call would be
-        quadratic in the number of small files in flight)."""
+        """Submit waiting files, largest first, while they fit in the parse budget. Largest first
+        keeps every worker busy to the end (a 16 MB bundle started last would run alone); results
+        still come out in input order. Finished files leave the in-flight list only when the
+        budget is reached (pruning on every call would be quadratic in the number of small files
+        in flight)."""
         while self._waiting and self._executor is not None:
-            nxt = self._waiting[0]
+            nxt = self._waiting[0][2]
             if self._inflight and self._busy + nxt.nbytes > self.parse_budget:
                 self._inflight = [s for s in self._inflight if s.future is not None and not s.future.done()]
                 self._busy = sum(s.nbytes for s in self._inflight)
                 if self._inflight and self._busy + nxt.nbytes > self.parse_budget:
                     return
-            self._waiting.popleft()
+            heapq.heappop(self._waiting)
             nxt.future = self._executor.submit(_work, nxt.item)
             self._inflight.append(nxt)
             self._busy += nxt.nbytes
