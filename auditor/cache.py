@@ -238,6 +238,56 @@ class ExtractionCache:
         self.stats.writes += 1
 
 
+    # -- whole artifacts ------------------------------------------------------------------------
+    def _items_path(self, identity: str) -> str:
+        return os.path.join(self._dir, "artifacts", hashlib.sha256(identity.encode()).hexdigest())
+
+    def get_items(self, identity: str) -> list | None:
+        """Everything a scan took from one release artifact (entries, findings, diagnostics, the
+        files' results), stored by `put_items` under `identity`; None on a miss."""
+        p = self._items_path(identity)
+        try:
+            with open(p, "rb") as fh:
+                items = pickle.load(fh)
+            if not isinstance(items, list):
+                raise TypeError(type(items).__name__)
+        except FileNotFoundError:
+            return None
+        except Exception:  # noqa: BLE001 - corrupt entry: a miss, and gone
+            self.stats.errors += 1
+            try:
+                os.unlink(p)
+            except OSError:
+                pass
+            return None
+        self.stats.hits += 1
+        return items
+
+    def put_items(self, identity: str, items: list) -> None:
+        """Store what a scan took from one artifact (see `get_items`), atomically."""
+        if not self.writable:
+            return
+        p = self._items_path(identity)
+        try:
+            os.makedirs(os.path.dirname(p), mode=0o700, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(p), prefix=".tmp-")
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    _Pickler(fh, protocol=5).dump(items)
+                os.replace(tmp, p)
+            except BaseException:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+                raise
+        except Exception:  # noqa: BLE001 - see put
+            self.stats.errors += 1
+            self.writable = False
+            return
+        self.stats.writes += 1
+
+
 def open_cache(root: Path | None, fp: str | None) -> ExtractionCache | None:
     """The cache directory for fingerprint `fp` under `root` (default `default_cache_dir()`); None when
     `fp` is None or the directory cannot be created."""

@@ -159,6 +159,8 @@ def _pipeline_note(stats) -> str:
     if stats is None:
         return ""
     parts = [f"{stats.jobs} worker{'s' if stats.jobs != 1 else ''}" if stats.jobs > 1 else "1 process"]
+    if stats.targets_cached:
+        parts.append(f"{stats.targets_cached} artifact{'s' if stats.targets_cached != 1 else ''} whole from the cache")
     if stats.cached:
         parts.append(f"{stats.cached} cached")
     if stats.duplicates:

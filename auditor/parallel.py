@@ -243,6 +243,8 @@ class PipelineStats:
     """Files whose content equalled a file already extracted in this run."""
     crashed: int = 0
     """Files that killed a worker twice (recorded as `extract-crashed` diagnostics)."""
+    targets_cached: int = 0
+    """Release artifacts taken whole from the cache (not even read: same archive, same fingerprint)."""
 
 
 _NOT_CACHED = frozenset({"extract-crashed", "extract-failed"})

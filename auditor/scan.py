@@ -23,6 +23,10 @@ from auditor.resolve import resolve
 from auditor.sources import open_target
 from auditor.sources.secrets import secret_findings
 
+UNCACHED_CODES = frozenset({"extract-crashed", "extract-failed", "secret-scan-failed", "artifact-failed"})
+"""Diagnostics of problems that may not recur (a crash, an internal error): an artifact whose scan
+had one is not cached whole."""
+
 ProgressFn = Callable[[str, int, int | None], None]
 """progress(event, advance, total): event is `start` (total known or None), `file` (advance by 1), `done`."""
 
@@ -115,8 +119,30 @@ def run_scan(
     emitted: list[Finding] = []
     records: list = []
     pipeline = Pipeline(spec, jobs or 1, cache_dir)
+    cache = pipeline.cache
+    record: dict[int, tuple[str, list]] = {}  # artifact targets read this time: their items, to cache whole
+
+    def tagged():
+        for n, (t, src) in enumerate(zip(targets, sources)):
+            identity = src.cache_identity() if cache is not None and hasattr(src, "cache_identity") else None
+            hit = cache.get_items(identity) if identity is not None else None
+            if hit is not None:  # the same archive scanned before with the same fingerprint: no reading
+                pipeline.stats.targets_cached += 1
+                for item in hit:
+                    if isinstance(item, FileResult) and item.extracted:
+                        pipeline.stats.files += 1
+                        pipeline.stats.cached += 1
+                    yield (n, t), item
+                continue
+            if identity is not None:
+                record[n] = (identity, [])
+            for item in src.iter_files():
+                yield (n, t), item
+
     with pipeline:  # yields items in source order, each SourceFile replaced by its FileResult
-        for target, item in pipeline.run((t, i) for t, s in zip(targets, sources) for i in s.iter_files()):
+        for (n, target), item in pipeline.run(tagged()):
+            if n in record:
+                record[n][1].append(item)
             if isinstance(item, Diagnostic):
                 diagnostics.append(item)
                 continue
@@ -137,6 +163,10 @@ def run_scan(
             file_rows.append((res.path, res.language, res.size, res.sha256, res.origin, target))
             if progress:
                 progress("file", 1, total)
+    for identity, items in record.values():
+        if not any(isinstance(i, Diagnostic) and i.code in UNCACHED_CODES for i in items) and \
+                not any(isinstance(i, FileResult) and any(d.code in UNCACHED_CODES for d in i.diagnostics) for i in items):
+            cache.put_items(identity, items)
     reads, definitions = resolve(results)
     records.extend(families.collect(results))  # gates, capabilities, identifier hits
 

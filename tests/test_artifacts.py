@@ -273,9 +273,17 @@ def test_secret_search_runs_where_files_are_extracted_with_the_same_findings_and
         dbs[name] = tmp_path / f"{name}.duckdb"
         summary = run_scan([str(pkg)], dbs[name], "p", Config(), jobs=jobs, cache_dir=cache)
         assert summary.pipeline.jobs == (1 if name == "warm" else jobs)
-    # warm: every entry from the cache, the 7 scanned files and the 2 entries only searched for
-    # secrets (package.json, config/settings.json), so no worker starts
-    assert (summary.pipeline.files, summary.pipeline.extracted, summary.pipeline.cached) == (7, 0, 9)
+    # warm: the same archive again, taken whole from the cache without reading it
+    assert (summary.pipeline.targets_cached, summary.pipeline.files, summary.pipeline.cached) == (1, 7, 7)
+    # a copy under another name is read again, and every entry's result comes from the cache: the 7
+    # scanned files and the 2 entries only searched for secrets (package.json, config/settings.json)
+    copy = tmp_path / "copy.tgz"
+    copy.write_bytes(pkg.read_bytes())
+    summary = run_scan([str(copy)], tmp_path / "copy.duckdb", "p", Config(), jobs=2, cache_dir=tmp_path / "cache")
+    assert (summary.pipeline.targets_cached, summary.pipeline.files, summary.pipeline.extracted, summary.pipeline.cached) == (0, 7, 0, 9)
+    copied = store.connect(tmp_path / "copy.duckdb", read_only=True)
+    assert sorted(q(copied, "SELECT subject, path, line FROM findings WHERE rule_id = 'ART006'")) == [
+        ("AWS Access Key", "config/settings.json", 1), ("AWS Access Key", "index.js", 1)]
     rows = {name: table_rows(db) for name, db in dbs.items()}
     assert rows["one"] == rows["two"] == rows["cold"] == rows["warm"]
     conn = store.connect(dbs["warm"], read_only=True)
@@ -285,3 +293,20 @@ def test_secret_search_runs_where_files_are_extracted_with_the_same_findings_and
     ]
     assert q(conn, "SELECT count(*) FROM files WHERE path = 'config/settings.json'") == [(0,)]  # searched, not a scanned file
     assert not any(AWS_KEY in str(v) for rows_ in rows["warm"].values() for row in rows_ for v in row)
+
+
+def test_an_archive_changed_in_place_is_read_again_not_taken_whole_from_the_cache(tmp_path):
+    from auditor import store
+    from auditor.config import Config
+    from auditor.scan import run_scan
+
+    pkg = tmp_path / "p.tgz"
+    rows = []
+    for n, flag in enumerate(("FIRST", "SECOND")):
+        npm_tgz(pkg, {"index.js": f"if (process.env.{flag}) run();\n"})
+        summary = run_scan([str(pkg)], tmp_path / f"{n}.duckdb", "p", Config(), jobs=1, cache_dir=tmp_path / "cache")
+        assert summary.pipeline.targets_cached == 0
+        rows.append(q(store.connect(tmp_path / f"{n}.duckdb", read_only=True), "SELECT flag_key FROM flag_reads"))
+    assert rows == [[("FIRST",)], [("SECOND",)]]
+    again = run_scan([str(pkg)], tmp_path / "again.duckdb", "p", Config(), jobs=1, cache_dir=tmp_path / "cache")
+    assert again.pipeline.targets_cached == 1

@@ -113,10 +113,33 @@ class ArtifactSource:
         self.config = config
         self.limits = Limits.from_config(config.extra)
         self.fetch = fetch
+        self._sha: str | None = None
 
     def count(self) -> int | None:
         """Unknown up front (entries and rebuilt sources are found while reading)."""
         return None
+
+    def file_sha256(self) -> str:
+        """SHA-256 of the artifact file (read once per source)."""
+        if self._sha is None:
+            h = hashlib.sha256()
+            with open(self.path, "rb") as fh:
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    h.update(chunk)
+            self._sha = h.hexdigest()
+        return self._sha
+
+    def cache_identity(self) -> str | None:
+        """What everything read from this artifact depends on, besides the extraction cache's
+        fingerprint (auditor, packs, grammars, options): the archive's bytes, the target as written
+        (it names the artifact in stored rows), the limits and the secret detector's version. None
+        when the artifact is not self-contained (a bundle reads its sibling map) or is downloaded."""
+        if self.path is None or self.fmt not in ("tar", "zip"):
+            return None
+        from auditor.sources.secrets import detect_secrets_version
+
+        return "|".join((self.file_sha256(), self.target, self.fmt, repr(self.limits), str(self.config.max_file_bytes),
+                         repr(self.config.exclude), detect_secrets_version()))
 
     def iter_files(self) -> Iterator:
         """Entries, rebuilt sources, findings, diagnostics and the artifact rows (see module doc)."""
@@ -148,10 +171,14 @@ class _Audit:
 
     def run(self) -> Iterator:
         st = self.path.stat()
-        sha = hashlib.sha256()
-        with open(self.path, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                sha.update(chunk)
+        if self.src.path == self.path:
+            digest = self.src.file_sha256()
+        else:  # downloaded (npm spec)
+            h = hashlib.sha256()
+            with open(self.path, "rb") as fh:
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    h.update(chunk)
+            digest = h.hexdigest()
         fmt = self.src.fmt
         if fmt == "tar":
             reader = TarReader(self.path, self.limits, self.budget, self.workdir, st.st_size)
@@ -160,7 +187,7 @@ class _Audit:
         else:
             reader = FileReader(self.path)
         try:
-            yield from _ArtifactAudit(self, reader, fmt, self.src.target, None, 0, "", st.st_size, sha.hexdigest(), self.path.name).run()
+            yield from _ArtifactAudit(self, reader, fmt, self.src.target, None, 0, "", st.st_size, digest, self.path.name).run()
         finally:
             reader.close()
 

@@ -233,7 +233,8 @@ class _Conditions:
 
 
 @functools.cache
-def _detect_secrets_version() -> str:
+def detect_secrets_version() -> str:
+    """The installed detect-secrets version (part of cache keys: its plugins decide what is found)."""
     try:
         from importlib.metadata import version
 
@@ -271,7 +272,7 @@ class SecretScanner:
         length of its value in `text`, and rebuilt from the same text on a hit."""
         from auditor import cache
 
-        memo = cache.memo("secrets", _detect_secrets_version())
+        memo = cache.memo("secrets", detect_secrets_version())
         key = memo.key(path, str(bundle), text) if memo is not None else ""
         if memo is not None:
             hit = memo.get(key)
@@ -514,7 +515,7 @@ def scan_mode(path: str, bundle: bool) -> str:
 def scan_key(path: str, mode: str) -> str:
     """What a secret search's result depends on besides the text: the mode, the file extension
     (detect-secrets picks keyword rules by it) and the detect-secrets version."""
-    return f"secrets={mode}{posixpath.splitext(posixpath.basename(path))[1].lower()}@{_detect_secrets_version()}"
+    return f"secrets={mode}{posixpath.splitext(posixpath.basename(path))[1].lower()}@{detect_secrets_version()}"
 
 
 _TOKEN_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_$")
