@@ -131,3 +131,9 @@ def test_negated_waffle_decorator_gates_the_view_while_the_flag_is_off(extractor
     assert [(r.key.value, r.key.text) for r in res.reads] == [("legacy", '"!legacy"')]
     assert [(g.kind, g.line, g.body_line, g.body_end_line) for g in res.extra["gates"]] == [("decorator", 3, 4, 5)]
     assert [(gr.polarity) for gr in res.extra["gate_reads"]] == ["off"]
+
+
+def test_an_alias_spread_into_a_list_gates_it(extractor):
+    src = b"const isWin = process.env.OSTYPE === 'msys';\nconst dirs = [...isWin ? [cwd()] : [], ...(x.isWin ? [a] : [])];\n"
+    res = extractor.extract(SourceFile("a.js", src))
+    assert [(g.kind, g.condition) for g in res.extra["gates"]] == [("spread", "isWin")]

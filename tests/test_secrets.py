@@ -43,12 +43,15 @@ def test_segments_are_lines_with_long_lines_cut_near_separators(text):
         assert segs.at(segs.starts[2]) == 2
 
 
-def test_mask_keeps_lengths_and_masks_short_values_only_as_whole_tokens():
-    data = b"const u = 'https://user:pass@host'; const password = bypass(pass);\nkey = 'AKIAZ4TESTKEY7QWERTY'+x"
+def test_mask_keeps_lengths_masks_tokens_everywhere_and_short_values_on_their_lines_as_whole_tokens():
+    data = (b"const u = 'https://user:pass@host'; const password = bypass(pass);\n"
+            b"key = 'AKIAZ4TESTKEY7QWERTY'+x; login(pass)\n"
+            b"const again = 'AKIAZ4TESTKEY7QWERTY';\n")
     out = mask(data, [Secret("Basic Auth Credentials", 1, "pass"), Secret("AWS Access Key", 2, "AKIAZ4TESTKEY7QWERTY")])
     assert len(out) == len(data)
     assert out == (b"const u = 'https://user:****@host'; const password = bypass(****);\n"
-                   b"key = '********************'+x")
+                   b"key = '********************'+x; login(pass)\n"
+                   b"const again = '********************';\n")
 
 
 def test_a_value_is_traced_to_its_segment_however_often_it_occurs_elsewhere():

@@ -582,7 +582,7 @@ MAX_ALIAS_USES = 10_000
 
 def _alias_uses(aliases: dict[str, list[_Alias]], data: bytes) -> list[tuple[int, int]]:
     """Byte ranges of the names of alias variables after their assignment and inside their scope
-    (not as a property: `.name`): one search for every name at once, over each stretch of the file
+    (not as a property: `.name`, but `...name`): one search for every name at once, over each stretch of the file
     some alias scope covers."""
     if not aliases:
         return []
@@ -600,7 +600,7 @@ def _alias_uses(aliases: dict[str, list[_Alias]], data: bytes) -> list[tuple[int
     for lo, hi in stretches:
         for m in rx.finditer(data, lo, hi):
             s = m.start()
-            if s and data[s - 1] in _NOT_BEFORE_NAME:
+            if s and data[s - 1] in _NOT_BEFORE_NAME and data[max(0, s - 3):s] != b"...":  # `...name` spreads the variable
                 continue
             if any(a <= s < b for a, b in by_name[m.group()]):
                 out.append(m.span())

@@ -521,29 +521,44 @@ def scan_key(path: str, mode: str) -> str:
 _TOKEN_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_$")
 
 
-def mask(data: bytes, secrets: list[Secret]) -> bytes:
-    """`data` with every occurrence of each secret value replaced by `*` of the same byte length, so
-    offsets, lines and columns of everything else stay the same.
+WIDE_MASK_CHARS = 16
+"""Values this long (API keys, tokens) are masked wherever they occur in the file; shorter ones
+(a Basic Auth password such as `pass` or `password`) only on the lines they were found on, as whole
+tokens, since the same word elsewhere is code: masking every `password` identifier of a bundle
+breaks the syntax the flag queries need (and makes the parse much slower)."""
 
-    A value that begins and ends with a letter, digit, `_` or `$` is replaced only where it is a
-    whole token: a Basic Auth password such as `pass` in `https://user:pass@host` must not turn
-    every `password` and `bypass` of a bundle into `****word` (which breaks the syntax the flag
-    queries need, and costs the parser dearly)."""
+
+def mask(data: bytes, secrets: list[Secret]) -> bytes:
+    """`data` with each secret value replaced by `*` of the same byte length, so offsets, lines and
+    columns of everything else stay the same: every occurrence of a value of `WIDE_MASK_CHARS` or
+    more, else the whole-token occurrences on the lines it was found on."""
     out: bytearray | None = None
-    for s in sorted({s.value for s in secrets}, key=len, reverse=True):
-        b = s.encode("utf-8", "surrogateescape")
+    line_starts: list[int] | None = None
+    lines_of: dict[bytes, set[int]] = {}
+    for sec in secrets:
+        lines_of.setdefault(sec.value.encode("utf-8", "surrogateescape"), set()).add(sec.line)
+    for b in sorted(lines_of, key=len, reverse=True):
         if len(b) < 4:
             continue
-        whole = b[0] in _TOKEN_CHARS and b[-1] in _TOKEN_CHARS
         hay = data if out is None else out
-        at = hay.find(b)
-        while at >= 0:  # bytes.find, not a look-behind regex: that would forgo the fast substring search
-            end = at + len(b)
-            if not whole or ((at == 0 or hay[at - 1] not in _TOKEN_CHARS) and (end == len(hay) or hay[end] not in _TOKEN_CHARS)):
-                if out is None:
-                    out = hay = bytearray(data)
-                out[at:end] = b"*" * len(b)
-            at = hay.find(b, end)
+        if len(b) >= WIDE_MASK_CHARS:
+            spans = [(0, len(hay))]
+            whole = False
+        else:
+            if line_starts is None:
+                line_starts = [0, *(m.end() for m in re.finditer(rb"\n", data))]
+            spans = [(line_starts[n - 1], line_starts[n] if n < len(line_starts) else len(hay))
+                     for n in sorted(lines_of[b]) if 0 < n <= len(line_starts)]
+            whole = b[0] in _TOKEN_CHARS and b[-1] in _TOKEN_CHARS
+        for lo, hi in spans:
+            at = hay.find(b, lo, hi)
+            while at >= 0:  # bytes.find, not a look-behind regex: that would forgo the fast substring search
+                end = at + len(b)
+                if not whole or ((at == 0 or hay[at - 1] not in _TOKEN_CHARS) and (end == len(hay) or hay[end] not in _TOKEN_CHARS)):
+                    if out is None:
+                        out = hay = bytearray(data)
+                    out[at:end] = b"*" * len(b)
+                at = hay.find(b, end, hi)
     return data if out is None else bytes(out)
 
 
