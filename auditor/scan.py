@@ -120,6 +120,7 @@ def run_scan(
     records: list = []
     pipeline = Pipeline(spec, jobs or 1, cache_dir)
     cache = pipeline.cache
+    store.preload()
     record: dict[int, tuple[str, list]] = {}  # artifact targets read this time: their items, to cache whole
 
     def tagged():

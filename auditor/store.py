@@ -105,6 +105,21 @@ def migrate(conn: duckdb.DuckDBPyConnection) -> int:
     return current
 
 
+def preload() -> None:
+    """Import, in a background thread, what the first Arrow insert needs: DuckDB's Python client
+    imports pandas (about 0.3 s) the first time it is handed an Arrow table, so a scan starts that
+    import while its workers parse instead of paying for it in the write at the end."""
+    import threading
+
+    def work() -> None:
+        try:
+            import pandas  # noqa: F401
+        except Exception:  # noqa: BLE001 - not installed or broken: the insert imports what it needs
+            pass
+
+    threading.Thread(target=work, name="auditor-preload", daemon=True).start()
+
+
 BATCH_ROWS = 50_000
 """Rows per Arrow batch in `insert_rows`: one INSERT per batch, never one per row, and memory for
 at most one batch of converted rows at a time."""
