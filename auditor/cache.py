@@ -190,40 +190,38 @@ class ExtractionCache:
     def _path(self, key: str) -> str:
         return os.path.join(self._dir, key[:2], key[2:])
 
-    def get(self, key: str, path: str, origin: str) -> FileResult | None:
-        """The cached result for `key`, rebound to `path`/`origin`; None on a miss."""
-        p = self._path(key)
+    def _load(self, p: str, kind: type):
+        """The `kind` object stored at `p`, or None when there is none; a truncated or corrupt entry
+        (or one of a class that no longer exists) counts in `stats.errors` and is removed."""
         try:
             with open(p, "rb") as fh:
-                result = pickle.load(fh)
-            if not isinstance(result, FileResult):
-                raise TypeError(type(result).__name__)
+                obj = pickle.load(fh)
+            if not isinstance(obj, kind):
+                raise TypeError(type(obj).__name__)
         except FileNotFoundError:
-            self.stats.misses += 1
             return None
-        except Exception:  # noqa: BLE001 - truncated/corrupt entry or a class that no longer exists
+        except Exception:  # noqa: BLE001 - a broken entry is a miss
             self.stats.errors += 1
-            self.stats.misses += 1
             try:
                 os.unlink(p)
             except OSError:
                 pass
             return None
         self.stats.hits += 1
-        return rebind(result, path, origin)
+        return obj
 
-    def put(self, key: str, result: FileResult) -> None:
-        """Store `result` under `key` (atomically: a reader sees the whole entry or none)."""
+    def _store(self, p: str, obj) -> None:
+        """Write `obj` to `p` atomically (a reader sees the whole entry or none); on an I/O error
+        the cache turns itself off for the rest of the scan (disk full, read-only home)."""
         if not self.writable:
             return
-        p = self._path(key)
         try:
             parent = os.path.dirname(p)
             os.makedirs(parent, mode=0o700, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=parent, prefix=".tmp-")
             try:
                 with os.fdopen(fd, "wb") as fh:
-                    _Pickler(fh, protocol=5).dump(result)
+                    _Pickler(fh, protocol=5).dump(obj)
                 os.replace(tmp, p)
             except BaseException:
                 try:
@@ -231,12 +229,23 @@ class ExtractionCache:
                 except OSError:
                     pass
                 raise
-        except Exception:  # noqa: BLE001 - disk full, read-only home: scan on without the cache
+        except Exception:  # noqa: BLE001 - scan on without the cache
             self.stats.errors += 1
             self.writable = False
             return
         self.stats.writes += 1
 
+    def get(self, key: str, path: str, origin: str) -> FileResult | None:
+        """The cached result for `key`, rebound to `path`/`origin`; None on a miss."""
+        result = self._load(self._path(key), FileResult)
+        if result is None:
+            self.stats.misses += 1
+            return None
+        return rebind(result, path, origin)
+
+    def put(self, key: str, result: FileResult) -> None:
+        """Store `result` under `key`."""
+        self._store(self._path(key), result)
 
     # -- whole artifacts ------------------------------------------------------------------------
     def _items_path(self, identity: str) -> str:
@@ -245,47 +254,11 @@ class ExtractionCache:
     def get_items(self, identity: str) -> list | None:
         """Everything a scan took from one release artifact (entries, findings, diagnostics, the
         files' results), stored by `put_items` under `identity`; None on a miss."""
-        p = self._items_path(identity)
-        try:
-            with open(p, "rb") as fh:
-                items = pickle.load(fh)
-            if not isinstance(items, list):
-                raise TypeError(type(items).__name__)
-        except FileNotFoundError:
-            return None
-        except Exception:  # noqa: BLE001 - corrupt entry: a miss, and gone
-            self.stats.errors += 1
-            try:
-                os.unlink(p)
-            except OSError:
-                pass
-            return None
-        self.stats.hits += 1
-        return items
+        return self._load(self._items_path(identity), list)
 
     def put_items(self, identity: str, items: list) -> None:
-        """Store what a scan took from one artifact (see `get_items`), atomically."""
-        if not self.writable:
-            return
-        p = self._items_path(identity)
-        try:
-            os.makedirs(os.path.dirname(p), mode=0o700, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(p), prefix=".tmp-")
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    _Pickler(fh, protocol=5).dump(items)
-                os.replace(tmp, p)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
-        except Exception:  # noqa: BLE001 - see put
-            self.stats.errors += 1
-            self.writable = False
-            return
-        self.stats.writes += 1
+        """Store what a scan took from one artifact (see `get_items`)."""
+        self._store(self._items_path(identity), items)
 
 
 def open_cache(root: Path | None, fp: str | None) -> ExtractionCache | None:
