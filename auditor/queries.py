@@ -347,11 +347,11 @@ def split_alternatives(regex: str) -> list[str]:
     return parts
 
 
-def literal_alternation(words: Iterable[str]) -> str:
-    """A regular expression matching any of `words` ending at a word boundary, written as a trie
-    (`get(?:Value|Variant)`): Python's `re` tries alternatives one by one, so sharing prefixes makes
-    a search over a 16 MB bundle several times faster than a flat `a|b|c`. Callers that need a
-    whole identifier put `(?<![\\w$])` before it."""
+def trie_expression(words: Iterable[str]) -> str:
+    """A regular expression matching any of `words`, written as a trie (`get(?:Value|Variant)`):
+    Python's `re` tries alternatives one by one, so sharing prefixes makes a search over a 16 MB
+    bundle several times faster than a flat `a|b|c`. Where one word is a prefix of another, the
+    longer one wins."""
     trie: dict = {}
     for w in sorted(set(words)):
         node = trie
@@ -368,7 +368,13 @@ def literal_alternation(words: Iterable[str]) -> str:
         body = parts[0] if len(parts) == 1 and not ends else "(?:" + "|".join(parts) + ")"
         return body + ("?" if ends else "")
 
-    return emit(trie) + r"(?![\w$])"
+    return emit(trie)
+
+
+def literal_alternation(words: Iterable[str]) -> str:
+    """`trie_expression(words)` ending at an identifier boundary. Callers that need a whole
+    identifier put `(?<![\\w$])` before it."""
+    return trie_expression(words) + r"(?![\w$])"
 
 
 def plan_patterns(lang: tree_sitter.Language, texts: list[str], metas: list[dict[str, str]]) -> QueryPlan:

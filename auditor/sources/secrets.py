@@ -17,14 +17,16 @@ the bytes before extraction (`mask`) and is never stored or printed.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
 import dataclasses
 import functools
 import itertools
 import math
 import posixpath
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+from auditor.queries import trie_expression
 
 CHUNK_CHARS = 256 * 1024
 LOCK_FILES = frozenset({"package-lock.json", "yarn.lock", "pnpm-lock.yaml", "npm-shrinkwrap.json", "poetry.lock", "Pipfile.lock", "uv.lock", "Cargo.lock", "composer.lock", "Gemfile.lock"})
@@ -227,7 +229,7 @@ class _Conditions:
         self.rx: dict[bool, re.Pattern | None] = {}
         for fold in (False, True):
             lits = sorted({lit for f, lit in self.meaning if f == fold})
-            self.rx[fold] = re.compile(_trie(lits)) if lits else None
+            self.rx[fold] = re.compile(trie_expression(lits)) if lits else None
         self.covered = frozenset(n for means in self.meaning.values() for n, _ in means) | frozenset(n for _, names in self.patterns for n in names)
         """Plugins with a condition (the others run over all the text)."""
 
@@ -455,27 +457,6 @@ def _starts(segs: list[str], ids) -> list[int]:
     """Offsets of the segments `ids` in `"\\n".join(segs[k] for k in ids)`."""
     lengths = [len(segs[k]) + 1 for k in ids]
     return [0, *itertools.accumulate(lengths[:-1])] if lengths else [0]
-
-
-def _trie(words: list[str]) -> str:
-    """An expression matching any of `words` (longest first at a shared prefix), as a trie."""
-    trie: dict = {}
-    for w in words:
-        node = trie
-        for ch in w:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def emit(node: dict) -> str:
-        ends = "" in node
-        keys = sorted((k for k in node if k), key=lambda k: k)
-        if not keys:
-            return ""
-        parts = [re.escape(k) + emit(node[k]) for k in keys]
-        body = parts[0] if len(parts) == 1 and not ends else "(?:" + "|".join(parts) + ")"
-        return body + ("?" if ends else "")
-
-    return emit(trie)
 
 
 def _occurrences(text: str, value: str, limit: int = 1000):
