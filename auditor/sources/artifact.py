@@ -100,6 +100,11 @@ def artifact_format(path: Path) -> str | None:
     return None
 
 
+def _file_sha256(path: Path) -> str:
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
 class ArtifactSource:
     """A release artifact on disk (or fetched into a private temp dir by `fetch`)."""
 
@@ -122,11 +127,7 @@ class ArtifactSource:
     def file_sha256(self) -> str:
         """SHA-256 of the artifact file (read once per source)."""
         if self._sha is None:
-            h = hashlib.sha256()
-            with open(self.path, "rb") as fh:
-                for chunk in iter(lambda: fh.read(1 << 20), b""):
-                    h.update(chunk)
-            self._sha = h.hexdigest()
+            self._sha = _file_sha256(self.path)
         return self._sha
 
     def cache_identity(self) -> str | None:
@@ -171,14 +172,7 @@ class _Audit:
 
     def run(self) -> Iterator:
         st = self.path.stat()
-        if self.src.path == self.path:
-            digest = self.src.file_sha256()
-        else:  # downloaded (npm spec)
-            h = hashlib.sha256()
-            with open(self.path, "rb") as fh:
-                for chunk in iter(lambda: fh.read(1 << 20), b""):
-                    h.update(chunk)
-            digest = h.hexdigest()
+        digest = self.src.file_sha256() if self.src.path == self.path else _file_sha256(self.path)  # else: downloaded
         fmt = self.src.fmt
         if fmt == "tar":
             reader = TarReader(self.path, self.limits, self.budget, self.workdir, st.st_size)
