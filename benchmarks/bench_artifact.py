@@ -62,13 +62,10 @@ def pass_parse(artifact: str, config_path: str | None) -> dict:
     """Parse-only over exactly the bytes extraction would get (gathered before timing)."""
     import tree_sitter
 
-    from auditor.languages import grammar, language_for
-    from auditor.models import SourceFile
-    from auditor.sources import open_target
+    from auditor.languages import grammar
+    from inputs import parsed_inputs
 
-    source = open_target(artifact, _config(config_path))
-    todo = [(language_for(i.path), i.data) for i in source.iter_files() if isinstance(i, SourceFile) and i.extract]
-    todo = [(lang, data) for lang, data in todo if lang]
+    todo = list(parsed_inputs(artifact, _config(config_path)))
     parsers: dict[str, tree_sitter.Parser] = {}
     t0 = time.perf_counter()
     errors = 0

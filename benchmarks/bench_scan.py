@@ -28,10 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 import tree_sitter  # noqa: E402
 
 from auditor.config import Config, load_config  # noqa: E402
-from auditor.languages import grammar, language_for  # noqa: E402
-from auditor.models import SourceFile  # noqa: E402
+from auditor.languages import grammar  # noqa: E402
 from auditor.scan import effective_config, run_scan  # noqa: E402
-from auditor.sources import open_target  # noqa: E402
+from inputs import parsed_inputs  # noqa: E402
 
 
 def parse_only(targets: list[str], config: Config) -> tuple[float, int, int]:
@@ -40,18 +39,13 @@ def parse_only(targets: list[str], config: Config) -> tuple[float, int, int]:
     files = size = 0
     t0 = time.perf_counter()
     for target in targets:
-        for item in open_target(target, config).iter_files():
-            if not isinstance(item, SourceFile) or not item.extract:  # not extract: a secret search only
-                continue
-            language = language_for(item.path)
-            if language is None:
-                continue
+        for language, data in parsed_inputs(target, config):
             parser = parsers.get(language)
             if parser is None:
                 parser = parsers[language] = tree_sitter.Parser(grammar(language))
-            parser.parse(item.data)
+            parser.parse(data)
             files += 1
-            size += len(item.data)
+            size += len(data)
     return time.perf_counter() - t0, files, size
 
 

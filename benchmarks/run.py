@@ -46,11 +46,10 @@ sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 import tree_sitter  # noqa: E402
 
 from auditor.config import Config  # noqa: E402
-from auditor.languages import grammar, language_for  # noqa: E402
-from auditor.models import SourceFile  # noqa: E402
+from auditor.languages import grammar  # noqa: E402
 from auditor.parallel import default_jobs  # noqa: E402
 from auditor.scan import effective_config, load_packs  # noqa: E402
-from auditor.sources import open_target  # noqa: E402
+from inputs import parsed_inputs  # noqa: E402
 
 
 # -- measurements ---------------------------------------------------------------------------------
@@ -61,21 +60,16 @@ def parse_only(target: str, config: Config) -> tuple[float, float, int, int]:
     parsers: dict[str, tree_sitter.Parser] = {}
     files = size = 0
     wall = cpu = 0.0
-    for item in open_target(target, config).iter_files():
-        if not isinstance(item, SourceFile) or not item.extract:  # not extract: a secret search only
-            continue
-        language = language_for(item.path)
-        if language is None:
-            continue
+    for language, data in parsed_inputs(target, config):
         parser = parsers.get(language)
         if parser is None:
             parser = parsers[language] = tree_sitter.Parser(grammar(language))
         t0, c0 = time.perf_counter(), time.process_time()
-        parser.parse(item.data)
+        parser.parse(data)
         wall += time.perf_counter() - t0
         cpu += time.process_time() - c0
         files += 1
-        size += len(item.data)
+        size += len(data)
     return wall, cpu, files, size
 
 
