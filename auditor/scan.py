@@ -125,7 +125,8 @@ def run_scan(
 
     def tagged():
         for n, (t, src) in enumerate(zip(targets, sources)):
-            identity = src.cache_identity() if cache is not None and hasattr(src, "cache_identity") else None
+            identify = getattr(src, "cache_identity", None)  # optional, see sources.interface
+            identity = identify() if cache is not None and identify is not None else None
             hit = cache.get_items(identity) if identity is not None else None
             if hit is not None:  # the same archive scanned before with the same fingerprint: no reading
                 pipeline.stats.targets_cached += 1

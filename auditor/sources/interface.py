@@ -24,3 +24,7 @@ class Source(Protocol):
 
     def iter_files(self) -> Iterator[SourceFile | Diagnostic | Finding]:
         """Yield parseable files, diagnostics and findings, in a deterministic order."""
+
+    # Optional: `cache_identity() -> str | None`, for a source whose whole output depends only on
+    # the returned string (and the extraction fingerprint): `run_scan` then caches that output
+    # whole and replays it instead of reading the source (release archives, `sources.artifact`).
