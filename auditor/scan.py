@@ -6,6 +6,7 @@ never prints.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from auditor.config import Config, find_config, load_config
 from auditor.extract import families
 from auditor.manifest import Manifest, manifest_from_config
 from auditor.models import Diagnostic, FileResult, Finding
-from auditor.parallel import ExtractorSpec, Pipeline, PipelineStats
+from auditor.parallel import POOL_START_BYTES, ExtractorSpec, Pipeline, PipelineStats, prestart
 from auditor.queries import builtin_query_dir, discover
 from auditor.resolve import resolve
 from auditor.sources import open_target
@@ -57,6 +58,14 @@ def load_packs(config: Config):
     packs = discover([builtin_query_dir(), *config.query_dirs])
     packs.extend(config.generated_packs())
     return packs
+
+
+def _file_size(target: str) -> int:
+    """Size in bytes of `target` if it is a file (0 for a directory, a spec, anything unreadable)."""
+    try:
+        return os.path.getsize(target) if os.path.isfile(target) else 0
+    except OSError:
+        return 0
 
 
 def effective_config(targets: list[str], config_path: Path | None) -> Config:
@@ -138,6 +147,8 @@ def run_scan(
                 continue
             if identity is not None:
                 record[n] = (identity, [])
+            if pipeline.jobs > 1 and _file_size(t) >= POOL_START_BYTES:
+                prestart()  # a release artifact to read: workers will be needed, start their server now
             for item in src.iter_files():
                 yield (n, t), item
 

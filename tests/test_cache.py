@@ -11,6 +11,7 @@ import pytest
 from perf_fixtures import make_project, table_rows
 
 from auditor import cache, parallel, store
+from auditor.cache import ExtractionCache
 from auditor.config import Config, Wrapper
 from auditor.models import Diagnostic, FileResult, FlagRead, KeyExpr, Span
 from auditor.scan import run_scan

@@ -61,3 +61,23 @@ def test_a_value_is_traced_to_its_segment_however_often_it_occurs_elsewhere():
     lines.append("const db = 'postgres://admin:pass@db.internal:5432/app';")
     found = SecretScanner().scan("config.js", "\n".join(lines))
     assert [(s.type, s.line) for s in found] == [("Basic Auth Credentials", 31)]
+
+
+def test_allowlist_pragmas_are_honoured_on_the_line_and_the_line_before():
+    # the allowlist filter is skipped on segments without the word `pragma`; where it is there, it runs
+    key = "AKIAZ4TESTKEY7QWERTY"
+    text = (f"a = '{key}'\n"
+            f"b = '{key}'  # pragma: allowlist secret\n"
+            "# pragma: allowlist nextline secret\n"
+            f"c = '{key}'\n"
+            f"d = '{key}'  # pragma: allowlist\n")  # not a complete pragma: still reported
+    found = SecretScanner().scan("settings.py", text)
+    assert sorted((s.type, s.line) for s in found) == [("AWS Access Key", 1), ("AWS Access Key", 5)]
+
+
+def test_the_skipped_allowlist_filter_is_one_detect_secrets_runs():
+    from detect_secrets.core.scan import get_filters_with_parameter
+
+    from auditor.sources.secrets import ALLOWLIST_FILTER
+
+    assert ALLOWLIST_FILTER in {f.path for f in get_filters_with_parameter("line")}
