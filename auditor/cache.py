@@ -15,12 +15,22 @@ bundle chunk copied twice) is *rebound*: every record whose `path`/`origin` fiel
 file's is copied with the new path/origin. Record families that keep the file's path must keep it
 in fields named `path` and `origin` (every record in `models` and `extract/` does).
 
-Layout (safe to delete at any time, whole or in part; writes are atomic renames):
+Layout (safe to delete at any time, whole or in part):
 
 ```
 $AUDITOR_CACHE_DIR  (default: $XDG_CACHE_HOME/auditor, else ~/.cache/auditor)
-  v1/<fingerprint[:24]>/<key[:2]>/<key[2:]>   pickled FileResult (pickle protocol 5)
+  v3/<fingerprint[:24]>/results.sqlite              table results(key, value): pickled FileResult
+  v3/<fingerprint[:24]>/artifacts/<sha256(identity)>  pickled list: a whole artifact's items
+  v3/<namespace>-<digest>/<key[:2]>/<key[2:]>       memos of other stages (`memo`)
 ```
+
+File results live in one SQLite database per fingerprint (WAL journal, so concurrent scans on one
+machine read while one writes), written in transactions of up to `BATCH_ENTRIES` entries: one
+file per entry cost 0.3–1 ms of kernel time each to create (1.6 s of a 1,785-file scan), the
+database a few µs. A reader sees a whole entry or none. A database that is not one (truncated,
+overwritten) is deleted and started again; one that cannot be opened or written (locked for
+longer than `BUSY_SECONDS`, read-only, disk full) turns the cache off for the rest of the scan.
+Whole artifacts and memos are single files written by atomic renames.
 
 Entries are pickles: the directory is created private to the user (mode 0700) and must not be
 writable by anyone else, like any cache of a tool that loads what it stored.
@@ -28,12 +38,15 @@ writable by anyone else, like any cache of a tool that loads what it stored.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
+import io
 import json
 import os
 import pickle
 import shutil
+import sqlite3
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -43,8 +56,15 @@ from pathlib import Path
 from auditor import __version__
 from auditor.models import FileResult
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 """Bumped when the entry layout or FileResult's shape changes incompatibly."""
+RESULTS_DB = "results.sqlite"
+BATCH_ENTRIES = 512
+"""File results written per transaction (pending ones are held in memory, pickled)..."""
+BATCH_BYTES = 32 * 1024 * 1024
+"""...or fewer, once their pickles reach this many bytes."""
+BUSY_SECONDS = 30.0
+"""How long a write waits for another scan's transaction on the same database."""
 
 
 def default_cache_dir() -> Path:
@@ -175,9 +195,36 @@ class CacheStats:
     """Unreadable entries (treated as misses) and failed writes (the cache is then turned off)."""
 
 
+def _dumps(obj) -> bytes:
+    buf = io.BytesIO()
+    _Pickler(buf, protocol=5).dump(obj)
+    return buf.getvalue()
+
+
+def _open_results(path: str) -> sqlite3.Connection:
+    """The results database at `path`, created if missing. Raises sqlite3.Error."""
+    conn = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")  # a cache: losing the last commits on power loss is fine
+        conn.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _not_a_database(exc: sqlite3.Error) -> bool:
+    """True for errors saying the file is damaged (not for a lock, a read-only file, a full disk)."""
+    return getattr(exc, "sqlite_errorname", "") in ("SQLITE_NOTADB", "SQLITE_CORRUPT")
+
+
 class ExtractionCache:
     """One fingerprint directory of the extraction cache. Never raises for I/O problems: a broken or
-    unwritable cache degrades to misses (counted in `stats.errors`)."""
+    unwritable cache degrades to misses (counted in `stats.errors`).
+
+    `put` holds entries in memory until `BATCH_ENTRIES`/`BATCH_BYTES` are reached, then writes them
+    in one transaction; `flush` writes what is pending, `close` flushes and closes the database."""
 
     def __init__(self, root: Path, fingerprint: str):
         self.root = Path(root)
@@ -186,9 +233,124 @@ class ExtractionCache:
         self._dir = str(self.dir)
         self.stats = CacheStats()
         self.writable = True
+        self._conn: sqlite3.Connection | None = None
+        self._usable = True  # False once the database could not be opened: all misses
+        self._pending: dict[str, bytes] = {}
+        self._pending_bytes = 0
 
-    def _path(self, key: str) -> str:
-        return os.path.join(self._dir, key[:2], key[2:])
+    # -- file results ---------------------------------------------------------------------------
+    def _db(self) -> sqlite3.Connection | None:
+        if self._conn is None and self._usable:
+            path = os.path.join(self._dir, RESULTS_DB)
+            try:
+                os.makedirs(self._dir, mode=0o700, exist_ok=True)
+                try:
+                    self._conn = _open_results(path)
+                except sqlite3.Error as exc:
+                    if not _not_a_database(exc):
+                        raise
+                    self.stats.errors += 1  # damaged: start it again
+                    for suffix in ("", "-wal", "-shm"):
+                        with contextlib.suppress(OSError):
+                            os.unlink(path + suffix)
+                    self._conn = _open_results(path)
+            except (sqlite3.Error, OSError):
+                self.stats.errors += 1
+                self._usable = self.writable = False
+        return self._conn
+
+    def _disable(self) -> None:
+        self.stats.errors += 1
+        self._usable = self.writable = False
+        self._pending.clear()
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+
+    def get(self, key: str, path: str, origin: str) -> FileResult | None:
+        """The cached result for `key`, rebound to `path`/`origin`; None on a miss. An entry that
+        does not load as a FileResult counts in `stats.errors` and is removed."""
+        blob = self._pending.get(key)
+        if blob is None:
+            conn = self._db()
+            if conn is not None:
+                try:
+                    row = conn.execute("SELECT value FROM results WHERE key = ?", (key,)).fetchone()
+                except sqlite3.Error as exc:
+                    if _not_a_database(exc):
+                        self._disable()
+                    else:
+                        self.stats.errors += 1
+                    row = None
+                blob = row[0] if row else None
+        result = None
+        if blob is not None:
+            try:
+                result = pickle.loads(blob)
+                if not isinstance(result, FileResult):
+                    raise TypeError(type(result).__name__)
+            except Exception:  # noqa: BLE001 - a broken entry is a miss
+                result = None
+                self.stats.errors += 1
+                self._pending.pop(key, None)
+                if self._conn is not None:
+                    with contextlib.suppress(sqlite3.Error):
+                        self._conn.execute("DELETE FROM results WHERE key = ?", (key,))
+        if result is None:
+            self.stats.misses += 1
+            return None
+        self.stats.hits += 1
+        return rebind(result, path, origin)
+
+    def put(self, key: str, result: FileResult) -> None:
+        """Store `result` under `key` (written with the next batch, see the class doc)."""
+        if not self.writable:
+            return
+        try:
+            blob = _dumps(result)
+        except Exception:  # noqa: BLE001 - an unpicklable record: that file is not cached
+            self.stats.errors += 1
+            return
+        self._pending_bytes += len(blob) - len(self._pending.get(key, b""))
+        self._pending[key] = blob
+        if len(self._pending) >= BATCH_ENTRIES or self._pending_bytes >= BATCH_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the pending entries in one transaction. On an error the cache turns itself off
+        for the rest of the scan (disk full, read-only home, a lock held for too long)."""
+        if not self._pending:
+            return
+        items = list(self._pending.items())
+        self._pending.clear()
+        self._pending_bytes = 0
+        conn = self._db() if self.writable else None
+        if conn is None:
+            return
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.executemany("INSERT OR REPLACE INTO results (key, value) VALUES (?, ?)", items)
+                conn.execute("COMMIT")
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error:
+            self._disable()
+            return
+        self.stats.writes += len(items)
+
+    def close(self) -> None:
+        """Flush, then close the database (a later `get`/`put` opens it again)."""
+        self.flush()
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+
+    # -- single-file entries (whole artifacts) ------------------------------------------------
 
     def _load(self, p: str, kind: type):
         """The `kind` object stored at `p`, or None when there is none; a truncated or corrupt entry
@@ -234,18 +396,6 @@ class ExtractionCache:
             self.writable = False
             return
         self.stats.writes += 1
-
-    def get(self, key: str, path: str, origin: str) -> FileResult | None:
-        """The cached result for `key`, rebound to `path`/`origin`; None on a miss."""
-        result = self._load(self._path(key), FileResult)
-        if result is None:
-            self.stats.misses += 1
-            return None
-        return rebind(result, path, origin)
-
-    def put(self, key: str, result: FileResult) -> None:
-        """Store `result` under `key`."""
-        self._store(self._path(key), result)
 
     # -- whole artifacts ------------------------------------------------------------------------
     def _items_path(self, identity: str) -> str:
@@ -297,14 +447,28 @@ def cache_info(root: Path | None = None) -> CacheInfo:
             fps += 1
             for dirpath, _, files in os.walk(fp_dir):
                 for f in files:
-                    if f.startswith(".tmp-"):
-                        continue
-                    entries += 1
+                    p = os.path.join(dirpath, f)
                     try:
-                        size += os.stat(os.path.join(dirpath, f)).st_size
+                        size += os.stat(p).st_size
                     except OSError:
                         pass
+                    if f == RESULTS_DB:
+                        entries += _count_rows(p)
+                    elif not f.startswith(".tmp-") and not f.startswith(RESULTS_DB):  # its -wal, -shm
+                        entries += 1
     return CacheInfo(root, fps, entries, size)
+
+
+def _count_rows(path: str) -> int:
+    """Entries in a results database (0 if it cannot be read)."""
+    try:
+        conn = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True, timeout=BUSY_SECONDS)
+        try:
+            return conn.execute("SELECT count(*) FROM results").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return 0
 
 
 def clear_cache(root: Path | None = None) -> CacheInfo:

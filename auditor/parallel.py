@@ -344,6 +344,8 @@ class Pipeline:
     def close(self, abort: bool = False) -> None:
         """Stop the workers (pending work is cancelled). `abort`: also kill workers busy with a file
         (on an error or Ctrl-C there is no point waiting for a 16 MB bundle to finish parsing)."""
+        if self.cache is not None:
+            self.cache.close()  # writes the results still pending
         executor, self._executor = self._executor, None
         if executor is None:
             return
@@ -371,6 +373,8 @@ class Pipeline:
                 self._pending.append(slot)
                 yield from self._drain(final=False)
             yield from self._drain(final=True)
+            if self.cache is not None:
+                self.cache.flush()
         except BaseException:
             self.close(abort=True)
             raise

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 import shutil
+import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
@@ -107,22 +108,82 @@ def test_rebind_rewrites_path_and_origin_of_every_record_family():
     assert cache.rebind(res, "a.js", "m") is res
 
 
+def _results_db(cdir: Path) -> Path:
+    (db,) = cdir.rglob(cache.RESULTS_DB)
+    return db
+
+
 def test_corrupt_entries_are_misses_and_an_unwritable_cache_does_not_stop_a_scan(project, tmp_path):
     cdir = tmp_path / "cache"
     first = run_scan([str(project)], tmp_path / "a.duckdb", "p", Config(), cache_dir=cdir)
-    entries = [p for p in cdir.rglob("*") if p.is_file()]
-    assert len(entries) == first.pipeline.extracted
-    entries[0].write_bytes(b"not a pickle")
-    entries[1].write_bytes(pickle.dumps({"not": "a FileResult"}))
+    db = _results_db(cdir)
+    conn = sqlite3.connect(db)
+    keys = [k for (k,) in conn.execute("SELECT key FROM results ORDER BY key")]
+    assert len(keys) == first.pipeline.extracted
+    conn.execute("UPDATE results SET value = ? WHERE key = ?", (b"not a pickle", keys[0]))
+    conn.execute("UPDATE results SET value = ? WHERE key = ?", (pickle.dumps({"not": "a FileResult"}), keys[1]))
+    conn.commit()
+    conn.close()
     again = run_scan([str(project)], tmp_path / "b.duckdb", "p", Config(), cache_dir=cdir)
     assert again.pipeline.extracted == 2
     assert table_rows(tmp_path / "a.duckdb") == table_rows(tmp_path / "b.duckdb")
+
+    db.write_bytes(b"not a database " * 512)  # damaged: started again
+    damaged = run_scan([str(project)], tmp_path / "d.duckdb", "p", Config(), cache_dir=cdir)
+    assert damaged.pipeline.extracted == first.pipeline.extracted
+    assert run_scan([str(project)], tmp_path / "e.duckdb", "p", Config(), cache_dir=cdir).pipeline.extracted == 0
+    assert table_rows(tmp_path / "e.duckdb") == table_rows(tmp_path / "a.duckdb")
 
     shutil.rmtree(cdir)
     cdir.write_text("a file where the cache directory should be")
     blocked = run_scan([str(project)], tmp_path / "c.duckdb", "p", Config(), cache_dir=cdir)
     assert blocked.files == first.files
     assert table_rows(tmp_path / "c.duckdb") == table_rows(tmp_path / "a.duckdb")
+
+
+def test_a_cache_locked_by_another_scan_turns_itself_off_and_the_scan_goes_on(project, tmp_path, monkeypatch):
+    cdir = tmp_path / "cache"
+    first = run_scan([str(project)], tmp_path / "a.duckdb", "p", Config(), cache_dir=cdir)
+    other = sqlite3.connect(_results_db(cdir), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another scan writing, and not letting go
+    other.execute("DELETE FROM results")
+    monkeypatch.setattr(cache, "BUSY_SECONDS", 0.05)
+    try:
+        locked = run_scan([str(project)], tmp_path / "b.duckdb", "p", Config(), cache_dir=cdir)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert locked.pipeline.cached == first.pipeline.extracted  # readers see the last commit meanwhile
+    assert table_rows(tmp_path / "b.duckdb") == table_rows(tmp_path / "a.duckdb")
+
+    ec = ExtractionCache(cdir, "f" * 64)  # a writer that cannot get the lock: off, not stuck
+    ec.put("a" * 64, FileResult("a.js", "javascript", 1, "0" * 64))
+    ec.flush()
+    assert ec.writable and ec.stats.writes == 1
+    other = sqlite3.connect(ec.dir / cache.RESULTS_DB, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    ec.put("b" * 64, FileResult("b.js", "javascript", 1, "1" * 64))
+    ec.flush()
+    other.execute("ROLLBACK")
+    other.close()
+    assert not ec.writable and ec.stats.writes == 1 and ec.stats.errors == 1
+    assert ec.get("b" * 64, "b.js", "") is None
+
+
+def test_a_cache_deleted_during_a_scan_loses_its_entries_and_nothing_else(tmp_path):
+    ec = ExtractionCache(tmp_path / "cache", "f" * 64)
+    ec.put("a" * 64, FileResult("a.js", "javascript", 1, "0" * 64))
+    ec.flush()
+    shutil.rmtree(tmp_path / "cache")  # `auditor cache --clear` from another shell
+    ec.put("b" * 64, FileResult("b.js", "javascript", 2, "1" * 64))
+    ec.close()
+    assert ec.stats.errors == 0
+    fresh = ExtractionCache(tmp_path / "cache", "f" * 64)
+    assert fresh.get("a" * 64, "a.js", "") is None and fresh.get("b" * 64, "b.js", "") is None
+    fresh.put("b" * 64, FileResult("b.js", "javascript", 2, "1" * 64))
+    fresh.close()
+    assert ExtractionCache(tmp_path / "cache", "f" * 64).get("b" * 64, "x.js", "").path == "x.js"
+    assert cache.cache_info(tmp_path / "cache").entries == 1
 
 
 def test_default_location_follows_the_environment(monkeypatch, tmp_path):

@@ -164,7 +164,17 @@ class _Audit:
         self.limits = src.limits
         self.max_file_bytes = src.config.max_file_bytes
         self.budget = Budget(self.limits.max_total_bytes, self.limits.max_entries)
-        self.scanner = SecretScanner() if self.limits.secrets else None
+        self._scanner: SecretScanner | None = None
+
+    @property
+    def scanner(self) -> SecretScanner | None:
+        """The secret scanner for searches in this process (entries over the extraction limit,
+        sources rebuilt from maps), built on first use: detect-secrets takes 0.4 s to import and
+        set up, and most entries are searched in the extraction workers. None when the
+        artifact limits turn secrets off."""
+        if self._scanner is None and self.limits.secrets:
+            self._scanner = SecretScanner()
+        return self._scanner
 
     # -- helpers ---------------------------------------------------------------------------------
     def finding(self, rule: str, subject: str, message: str, path: str | None = None, line: int | None = None, origin: str = "") -> Finding:
@@ -398,7 +408,7 @@ class _ArtifactAudit:
         scanned = bool(language) and not classify.is_third_party(p) and kind != "source-map"
         secrets = []
         mode = ""
-        if a.scanner is not None and kind in classify.TEXT_KINDS and size <= a.limits.max_secret_scan_bytes and b"\x00" not in head:
+        if a.limits.secrets and kind in classify.TEXT_KINDS and size <= a.limits.max_secret_scan_bytes and b"\x00" not in head:
             mode = scan_mode(p, kind == "bundle" or minified)
             if mode and scanned and size > a.max_file_bytes:  # extraction sees a prefix; the search, all of it
                 secrets = a.scanner.scan(p, data.decode("utf-8", "replace"), bundle=mode == "bundle")
@@ -599,7 +609,7 @@ class _ArtifactAudit:
             missing: tuple[str, ...] = ()
             secrets = []
             if rebuild:
-                if a.scanner is not None:
+                if a.limits.secrets:
                     secrets = a.scanner.scan(path, text)
                     yield from self.secret_findings(secrets, self.shown_prefix + path, f"{self.shown_prefix + path} (rebuilt from {shown})", origin)
                 lits = sourcemap.literals(text, path)

@@ -2,6 +2,7 @@
 
 ; A TypeScript string enum as tsc emits it:
 ;   (function (Mode) { Mode["Fast"] = "fast"; })(Mode || (Mode = {}));
+; (comments may come before the first member: tsc keeps JSDoc and line comments)
 (call_expression
   function: (parenthesized_expression
     (function_expression
@@ -13,4 +14,4 @@
             right: (string) @symbol.value)))))
   (#eq? @_param @symbol.container)
   (#set! kind "enum_member")
-  (#set! anchor "\\(\\s*function\\s*\\(\\s*[\\w$]+\\s*\\)\\s*\\{\\s*[\\w$]+\\s*\\["))
+  (#set! anchor "\\(\\s*function\\s*\\(\\s*[\\w$]+\\s*\\)\\s*\\{(?:\\s|//[^\\n]*|/\\*(?:[^*]|\\*(?!/))*\\*/)*[\\w$]+\\s*\\["))
