@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from auditor import queries
 from auditor.config import Config
 from auditor.errors import QueryError
 from auditor.extract.engine import Extractor
@@ -133,3 +134,38 @@ def test_a_bad_anchor_expression_names_the_pattern():
 
 def test_strip_comments_keeps_semicolons_inside_strings():
     assert strip_comments('(a) ; @gate\n(#eq? @x "a\\";b") ; y') == '(a) \n(#eq? @x "a\\";b") '
+
+
+def test_identifier_search_finds_whole_identifiers_only():
+    from auditor.queries import IdentifierSearch
+
+    data = b"get getValue $get get$ _get get_ 9get get9 (get) x.get\xc3\xa9get\xffname getValuee name"
+    expected = [(0, 3, b"get"), (4, 12, b"getValue"), (44, 47, b"get"), (51, 54, b"get"), (56, 59, b"get"), (60, 64, b"name"),
+                (75, 79, b"name")]
+    for engine in ("auto", "re"):
+        assert list(IdentifierSearch(["get", "getValue", "name"], engine).finditer(data)) == expected
+
+
+@pytest.mark.skipif(queries._re2 is None, reason="google-re2 is not installed")
+def test_identifier_search_gives_the_same_hits_with_re2_as_with_re():
+    import random
+
+    from auditor.queries import IdentifierSearch
+
+    words = ["get", "getValue", "getVariant", "env", "name", "import", "a", "x_1", "_private", "Enabled"]
+    pieces = [w.encode() for w in words] + [b"$", b"_", b"9", b" ", b".", b"(", b"\xc3\xa9", b"\xff", b"\n", b"V", b"q"]
+    fast, slow = IdentifierSearch(words), IdentifierSearch(words, engine="re")
+    assert fast.re2 is not None and slow.re2 is None
+    rng = random.Random(6)
+    for _ in range(300):
+        data = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 60)))
+        assert list(fast.finditer(data)) == list(slow.finditer(data)), data
+    assert IdentifierSearch(["$t", "get"]).re2 is None  # `$` at an edge: Python's re
+
+
+@pytest.mark.skipif(queries._re2 is None, reason="google-re2 is not installed")
+@pytest.mark.parametrize("pattern", [rb"ab|b", rb"x*", rb"\bget\b", rb"[\x80-\xff]+"])
+def test_re2_spans_are_finditer_spans(pattern):
+    compiled = queries._re2.compile(pattern)
+    for data in (b"", b"abab b xx get(getx) \xc3\xa9get", b"bbb" * 50):
+        assert list(queries.re2_spans(compiled, data)) == [m.span() for m in compiled.finditer(data)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from auditor.queries import _re2
 from auditor.sources.secrets import SEGMENT_CHARS, Secret, SecretScanner, Segments, mask, segments
 
 
@@ -81,3 +82,35 @@ def test_the_skipped_allowlist_filter_is_one_detect_secrets_runs():
     from auditor.sources.secrets import ALLOWLIST_FILTER
 
     assert ALLOWLIST_FILTER in {f.path for f in get_filters_with_parameter("line")}
+
+
+def test_the_unicode_facts_the_re2_literal_search_relies_on_hold():
+    from auditor.sources.secrets import LOWER_CHANGES_LENGTH, LOWER_TO_ASCII
+
+    chars = [chr(i) for i in range(0x80, 0x110000)]
+    assert {c: c.lower() for c in chars if len(c.lower()) == 1 and c.lower().isascii()} == LOWER_TO_ASCII
+    assert "".join(c for c in chars if len(c.lower()) != 1) == LOWER_CHANGES_LENGTH
+
+
+@pytest.mark.skipif(_re2 is None, reason="google-re2 is not installed")
+def test_literal_hits_are_the_same_with_re2_as_with_re(monkeypatch):
+    import copy
+    import random
+
+    from auditor.sources import secrets
+    from auditor.sources.secrets import literal_hits
+
+    monkeypatch.setattr(secrets, "RE2_MAX_EXTRA", 100.0)  # RE2 (and its offset mapping) for any mix of text
+
+    cond = SecretScanner().conditions
+    slow = copy.copy(cond)
+    slow.re2 = {False: None, True: None}  # Python's re only
+    pieces = ["password", "PassWord", "api_key", "Api-Key", "token", "to\u212aen", "contraseña", "CONTRASEÑA", "AKIA", "AP1",
+              "ghp_", "eyJ", "://", "-us", " ", "\n", "=", "'", "é", "日本", "😀", "x", "_", "\udc80"]
+    rng = random.Random(7)
+    for _ in range(400):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 40)))
+        for fold in (False, True):
+            assert list(literal_hits(cond, text, fold)) == list(literal_hits(slow, text, fold)), (text, fold)
+    assert list(literal_hits(cond, "é x PASSWORD y 日 password", True)) == [(4, "password"), (17, "password")]  # RE2
+    assert list(literal_hits(cond, "é x PASSWORD y İ password", True)) == [(4, "password"), (17, "password")]  # re
