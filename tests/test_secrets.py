@@ -114,3 +114,21 @@ def test_literal_hits_are_the_same_with_re2_as_with_re(monkeypatch):
             assert list(literal_hits(cond, text, fold)) == list(literal_hits(slow, text, fold)), (text, fold)
     assert list(literal_hits(cond, "é x PASSWORD y 日 password", True)) == [(4, "password"), (17, "password")]  # RE2
     assert list(literal_hits(cond, "é x PASSWORD y İ password", True)) == [(4, "password"), (17, "password")]  # re
+
+
+@pytest.mark.skipif(_re2 is None, reason="google-re2 is not installed")
+def test_entropy_candidates_are_the_same_with_re2_as_with_re(monkeypatch):
+    import random
+
+    from auditor.sources import secrets
+
+    monkeypatch.setattr(secrets, "RE2_MAX_EXTRA", 100.0)
+    pairs = [(rx, fast) for rx, fast, _ in SecretScanner().conditions.patterns if fast is not None]
+    assert len(pairs) == 2  # base64 and hex
+    pieces = ["'", '"', "abcdef0123456789", "ABCDEFGH", "+/=", "-_", "Zx9" * 4, " ", "é", "日本", "\\", "`"]
+    rng = random.Random(8)
+    for _ in range(300):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 40)))
+        tb = secrets.TextBytes(text)
+        for rx, fast in pairs:
+            assert [tb.char(s) for s, _ in tb.spans(fast)] == [m.start() for m in rx.finditer(text)], text

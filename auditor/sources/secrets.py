@@ -205,6 +205,21 @@ def _entropy_pattern(plugin) -> re.Pattern | None:
     return re.compile(r"(['\"])[%s]{%d,}\1" % (re.escape(charset), shortest))
 
 
+def _entropy_re2(plugin):
+    """`_entropy_pattern(plugin)` as an RE2 expression over UTF-8 bytes (no back-reference there:
+    one alternative per quote, which matches the same strings since a quote is not in the
+    charset), or None without google-re2 or for a charset that is not ASCII."""
+    charset, limit = getattr(plugin, "charset", None), getattr(plugin, "entropy_limit", None)
+    if _re2 is None or not isinstance(charset, str) or not isinstance(limit, (int, float)) or not charset.isascii() or set("'\"") & set(charset):
+        return None
+    shortest = math.floor(2 ** limit) + 1
+    chars = b"".join(re.escape(c).encode() if not c.isalnum() else c.encode() for c in sorted(set(charset)))
+    body = b"[" + chars + b"]{%d,}" % shortest
+    options = _re2.Options()
+    options.encoding = _re2.Options.Encoding.LATIN1
+    return _re2.compile(b"'" + body + b"'|\"" + body + b"\"", options=options)
+
+
 class _Conditions:
     """Every plugin's necessary condition, searched in as few passes as possible: the literals of all
     plugins in one expression per case mode (`meaning` maps a hit back to its plugins, with the
@@ -223,15 +238,17 @@ class _Conditions:
                     if confirm is not None and pre.fold:
                         confirm = re.compile(confirm.pattern, confirm.flags | re.IGNORECASE)
                     self.meaning.setdefault((pre.fold, lit), []).append((name, confirm))
-        patterns: dict[str, tuple[re.Pattern, set[str]]] = {}
+        patterns: dict[str, tuple[re.Pattern, object | None, set[str]]] = {}
         for name, rx in NECESSARY_PATTERNS.items():
-            patterns.setdefault(rx.pattern, (rx, set()))[1].add(name)
+            patterns.setdefault(rx.pattern, (rx, None, set()))[2].add(name)
         for plugin in plugins:
             rx = _entropy_pattern(plugin)
             if rx is not None:
-                patterns.setdefault(rx.pattern, (rx, set()))[1].add(type(plugin).__name__)
-        self.patterns = [(rx, frozenset(names)) for _, (rx, names) in sorted(patterns.items())]
-        """(pattern, plugins): searched in the text as it is."""
+                patterns.setdefault(rx.pattern, (rx, _entropy_re2(plugin), set()))[2].add(type(plugin).__name__)
+        self.patterns = [(rx, fast, frozenset(names)) for _, (rx, fast, names) in sorted(patterns.items())]
+        """(pattern, the same as an RE2 expression over UTF-8 bytes or None, plugins): searched in
+        the text as it is. (`NECESSARY_PATTERNS` stay in Python's `re`: their `\\d` takes any
+        Unicode digit there, and they cost little.)"""
         self.rx: dict[bool, re.Pattern | None] = {}
         """Per case mode, every literal as one trie expression (over the lower-cased text when folded)."""
         self.re2: dict[bool, object | None] = {}
@@ -240,7 +257,7 @@ class _Conditions:
             lits = sorted({lit for f, lit in self.meaning if f == fold})
             self.rx[fold] = re.compile(trie_expression(lits)) if lits else None
             self.re2[fold] = _re2_literals(lits, fold) if lits else None
-        self.covered = frozenset(n for means in self.meaning.values() for n, _ in means) | frozenset(n for _, names in self.patterns for n in names)
+        self.covered = frozenset(n for means in self.meaning.values() for n, _ in means) | frozenset(n for _, _, names in self.patterns for n in names)
         """Plugins with a condition (the others run over all the text)."""
 
 
@@ -275,28 +292,48 @@ def _re2_literals(literals: list[str], fold: bool):
     return _re2.compile(alternation, options=options)
 
 
-def literal_hits(cond: _Conditions, text: str, fold: bool) -> Iterator[tuple[int, str]]:
+class TextBytes:
+    """A text's UTF-8 bytes for RE2 searches (google-re2 works on bytes; on a `str` it re-encodes
+    and maps offsets per call), with the map from byte offsets back to character offsets. `usable`
+    is False when the text has more than `RE2_MAX_EXTRA` non-ASCII bytes: then Python's `re` runs."""
+
+    def __init__(self, text: str):
+        self.data = text.encode("utf-8", "surrogatepass")
+        extra = len(self.data) - len(text)
+        self.usable = _re2 is not None and extra <= RE2_MAX_EXTRA * len(text)
+        self._starts: list[int] = []  # byte offset of each non-ASCII character
+        self._shift: list[int] = [0]  # bytes beyond one a character before _starts[k]
+        if self.usable and extra:
+            for m in _NON_ASCII.finditer(text):
+                self._starts.append(m.start() + self._shift[-1])
+                self._shift.append(self._shift[-1] + len(m.group().encode("utf-8", "surrogatepass")) - 1)
+
+    def char(self, at: int) -> int:
+        """The character offset of byte offset `at` (a character boundary)."""
+        return at - self._shift[bisect.bisect_left(self._starts, at)] if self._starts else at
+
+    def spans(self, compiled) -> Iterator[tuple[int, int]]:
+        """(byte start, byte end) of each match of an RE2 expression."""
+        return re2_spans(compiled, self.data)
+
+
+def literal_hits(cond: _Conditions, text: str, fold: bool, tb: TextBytes | None = None) -> Iterator[tuple[int, str]]:
     """(character offset, literal) of each hit of the `fold` mode's literals in `text`, leftmost and
-    longest first, not overlapping (a folded hit is reported as its lower-case literal).
+    longest first, not overlapping (a folded hit is reported as its lower-case literal). `tb`: the
+    text's `TextBytes`, if the caller has it.
 
     RE2 over the UTF-8 bytes when google-re2 is installed and the text allows it (see
-    `RE2_MAX_EXTRA`, `LOWER_CHANGES_LENGTH`): 0.22 s instead of 0.78 s for the case-sensitive
-    literals of gemini-cli's 95 MB of text, and no lower-cased copy (0.5 s) for the folded ones.
-    Else Python's `re` with the trie expression, over the lower-cased text when folded."""
+    `TextBytes`, `LOWER_CHANGES_LENGTH`): 1.0 s instead of 1.8 s for both modes over gemini-cli's
+    95 MB of text, with no lower-cased copy of it. Else Python's `re` with the trie expression,
+    over the lower-cased text when folded."""
     fast = cond.re2[fold]
     if fast is not None and (not fold or LOWER_CHANGES_LENGTH not in text):
-        data = text.encode("utf-8", "surrogatepass")
-        extra = len(data) - len(text)
-        if extra <= RE2_MAX_EXTRA * len(text):
-            starts: list[int] = []  # byte offset of each non-ASCII character
-            shift: list[int] = [0]  # bytes beyond one per character, before starts[k]
-            if extra:
-                for m in _NON_ASCII.finditer(text):
-                    starts.append(m.start() + shift[-1])
-                    shift.append(shift[-1] + len(m.group().encode("utf-8", "surrogatepass")) - 1)
-            for at, end in re2_spans(fast, data):
+        tb = tb or TextBytes(text)
+        if tb.usable:
+            data = tb.data
+            for at, end in tb.spans(fast):
                 word = data[at:end].decode("utf-8", "surrogatepass")
-                yield (at - shift[bisect.bisect_left(starts, at)] if starts else at), (word.lower() if fold else word)
+                yield tb.char(at), (word.lower() if fold else word)
             return
     rx = cond.rx[fold]
     if rx is None:
@@ -386,8 +423,9 @@ class SecretScanner:
         cond = self.conditions
         by_plugin: dict[str, set[int]] = {type(p).__name__: set() for p in plugins if type(p).__name__ in cond.covered}
         meaning = cond.meaning
+        tb = TextBytes(text) if _re2 is not None else None
         for fold in (False, True):
-            for at, literal in literal_hits(cond, text, fold):
+            for at, literal in literal_hits(cond, text, fold, tb):
                 seg = -1
                 for name, confirm in meaning[(fold, literal)]:
                     hits = by_plugin.get(name)
@@ -395,10 +433,13 @@ class SecretScanner:
                         if seg < 0:
                             seg = bisect.bisect_right(starts, at) - 1
                         hits.add(seg)
-        for rx, names in cond.patterns:
+        for rx, fast, names in cond.patterns:
             mine = [by_plugin[n] for n in names if n in by_plugin]
             if mine:
-                segs_hit = {bisect.bisect_right(starts, m.start()) - 1 for m in rx.finditer(text)}
+                if fast is not None and tb is not None and tb.usable:
+                    segs_hit = {bisect.bisect_right(starts, tb.char(at)) - 1 for at, _ in tb.spans(fast)}
+                else:
+                    segs_hit = {bisect.bisect_right(starts, m.start()) - 1 for m in rx.finditer(text)}
                 for hits in mine:
                     hits.update(segs_hit)
         for plugin in plugins:
