@@ -11,7 +11,9 @@ run, reuse that result (rebound to this path); else look it up in the extraction
 else hand the file to a worker. Workers are processes (`--jobs N`, default: the CPUs this process
 may run on) started with `forkserver` (or `spawn` where there is none), each building its
 `Extractor` once from an `ExtractorSpec`, i.e. from pack *sources* and options, never from compiled
-objects, and compiling a grammar's queries only when the first file of that grammar arrives.
+objects, and compiling a grammar's queries only when the first file of that grammar arrives. The
+fork server compiles the built-in JavaScript and Python packs before it forks any worker (`warm`),
+so workers start with those; `prestart` starts it early, while a large artifact is being read.
 
 Memory stays bounded whatever the number of files: the window of files read but not yet yielded is
 capped in count and in bytes, the source iterator is pulled only while the window has room, and a
