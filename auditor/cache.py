@@ -175,9 +175,18 @@ def _rebuild(cls: type, values: tuple):
 class _Pickler(pickle.Pickler):
     """Pickles dataclass records as (class, field values): loading one is a plain loop over cached field
     names instead of dataclasses' generic `__setstate__`, which looks the fields up again for every
-    object (most of a warm rescan's CPU time on bundles with thousands of records)."""
+    object (most of a warm rescan's CPU time on bundles with thousands of records). `blobs`:
+    id(object) → bytes already pickled for it (by `dumps`), stored as they are."""
+
+    def __init__(self, file, protocol: int, blobs: dict[int, bytes] | None = None):
+        super().__init__(file, protocol=protocol)
+        self.blobs = blobs or {}
 
     def reducer_override(self, obj):
+        if self.blobs:
+            blob = self.blobs.get(id(obj))
+            if blob is not None:
+                return _load_blob, (blob,)
         cls = type(obj)
         if cls.__module__.startswith("auditor.") and dataclasses.is_dataclass(cls) and hasattr(cls, "__slots__"):
             return _rebuild, (cls, tuple(getattr(obj, n) for n in _names(cls)))
@@ -195,10 +204,24 @@ class CacheStats:
     """Unreadable entries (treated as misses) and failed writes (the cache is then turned off)."""
 
 
-def _dumps(obj) -> bytes:
+def dumps(obj) -> bytes:
+    """`obj` pickled as the cache stores it (records as class and field values, see `_Pickler`)."""
     buf = io.BytesIO()
     _Pickler(buf, protocol=5).dump(obj)
     return buf.getvalue()
+
+
+def loads(blob: bytes) -> FileResult:
+    """A FileResult from `dumps` bytes. Raises TypeError for anything else (and pickle's errors)."""
+    result = pickle.loads(blob)
+    if not isinstance(result, FileResult):
+        raise TypeError(type(result).__name__)
+    return result
+
+
+def _load_blob(blob: bytes):
+    """Unpickle an object `put_items` stored as its own cache bytes."""
+    return pickle.loads(blob)
 
 
 def _open_results(path: str) -> sqlite3.Connection:
@@ -287,9 +310,7 @@ class ExtractionCache:
         result = None
         if blob is not None:
             try:
-                result = pickle.loads(blob)
-                if not isinstance(result, FileResult):
-                    raise TypeError(type(result).__name__)
+                result = loads(blob)
             except Exception:  # noqa: BLE001 - a broken entry is a miss
                 result = None
                 self.stats.errors += 1
@@ -303,19 +324,21 @@ class ExtractionCache:
         self.stats.hits += 1
         return rebind(result, path, origin)
 
-    def put(self, key: str, result: FileResult) -> None:
-        """Store `result` under `key` (written with the next batch, see the class doc)."""
+    def put(self, key: str, result: FileResult, blob: bytes | None = None) -> bytes | None:
+        """Store `result` under `key` (written with the next batch, see the class doc); `blob`: its
+        `dumps` bytes, if the caller has them. Returns the bytes stored (None: not stored)."""
         if not self.writable:
-            return
+            return None
         try:
-            blob = _dumps(result)
+            blob = blob if blob is not None else dumps(result)
         except Exception:  # noqa: BLE001 - an unpicklable record: that file is not cached
             self.stats.errors += 1
-            return
+            return None
         self._pending_bytes += len(blob) - len(self._pending.get(key, b""))
         self._pending[key] = blob
         if len(self._pending) >= BATCH_ENTRIES or self._pending_bytes >= BATCH_BYTES:
             self.flush()
+        return blob
 
     def flush(self) -> None:
         """Write the pending entries in one transaction. On an error the cache turns itself off
@@ -372,7 +395,7 @@ class ExtractionCache:
         self.stats.hits += 1
         return obj
 
-    def _store(self, p: str, obj) -> None:
+    def _store(self, p: str, obj, blobs: dict[int, bytes] | None = None) -> None:
         """Write `obj` to `p` atomically (a reader sees the whole entry or none); on an I/O error
         the cache turns itself off for the rest of the scan (disk full, read-only home)."""
         if not self.writable:
@@ -383,7 +406,7 @@ class ExtractionCache:
             fd, tmp = tempfile.mkstemp(dir=parent, prefix=".tmp-")
             try:
                 with os.fdopen(fd, "wb") as fh:
-                    _Pickler(fh, protocol=5).dump(obj)
+                    _Pickler(fh, protocol=5, blobs=blobs).dump(obj)
                 os.replace(tmp, p)
             except BaseException:
                 try:
@@ -406,9 +429,11 @@ class ExtractionCache:
         files' results), stored by `put_items` under `identity`; None on a miss."""
         return self._load(self._items_path(identity), list)
 
-    def put_items(self, identity: str, items: list) -> None:
-        """Store what a scan took from one artifact (see `get_items`)."""
-        self._store(self._items_path(identity), items)
+    def put_items(self, identity: str, items: list, blobs: dict[int, bytes] | None = None) -> None:
+        """Store what a scan took from one artifact (see `get_items`). `blobs`: id(item) → its
+        `dumps` bytes where the caller has them (`Pipeline.take_blob`), stored without pickling
+        the item again."""
+        self._store(self._items_path(identity), items, blobs)
 
 
 def open_cache(root: Path | None, fp: str | None) -> ExtractionCache | None:

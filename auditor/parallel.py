@@ -216,9 +216,12 @@ def _init_worker(spec: ExtractorSpec) -> None:
     _WORKER_EXTRACTOR = spec.build()
 
 
-def _work(src: SourceFile) -> FileResult:
+def _work(src: SourceFile) -> bytes:
+    """The FileResult of `src`, pickled as the extraction cache stores it (`cache.dumps`): the
+    main process loads it with the cache's fast loader and stores the same bytes, instead of
+    unpickling dataclasses the generic way and pickling them again for the cache."""
     assert _WORKER_EXTRACTOR is not None, "worker not initialised"
-    return process(_WORKER_EXTRACTOR, src)
+    return cache_mod.dumps(process(_WORKER_EXTRACTOR, src))
 
 
 WARM_LANGUAGES = ("javascript", "python")
@@ -342,6 +345,9 @@ class Pipeline:
         self.parse_budget = PARSE_BUDGET_BYTES
         self._held_bytes = 0
         self._memo: dict[str, _Slot] = {}
+        self.blobs: dict[int, bytes] = {}
+        """id(FileResult) → the bytes the cache stored for it, for results this run extracted and
+        cached (see `take_blob`)."""
 
     # -- context ---------------------------------------------------------------------------------
     def __enter__(self) -> Pipeline:
@@ -432,6 +438,11 @@ class Pipeline:
             return
         self._dispatch(slot)
 
+    def take_blob(self, result: FileResult) -> bytes | None:
+        """The cache's bytes for `result` (a FileResult `run` just yielded), once: a caller storing
+        it again (a whole artifact, `cache.put_items`) reuses them instead of pickling it again."""
+        return self.blobs.pop(id(result), None)
+
     def _local(self) -> Extractor:
         if self._extractor is None:
             self._extractor = self.spec.build()
@@ -471,14 +482,20 @@ class Pipeline:
             self._inflight.append(nxt)
             self._busy += nxt.nbytes
 
-    def _complete(self, slot: _Slot, result: FileResult) -> None:
+    def _complete(self, slot: _Slot, outcome: FileResult | bytes) -> FileResult:
+        """Record a file's result (a FileResult, or one pickled by a worker) and cache it."""
+        blob = outcome if isinstance(outcome, bytes) else None
+        result = cache_mod.loads(blob) if blob is not None else outcome
         slot.result = result
         slot.future = None
         slot.item = None
         self._held_bytes -= slot.nbytes
         slot.nbytes = 0
         if self.cache is not None and slot.key is not None and not any(d.code in _NOT_CACHED for d in result.diagnostics):
-            self.cache.put(slot.key, result)
+            blob = self.cache.put(slot.key, result, blob)
+            if blob is not None:
+                self.blobs[id(result)] = blob
+        return result
 
     # -- draining --------------------------------------------------------------------------------
     def _ready(self, slot: _Slot) -> bool:
@@ -527,13 +544,12 @@ class Pipeline:
                     raise RuntimeError("extraction pipeline stalled")  # pragma: no cover - invariant
                 wait(futures, return_when=FIRST_COMPLETED)
         try:
-            result = slot.future.result()
+            outcome = slot.future.result()
         except BrokenProcessPool:
             self._recover()  # completes every file of the window, this one included
             assert slot.result is not None
             return slot.result
-        self._complete(slot, result)
-        return result
+        return self._complete(slot, outcome)
 
     # -- crash recovery --------------------------------------------------------------------------
     def _recover(self) -> None:
@@ -551,7 +567,7 @@ class Pipeline:
             src: SourceFile = slot.item
             solo = ProcessPoolExecutor(max_workers=1, mp_context=_context(), initializer=_init_worker, initargs=(self.spec,))
             try:
-                result = solo.submit(_work, src).result()
+                result: FileResult | bytes = solo.submit(_work, src).result()
             except BrokenProcessPool:
                 self.stats.crashed += 1
                 result = FileResult(src.path, language_for(src.path) or "", src.size if src.size >= 0 else len(src.data),

@@ -131,6 +131,7 @@ def run_scan(
     cache = pipeline.cache
     store.preload()
     record: dict[int, tuple[str, list]] = {}  # artifact targets read this time: their items, to cache whole
+    blobs: dict[int, bytes] = {}  # id(recorded FileResult) → its cache bytes (stored again as they are)
 
     def tagged():
         for n, (t, src) in enumerate(zip(targets, sources)):
@@ -154,8 +155,11 @@ def run_scan(
 
     with pipeline:  # yields items in source order, each SourceFile replaced by its FileResult
         for (n, target), item in pipeline.run(tagged()):
+            blob = pipeline.take_blob(item) if isinstance(item, FileResult) else None
             if n in record:
                 record[n][1].append(item)
+                if blob is not None:
+                    blobs[id(item)] = blob
             if isinstance(item, Diagnostic):
                 diagnostics.append(item)
                 continue
@@ -179,7 +183,7 @@ def run_scan(
     for identity, items in record.values():
         if not any(isinstance(i, Diagnostic) and i.code in UNCACHED_CODES for i in items) and \
                 not any(isinstance(i, FileResult) and any(d.code in UNCACHED_CODES for d in i.diagnostics) for i in items):
-            cache.put_items(identity, items)
+            cache.put_items(identity, items, blobs)
     reads, definitions = resolve(results)
     records.extend(families.collect(results))  # gates, capabilities, identifier hits
 
