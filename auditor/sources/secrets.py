@@ -138,14 +138,11 @@ def segments(text: str) -> tuple[list[str], list[int]]:
 
 @dataclass(frozen=True, slots=True)
 class _Prefilter:
-    """Literal strings one of which a plugin's pattern needs, optionally confirmed by a regex matched
-    at the literal's position (on the lower-cased text when `fold`). `confirmed` names the literals
-    the confirmation applies to (all of them when empty)."""
+    """Literal strings one of which a plugin's pattern needs (searched in the lower-cased text when
+    `fold`)."""
 
     literals: tuple[str, ...]
-    confirm: re.Pattern | None = None
     fold: bool = True
-    confirmed: tuple[str, ...] = ()
 
 
 def _prefilters() -> dict[str, tuple[_Prefilter, ...]]:
@@ -153,25 +150,22 @@ def _prefilters() -> dict[str, tuple[_Prefilter, ...]]:
     of that plugin, so the plugin only runs on segments that have one. Every literal of every plugin
     is searched in one pass over the text (and one over its lower-cased copy), which is two orders of
     magnitude faster than the plugins' own (often case-insensitive, look-behind) patterns. Each
-    condition is read off the plugin's patterns in detect-secrets 1.5 (`plugin.denylist`)."""
+    condition is read off the plugin's patterns in detect-secrets 1.5 (`plugin.denylist`); plugins
+    whose patterns need more than a literal are in `NECESSARY_PATTERNS`."""
     from detect_secrets.plugins.keyword import DENYLIST
 
     words = set()
     for w in DENYLIST:
         words.update({w.replace("_?", ""), w.replace("_?", "_")} if "_?" in w else {w})
-    assignment = re.compile(r"(?:key|pw|pass|token)['\"\]]?\s*(?:=|:|=>| )\s*['\"]?[a-z0-9_\-]{24}")
-    cloud = ("key", "pw", "pass", "token")
 
-    def one(*literals: str, confirm: re.Pattern | None = None, fold: bool = False, confirmed: tuple[str, ...] = ()) -> _Prefilter:
-        return _Prefilter(tuple(literals), confirm, fold, confirmed)
+    def one(*literals: str, fold: bool = False) -> _Prefilter:
+        return _Prefilter(tuple(literals), fold)
 
     return {
         "KeywordDetector": (one(*sorted(words), fold=True),),
-        "CloudantDetector": (one(*cloud, "cloudant.com", confirm=assignment, fold=True, confirmed=cloud),),
-        "IbmCloudIamDetector": (one(*cloud, confirm=assignment, fold=True),),
-        "SoftlayerDetector": (one(*cloud, "softlayer", confirm=assignment, fold=True, confirmed=cloud),),
+        "CloudantDetector": (one("cloudant.com", fold=True),),  # and CLOUD_ASSIGNMENT
+        "SoftlayerDetector": (one("softlayer", fold=True),),  # and CLOUD_ASSIGNMENT
         "IbmCosHmacDetector": (one("secret", fold=True),),
-        "ArtifactoryDetector": (one("AKC", "AP", confirm=re.compile(r"AKC|AP[\dA-F]"), confirmed=("AP",)),),
         "SlackDetector": (one("xox", "hooks.slack.com", fold=True),),
         "StripeDetector": (one("k_live_"),),
         "MailchimpDetector": (one("-us"),),
@@ -187,16 +181,71 @@ def _prefilters() -> dict[str, tuple[_Prefilter, ...]]:
         "PypiTokenDetector": (one("pypi-AgE"),),
         "SendGridDetector": (one("SG."),),
         "SquareOAuthDetector": (one("sq0csp-"),),
-        "TwilioKeyDetector": (one("AC", "SK", confirm=re.compile(r"(?:AC|SK)[a-z0-9]{32}")),),
     }
+
+
+CLOUD_ASSIGNMENT = re.compile(
+    r"(?:key|pwd|pw|password|pass|token)(?:\"|'|)(?:\]|)(?: *)(?:=|:|:=|=>| +|::)(?: *)(?:\"|'|)[a-z0-9_\-]{24}", re.IGNORECASE)
+"""The tail of every assignment pattern of the Cloudant, IBM Cloud IAM and SoftLayer plugins
+(`RegexBasedDetector.build_assignment_regex`: keyword, optional quote and bracket, assignment,
+optional quote, then the secret, whose first 24 characters are all in this class), without the
+prefix: a keyword inside a longer word (`ibm_cloud_iam_api_key`, `cloudant_pwd`) still counts."""
+
+IGNORECASE_TWINS = {"i": "\u0130\u0131", "k": "\u212a", "s": "\u017f"}
+"""The non-ASCII characters Python's `re.IGNORECASE` takes for an ASCII letter (`İ` and `ı` for
+`i`, the Kelvin sign for `k`, the long `ſ` for `s`); a test checks this against `re` itself."""
+
+
+def _re2_ignorecase(text: str) -> bytes:
+    """RE2 (bytes, Latin-1 mode) for the literal `text` matched as `re.IGNORECASE` matches it in
+    a `str`, over the text's UTF-8 bytes."""
+    out = []
+    for ch in text:
+        forms = sorted({ch.lower(), ch.upper(), *IGNORECASE_TWINS.get(ch.lower(), "")})
+        alts = [_re2.escape(f.encode("utf-8")) for f in forms]
+        out.append(alts[0] if len(alts) == 1 else b"(?:" + b"|".join(alts) + b")")
+    return b"".join(out)
+
+
+def _cloud_assignment_re2():
+    """`CLOUD_ASSIGNMENT` as an RE2 expression over UTF-8 bytes, twins included (see
+    `IGNORECASE_TWINS`): Python's `re` takes 3.5 s over gemini-cli's 95 MB of text for it, since
+    ignoring case turns off its fast scan for the first literal; RE2 0.1 s. None without RE2."""
+    if _re2 is None:
+        return None
+    keyword = b"(?:" + b"|".join(_re2_ignorecase(w) for w in ("password", "pass", "pwd", "pw", "key", "token")) + b")"
+    letter = b"(?:[a-zA-Z0-9_\\-]|" + b"|".join(_re2.escape(c.encode("utf-8")) for cs in IGNORECASE_TWINS.values() for c in cs) + b")"
+    options = _re2.Options()
+    options.encoding = _re2.Options.Encoding.LATIN1
+    return _re2.compile(keyword + b"(?:\"|'|)(?:\\]|)(?: *)(?:=|:|:=|=>| +|::)(?: *)(?:\"|'|)" + letter + b"{24}", options=options)
+
+
+TWILIO = re.compile(r"(?:AC|SK)[a-z0-9]{32}")
+"""The Twilio plugin's two patterns in one (ASCII only: the same in RE2, see `_ascii_re2`)."""
+
+
+def _ascii_re2(rx: re.Pattern):
+    """An expression that only matches ASCII (no case folding, no `\\d`/`\\w`) as RE2 over UTF-8
+    bytes; None without RE2."""
+    if _re2 is None:
+        return None
+    options = _re2.Options()
+    options.encoding = _re2.Options.Encoding.LATIN1
+    return _re2.compile(rx.pattern.encode("ascii"), options=options)
 
 
 NECESSARY_PATTERNS = {
     "TelegramBotTokenDetector": re.compile(r":[0-9A-Za-z_-]{35}"),
     "DiscordBotTokenDetector": re.compile(r"\.[a-zA-Z\d_-]{6}\.[a-zA-Z\d_-]{27}"),
+    "CloudantDetector": CLOUD_ASSIGNMENT,
+    "IbmCloudIamDetector": CLOUD_ASSIGNMENT,
+    "SoftlayerDetector": CLOUD_ASSIGNMENT,
+    "TwilioKeyDetector": TWILIO,
+    "ArtifactoryDetector": re.compile(r"AKC|AP[\dABCDEF]"),
 }
-"""Plugins without a literal to search for: a cheaper pattern every finding of theirs contains (it
-starts with a literal character, which Python's `re` finds with a fast scan)."""
+"""Plugins whose patterns need more than a literal: a cheaper pattern every finding of theirs
+contains, searched on its own (each starts with a literal character or a few, which Python's `re`
+finds with a fast scan)."""
 
 
 def _entropy_pattern(plugin) -> re.Pattern | None:
@@ -231,29 +280,24 @@ class _Conditions:
     expression that must match there, if any), and the plugins' own cheaper patterns one by one."""
 
     def __init__(self, prefilters: dict[str, tuple[_Prefilter, ...]], plugins: list):
-        self.meaning: dict[tuple[bool, str], list[tuple[str, re.Pattern | None]]] = {}
-        """(case-folded?, literal) → (plugin, expression that must match at the hit in the text as it
-        is, if any). A folded literal's expression is matched ignoring case: that accepts every
-        text the literal's lower-cased form accepted, and some more (a superset of candidates
-        changes nothing: pass 2 decides)."""
+        self.meaning: dict[tuple[bool, str], list[str]] = {}
+        """(case-folded?, literal) → the plugins that need it."""
         for name, pres in prefilters.items():
             for pre in pres:
                 for lit in pre.literals:
-                    confirm = pre.confirm if pre.confirm is not None and (not pre.confirmed or lit in pre.confirmed) else None
-                    if confirm is not None and pre.fold:
-                        confirm = re.compile(confirm.pattern, confirm.flags | re.IGNORECASE)
-                    self.meaning.setdefault((pre.fold, lit), []).append((name, confirm))
+                    self.meaning.setdefault((pre.fold, lit), []).append(name)
         patterns: dict[str, tuple[re.Pattern, object | None, set[str]]] = {}
         for name, rx in NECESSARY_PATTERNS.items():
-            patterns.setdefault(rx.pattern, (rx, None, set()))[2].add(name)
+            fast = _cloud_assignment_re2() if rx is CLOUD_ASSIGNMENT else _ascii_re2(rx) if rx is TWILIO else None
+            patterns.setdefault(rx.pattern, (rx, fast, set()))[2].add(name)
         for plugin in plugins:
             rx = _entropy_pattern(plugin)
             if rx is not None:
                 patterns.setdefault(rx.pattern, (rx, _entropy_re2(plugin), set()))[2].add(type(plugin).__name__)
         self.patterns = [(rx, fast, frozenset(names)) for _, (rx, fast, names) in sorted(patterns.items())]
         """(pattern, the same as an RE2 expression over UTF-8 bytes or None, plugins): searched in
-        the text as it is. (`NECESSARY_PATTERNS` stay in Python's `re`: their `\\d` takes any
-        Unicode digit there, and they cost little.)"""
+        the text as it is. (The other `NECESSARY_PATTERNS` stay in Python's `re`: they start with
+        a literal, which it finds fast, and `\\d` takes any Unicode digit there.)"""
         self.rx: dict[bool, re.Pattern | None] = {}
         """Per case mode, every literal as one trie expression (over the lower-cased text when folded)."""
         self.re2: dict[bool, object | None] = {}
@@ -262,21 +306,13 @@ class _Conditions:
             lits = sorted({lit for f, lit in self.meaning if f == fold})
             self.rx[fold] = re.compile(trie_expression(lits)) if lits else None
             self.re2[fold] = _re2_literals(lits, fold) if lits else None
-        self.covered = frozenset(n for means in self.meaning.values() for n, _ in means) | frozenset(n for _, _, names in self.patterns for n in names)
+        self.covered = frozenset(n for means in self.meaning.values() for n in means) | frozenset(n for _, _, names in self.patterns for n in names)
         """Plugins with a condition (the others run over all the text)."""
 
 
 LOWER_TO_ASCII = {"\u212a": "k"}
 """Non-ASCII characters whose lower case is an ASCII letter (the Kelvin sign; a test checks this
 against the running Python's Unicode database)."""
-LOWER_CHANGES_LENGTH = "\u0130"
-"""The characters whose lower case is longer (`İ` → `i̇`): a text with one is lower-cased ASCII
-letters only (`_ascii_lower`), which the RE2 search does not reproduce, so it takes Python's `re`."""
-RE2_MAX_EXTRA = 0.01
-"""The RE2 search works on the UTF-8 bytes and maps each hit back to a character offset; a text with
-more non-ASCII bytes than this share (translations, CJK docs) takes Python's `re` instead."""
-
-
 def _re2_literals(literals: list[str], fold: bool):
     """An RE2 expression over UTF-8 bytes (Latin-1 mode: a byte is a character) matching any of
     `literals`, longest first at each position, as `trie_expression` does in Python's `re`; when
@@ -298,56 +334,59 @@ def _re2_literals(literals: list[str], fold: bool):
 
 
 class TextBytes:
-    """A text's UTF-8 bytes for RE2 searches (google-re2 works on bytes; on a `str` it re-encodes
-    and maps offsets per call), with the map from byte offsets back to character offsets. `usable`
-    is False when the text has more than `RE2_MAX_EXTRA` non-ASCII bytes: then Python's `re` runs."""
+    """A text's UTF-8 bytes for RE2 searches (google-re2 matches bytes; given a `str` it re-encodes
+    it and maps offsets on every call), and the matches' character offsets."""
 
     def __init__(self, text: str):
         self.data = text.encode("utf-8", "surrogatepass")
-        extra = len(self.data) - len(text)
-        self.usable = _re2 is not None and extra <= RE2_MAX_EXTRA * len(text)
-        self._starts: list[int] = []  # byte offset of each non-ASCII character
-        self._shift: list[int] = [0]  # bytes beyond one a character before _starts[k]
-        if self.usable and extra:
-            for m in _NON_ASCII.finditer(text):
-                self._starts.append(m.start() + self._shift[-1])
-                self._shift.append(self._shift[-1] + len(m.group().encode("utf-8", "surrogatepass")) - 1)
+        self.ascii = len(self.data) == len(text)
 
-    def char(self, at: int) -> int:
-        """The character offset of byte offset `at` (a character boundary)."""
-        return at - self._shift[bisect.bisect_left(self._starts, at)] if self._starts else at
-
-    def spans(self, compiled) -> Iterator[tuple[int, int]]:
-        """(byte start, byte end) of each match of an RE2 expression."""
-        return re2_spans(compiled, self.data)
+    def matches(self, compiled, overlapped: bool = False) -> Iterator[tuple[int, int, int]]:
+        """(character offset, byte start, byte end) of each match of an RE2 expression (see
+        `re2_spans`). Character offsets come from decoding the bytes between one match and the
+        next: one pass over the text whatever the number of matches."""
+        data = self.data
+        if self.ascii:
+            for start, end in re2_spans(compiled, data, overlapped):
+                yield start, start, end
+            return
+        byte = char = 0
+        for start, end in re2_spans(compiled, data, overlapped):
+            char += len(data[byte:start].decode("utf-8", "surrogatepass"))
+            byte = start
+            yield char, start, end
 
 
 def literal_hits(cond: _Conditions, text: str, fold: bool, tb: TextBytes | None = None) -> Iterator[tuple[int, str]]:
-    """(character offset, literal) of each hit of the `fold` mode's literals in `text`, leftmost and
-    longest first, not overlapping (a folded hit is reported as its lower-case literal). `tb`: the
-    text's `TextBytes`, if the caller has it.
+    """(character offset, literal) of the `fold` mode's literals in `text`: at every offset where
+    one starts (the longest one there), overlapping ones included, so a literal inside another
+    (`-us` in `glpat-us…`) is not lost; a folded hit is reported as its lower-case literal. `tb`:
+    the text's `TextBytes`, if the caller has it.
 
-    RE2 over the UTF-8 bytes when google-re2 is installed and the text allows it (see
-    `TextBytes`, `LOWER_CHANGES_LENGTH`): 1.0 s instead of 1.8 s for both modes over gemini-cli's
-    95 MB of text, with no lower-cased copy of it. Else Python's `re` with the trie expression,
-    over the lower-cased text when folded."""
+    RE2 over the UTF-8 bytes when google-re2 is installed, with no lower-cased copy of the text;
+    else Python's `re` with the trie expression, over the lower-cased text when folded. Where the
+    two differ (RE2 also takes the Kelvin sign for `k` where `_ascii_lower` does not lower it), RE2
+    finds more, which only adds candidates."""
     fast = cond.re2[fold]
-    if fast is not None and (not fold or LOWER_CHANGES_LENGTH not in text):
+    if fast is not None:
         tb = tb or TextBytes(text)
-        if tb.usable:
-            data = tb.data
-            for at, end in tb.spans(fast):
-                word = data[at:end].decode("utf-8", "surrogatepass")
-                yield tb.char(at), (word.lower() if fold else word)
-            return
+        data = tb.data
+        for at, start, end in tb.matches(fast, overlapped=True):
+            word = data[start:end].decode("utf-8", "surrogatepass")
+            yield at, (word.lower() if fold else word)
+        return
     rx = cond.rx[fold]
     if rx is None:
         return
-    for m in rx.finditer(_ascii_lower(text) if fold else text):
-        yield m.start(), m.group()
+    hay = _ascii_lower(text) if fold else text
+    search = rx.search
+    m = search(hay)
+    while m is not None:
+        at = m.start()
+        yield at, m.group()
+        m = search(hay, at + 1)
 
 
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 @functools.cache
@@ -431,18 +470,16 @@ class SecretScanner:
         tb = TextBytes(text) if _re2 is not None else None
         for fold in (False, True):
             for at, literal in literal_hits(cond, text, fold, tb):
-                seg = -1
-                for name, confirm in meaning[(fold, literal)]:
+                seg = bisect.bisect_right(starts, at) - 1
+                for name in meaning[(fold, literal)]:
                     hits = by_plugin.get(name)
-                    if hits is not None and (confirm is None or confirm.match(text, at)):
-                        if seg < 0:
-                            seg = bisect.bisect_right(starts, at) - 1
+                    if hits is not None:
                         hits.add(seg)
         for rx, fast, names in cond.patterns:
             mine = [by_plugin[n] for n in names if n in by_plugin]
             if mine:
-                if fast is not None and tb is not None and tb.usable:
-                    segs_hit = {bisect.bisect_right(starts, tb.char(at)) - 1 for at, _ in tb.spans(fast)}
+                if fast is not None and tb is not None:
+                    segs_hit = {bisect.bisect_right(starts, at) - 1 for at, _, _ in tb.matches(fast)}
                 else:
                     segs_hit = {bisect.bisect_right(starts, m.start()) - 1 for m in rx.finditer(text)}
                 for hits in mine:
