@@ -228,7 +228,10 @@ def _open_results(path: str) -> sqlite3.Connection:
     """The results database at `path`, created if missing. Raises sqlite3.Error."""
     conn = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False)
     try:
-        conn.execute("PRAGMA journal_mode=WAL")
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")  # readers do not wait for a writer
+        except sqlite3.OperationalError:  # a file system without shared memory (some network mounts)
+            pass
         conn.execute("PRAGMA synchronous=NORMAL")  # a cache: losing the last commits on power loss is fine
         conn.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID")
     except BaseException:

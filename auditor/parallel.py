@@ -268,11 +268,14 @@ def prestart() -> None:
     `warm` then overlap the reading of a large target instead of delaying its first worker. Worth
     it only when workers will surely be needed (a scan that stays in this process would pay for a
     server it never uses)."""
-    ctx = _context()
-    if ctx.get_start_method() == "forkserver":
-        from multiprocessing import forkserver
+    try:
+        ctx = _context()
+        if ctx.get_start_method() == "forkserver":
+            from multiprocessing import forkserver
 
-        forkserver.ensure_running()
+            forkserver.ensure_running()
+    except Exception:  # noqa: BLE001 - an optimisation: the pool starts it (or reports why not) when needed
+        pass
 
 
 # -- main side ------------------------------------------------------------------------------------
