@@ -136,14 +136,34 @@ def test_store_inserts_in_batches_and_keeps_row_order(monkeypatch):
     assert conn.execute("SELECT i, s FROM t").fetchall() == [(i, None if i < 10 else f"v{i}") for i in range(30)]
 
 
+def test_small_files_go_to_the_workers_in_batches_with_the_same_results(monkeypatch):
+    monkeypatch.setattr(parallel, "POOL_START_FILES", 2)
+    monkeypatch.setattr(parallel, "BATCH_FILES", 4)
+    tasks: list[int] = []
+    submit = parallel.ProcessPoolExecutor.submit
+
+    def counted(self, fn, *args):
+        tasks.append(len(args[0]) if fn is parallel._work_batch else 1)
+        return submit(self, fn, *args)
+
+    monkeypatch.setattr(parallel.ProcessPoolExecutor, "submit", counted)
+    spec = ExtractorSpec(tuple(load_packs(Config())))
+    with Pipeline(spec, jobs=1) as p:
+        expected = [x for _, x in p.run(_items(30))]
+    with Pipeline(spec, jobs=2) as p:
+        got = [x for _, x in p.run(_items(30))]
+    assert sum(tasks) == 30 and max(tasks) == 4 and len(tasks) < 15, tasks  # single files only while workers run short
+    assert [getattr(x, "reads", x) for x in got] == [getattr(x, "reads", x) for x in expected]
+
+
 def test_the_parse_budget_bounds_how_much_source_workers_hold_at_once(monkeypatch):
     monkeypatch.setattr(parallel, "POOL_START_FILES", 2)
     monkeypatch.setattr(parallel, "PARSE_BUDGET_BYTES", 1)  # every file is "big": one at a time
     in_flight = []
     pump = Pipeline._pump
 
-    def watched(self):
-        pump(self)
+    def watched(self, force=False):
+        pump(self, force)
         in_flight.append(len(self._inflight))
 
     monkeypatch.setattr(Pipeline, "_pump", watched)
