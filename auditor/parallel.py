@@ -14,6 +14,7 @@ may run on) started with `forkserver` (or `spawn` where there is none), each bui
 objects, and compiling a grammar's queries only when the first file of that grammar arrives. The
 fork server compiles the built-in JavaScript and Python packs before it forks any worker (`warm`),
 so workers start with those; `prestart` starts it early, while a large artifact is being read.
+Files are handed out largest first; files under `SMALL_FILE_BYTES` go in batches.
 
 Memory stays bounded whatever the number of files: the window of files read but not yet yielded is
 capped in count and in bytes, the source iterator is pulled only while the window has room, and a
