@@ -219,6 +219,23 @@ def loads(blob: bytes) -> FileResult:
     return result
 
 
+def _write_atomic(path: str, obj, blobs: dict[int, bytes] | None = None) -> None:
+    """Pickle `obj` (see `_Pickler`) to `path` through a temporary file and a rename, so a reader
+    sees the whole entry or none; creates the directory (mode 0700). Raises OSError and pickling
+    errors; the temporary file is removed on failure."""
+    parent = os.path.dirname(path)
+    os.makedirs(parent, mode=0o700, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            _Pickler(fh, protocol=5, blobs=blobs).dump(obj)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
 def _load_blob(blob: bytes):
     """Unpickle an object `put_items` stored as its own cache bytes."""
     return pickle.loads(blob)
@@ -404,19 +421,7 @@ class ExtractionCache:
         if not self.writable:
             return
         try:
-            parent = os.path.dirname(p)
-            os.makedirs(parent, mode=0o700, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=parent, prefix=".tmp-")
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    _Pickler(fh, protocol=5, blobs=blobs).dump(obj)
-                os.replace(tmp, p)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
+            _write_atomic(p, obj, blobs)
         except Exception:  # noqa: BLE001 - scan on without the cache
             self.stats.errors += 1
             self.writable = False
@@ -544,15 +549,8 @@ class Memo:
 
     def put(self, key: str, value) -> None:
         """Store `value` (atomically); errors are ignored."""
-        p = self._path(key)
-        try:
-            os.makedirs(os.path.dirname(p), mode=0o700, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(p), prefix=".tmp-")
-            with os.fdopen(fd, "wb") as fh:
-                pickle.dump(value, fh, protocol=5)
-            os.replace(tmp, p)
-        except Exception:  # noqa: BLE001 - best effort
-            pass
+        with contextlib.suppress(Exception):  # best effort
+            _write_atomic(self._path(key), value)
 
 
 def memo(namespace: str, version: str = "") -> Memo | None:
