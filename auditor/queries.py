@@ -379,6 +379,15 @@ try:
 except ImportError:  # pragma: no cover - google-re2 ships wheels for the platforms CI uses
     _re2 = None
 
+def re2_bytes(pattern: bytes):
+    """`pattern` compiled by RE2 to match bytes, a byte a character (Latin-1 mode: `\\w`, `\\b` and
+    classes are ASCII, as in Python's `re` on bytes; a UTF-8 character is matched as its byte
+    sequence). Requires google-re2 (`_re2` not None). Raises `re2.error` for a bad pattern."""
+    options = _re2.Options()
+    options.encoding = _re2.Options.Encoding.LATIN1
+    return _re2.compile(pattern, options=options)
+
+
 _IDENTIFIER_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_$")
 _WORD_EDGES = re.compile(r"\w(?:.*\w)?", re.ASCII | re.DOTALL)
 
@@ -401,10 +410,8 @@ class IdentifierSearch:
         self.sre = re.compile(rb"(?<![\w$])" + literal_alternation(self.words).encode("utf-8"))
         self.re2 = None
         if engine == "auto" and _re2 is not None and self.words and all(_WORD_EDGES.fullmatch(w) for w in self.words):
-            options = _re2.Options()
-            options.encoding = _re2.Options.Encoding.LATIN1  # bytes are bytes: `\b` is ASCII, as in `re`
             alternation = b"|".join(_re2.escape(w.encode("utf-8")) for w in sorted(self.words, key=len, reverse=True))
-            self.re2 = _re2.compile(rb"\b(?:" + alternation + rb")\b", options=options)
+            self.re2 = re2_bytes(rb"\b(?:" + alternation + rb")\b")
 
     def finditer(self, data: bytes) -> Iterator[tuple[int, int, bytes]]:
         """(start, end, word as bytes) of each whole-identifier occurrence, in order."""

@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from auditor.queries import _re2, re2_spans, trie_expression
+from auditor.queries import _re2, re2_bytes, re2_spans, trie_expression
 
 CHUNK_CHARS = 256 * 1024
 FIRST_MATCH_CHUNK_CHARS = 0
@@ -215,9 +215,7 @@ def _cloud_assignment_re2():
         return None
     keyword = b"(?:" + b"|".join(_re2_ignorecase(w) for w in ("password", "pass", "pwd", "pw", "key", "token")) + b")"
     letter = b"(?:[a-zA-Z0-9_\\-]|" + b"|".join(_re2.escape(c.encode("utf-8")) for cs in IGNORECASE_TWINS.values() for c in cs) + b")"
-    options = _re2.Options()
-    options.encoding = _re2.Options.Encoding.LATIN1
-    return _re2.compile(keyword + b"(?:\"|'|)(?:\\]|)(?: *)(?:=|:|:=|=>| +|::)(?: *)(?:\"|'|)" + letter + b"{24}", options=options)
+    return re2_bytes(keyword + b"(?:\"|'|)(?:\\]|)(?: *)(?:=|:|:=|=>| +|::)(?: *)(?:\"|'|)" + letter + b"{24}")
 
 
 TWILIO = re.compile(r"(?:AC|SK)[a-z0-9]{32}")
@@ -229,9 +227,7 @@ def _ascii_re2(rx: re.Pattern):
     bytes; None without RE2."""
     if _re2 is None:
         return None
-    options = _re2.Options()
-    options.encoding = _re2.Options.Encoding.LATIN1
-    return _re2.compile(rx.pattern.encode("ascii"), options=options)
+    return re2_bytes(rx.pattern.encode("ascii"))
 
 
 NECESSARY_PATTERNS = {
@@ -269,9 +265,7 @@ def _entropy_re2(plugin):
     shortest = math.floor(2 ** limit) + 1
     chars = b"".join(re.escape(c).encode() if not c.isalnum() else c.encode() for c in sorted(set(charset)))
     body = b"[" + chars + b"]{%d,}" % shortest
-    options = _re2.Options()
-    options.encoding = _re2.Options.Encoding.LATIN1
-    return _re2.compile(b"'" + body + b"'|\"" + body + b"\"", options=options)
+    return re2_bytes(b"'" + body + b"'|\"" + body + b"\"")
 
 
 class _Conditions:
@@ -327,10 +321,7 @@ def _re2_literals(literals: list[str], fold: bool):
         escaped = [_re2.escape(f.encode("utf-8")) for f in forms]
         return escaped[0] if len(escaped) == 1 else b"(?:" + b"|".join(escaped) + b")"
 
-    options = _re2.Options()
-    options.encoding = _re2.Options.Encoding.LATIN1
-    alternation = b"|".join(b"".join(variants(ch) for ch in lit) for lit in sorted(literals, key=len, reverse=True))
-    return _re2.compile(alternation, options=options)
+    return re2_bytes(b"|".join(b"".join(variants(ch) for ch in lit) for lit in sorted(literals, key=len, reverse=True)))
 
 
 class TextBytes:
