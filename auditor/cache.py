@@ -21,6 +21,7 @@ Layout (safe to delete at any time, whole or in part):
 $AUDITOR_CACHE_DIR  (default: $XDG_CACHE_HOME/auditor, else ~/.cache/auditor)
   v3/<fingerprint[:24]>/results.sqlite              table results(key, value): pickled FileResult
   v3/<fingerprint[:24]>/artifacts/<sha256(identity)>  pickled list: a whole artifact's items
+  v3/<fingerprint[:24]>/scans/<scan key>/            a whole scan: scan.duckdb (its rows), scan.json
   v3/<namespace>-<digest>/<key[:2]>/<key[2:]>       memos of other stages (`memo`)
 ```
 
@@ -31,6 +32,14 @@ database a few µs. A reader sees a whole entry or none. A database that is not 
 overwritten) is deleted and started again; one that cannot be opened or written (locked for
 longer than `BUSY_SECONDS`, read-only, disk full) turns the cache off for the rest of the scan.
 Whole artifacts and memos are single files written by atomic renames.
+
+A **whole scan** is stored too (`put_scan`), when every target is a release artifact with a
+`cache_identity`: the rows the scan wrote, as a DuckDB database holding that one scan, and
+`scan.json` (row counts, columns, the summary's counts), in a directory renamed into place once
+complete. Its key (`scan._scan_key`) adds to the fingerprint the targets' identities, the
+manifest, the rules, the database schema and the DuckDB version, so an unchanged release
+candidate scanned again is *replayed*: its rows are copied by DuckDB, with nothing read,
+extracted, resolved or evaluated (`scan._replay`).
 
 Entries are pickles: the directory is created private to the user (mode 0700) and must not be
 writable by anyone else, like any cache of a tool that loads what it stored.
@@ -65,6 +74,10 @@ BATCH_BYTES = 32 * 1024 * 1024
 """...or fewer, once their pickles reach this many bytes."""
 BUSY_SECONDS = 30.0
 """How long a write waits for another scan's transaction on the same database."""
+SCANS_DIR = "scans"
+"""Under a fingerprint directory: whole scans, one directory per scan key (see `put_scan`)."""
+SCAN_META = "scan.json"
+"""In a scan entry: the metadata `put_scan`'s writer returned, written last."""
 
 
 def default_cache_dir() -> Path:
@@ -395,22 +408,24 @@ class ExtractionCache:
 
     # -- single-file entries (whole artifacts) ------------------------------------------------
 
-    def _load(self, p: str, kind: type):
-        """The `kind` object stored at `p`, or None when there is none; a truncated or corrupt entry
-        (or one of a class that no longer exists) counts in `stats.errors` and is removed."""
+    def _load(self, p: str, kind: type, load=pickle.load, mode: str = "rb", remove=None):
+        """The `kind` object stored at `p` (read by `load` from the file opened in `mode`), or None
+        when there is none; a truncated or corrupt entry (or one of a class that no longer exists)
+        counts in `stats.errors` and is removed (by `remove()`, default: deleting `p`)."""
         try:
-            with open(p, "rb") as fh:
-                obj = pickle.load(fh)
+            with open(p, mode, encoding=None if "b" in mode else "utf-8") as fh:
+                obj = load(fh)
             if not isinstance(obj, kind):
                 raise TypeError(type(obj).__name__)
         except FileNotFoundError:
             return None
         except Exception:  # noqa: BLE001 - a broken entry is a miss
             self.stats.errors += 1
-            try:
-                os.unlink(p)
-            except OSError:
-                pass
+            if remove is not None:
+                remove()
+            else:
+                with contextlib.suppress(OSError):
+                    os.unlink(p)
             return None
         self.stats.hits += 1
         return obj
@@ -442,6 +457,52 @@ class ExtractionCache:
         `dumps` bytes where the caller has them (`Pipeline.take_blob`), stored without pickling
         the item again."""
         self._store(self._items_path(identity), items, blobs)
+
+
+    # -- whole scans ----------------------------------------------------------------------------
+    def _scan_dir(self, key: str) -> str:
+        return os.path.join(self._dir, SCANS_DIR, key)
+
+    def get_scan(self, key: str) -> tuple[Path, dict] | None:
+        """(directory, metadata) of the scan `put_scan` stored under `key`; None on a miss. An entry
+        whose metadata is unreadable counts in `stats.errors` and is removed."""
+        d = self._scan_dir(key)
+        meta = self._load(os.path.join(d, SCAN_META), dict, json.load, "r", lambda: shutil.rmtree(d, ignore_errors=True))
+        return None if meta is None else (Path(d), meta)
+
+    def put_scan(self, key: str, write) -> None:
+        """Store a scan under `key`: `write(directory)` fills a new private directory with the scan's
+        files and returns its metadata (JSON-serializable), then the directory is renamed into place,
+        so a reader sees a whole entry or none. An entry already there is kept. Any error (in `write`
+        too) leaves no entry and counts in `stats.errors`."""
+        if not self.writable:
+            return
+        parent = os.path.join(self._dir, SCANS_DIR)
+        tmp = None
+        try:
+            os.makedirs(parent, mode=0o700, exist_ok=True)
+            tmp = tempfile.mkdtemp(prefix=".tmp-", dir=parent)
+            meta = write(Path(tmp))
+            with open(os.path.join(tmp, SCAN_META), "w", encoding="utf-8") as fh:
+                json.dump(meta, fh)
+            try:
+                os.rename(tmp, self._scan_dir(key))
+            except OSError:
+                if not os.path.isdir(self._scan_dir(key)):
+                    raise
+                return  # another scan stored the same entry first
+            tmp = None
+            self.stats.writes += 1
+        except Exception:  # noqa: BLE001 - scan on without the entry
+            self.stats.errors += 1
+        finally:
+            if tmp is not None:
+                shutil.rmtree(tmp, ignore_errors=True)
+
+    def drop_scan(self, key: str) -> None:
+        """Remove the scan entry under `key` (one that failed to load); counts in `stats.errors`."""
+        self.stats.errors += 1
+        shutil.rmtree(self._scan_dir(key), ignore_errors=True)
 
 
 def open_cache(root: Path | None, fp: str | None) -> ExtractionCache | None:
@@ -479,13 +540,16 @@ def cache_info(root: Path | None = None) -> CacheInfo:
                 continue
             fps += 1
             for dirpath, _, files in os.walk(fp_dir):
+                in_scan = os.path.basename(os.path.dirname(dirpath)) == SCANS_DIR  # a whole scan: one entry
                 for f in files:
                     p = os.path.join(dirpath, f)
                     try:
                         size += os.stat(p).st_size
                     except OSError:
                         pass
-                    if f == RESULTS_DB:
+                    if in_scan:
+                        entries += f == SCAN_META
+                    elif f == RESULTS_DB:
                         entries += _count_rows(p)
                     elif not f.startswith(".tmp-") and not f.startswith(RESULTS_DB):  # its -wal, -shm
                         entries += 1

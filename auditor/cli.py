@@ -17,7 +17,6 @@ from typing import Annotated
 import duckdb
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from auditor import store
@@ -115,6 +114,8 @@ def scan(
         if quiet:
             summary = run_scan(targets, db, label, cfg, **perf)
         else:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
             with Progress(
                 TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
                 TimeElapsedColumn(), console=err, transient=True,
@@ -134,6 +135,8 @@ def scan(
         fail(str(exc))
         return
     if quiet:
+        if _fails(db, summary.scan_id, fail_on):
+            raise typer.Exit(1)
         return
     providers = ", ".join(f"{p} {n}" for p, n in summary.by_provider.items()) or "none"
     out.print(
@@ -147,10 +150,15 @@ def scan(
         f"  time         {summary.seconds:.2f}s{_pipeline_note(summary.pipeline)}\n"
         f"Next: auditor flags --db {db}   ·   auditor findings --db {db}"
     )
-    _print_artifacts_for(db, summary.scan_id)
-    if summary.findings:
-        _print_findings_for(db, summary.scan_id)
-    if fail_on is not None and _worst_at_or_above(db, summary.scan_id, fail_on):
+    conn = _open_read(db)  # one read connection for the reports (opening the file costs 10-20 ms)
+    try:
+        _print_artifacts_for(conn, summary.scan_id)
+        if summary.findings:
+            _print_findings_for(conn, summary.scan_id)
+        failed = fail_on is not None and _worst_at_or_above(conn, summary.scan_id, fail_on)
+    finally:
+        conn.close()
+    if failed:
         raise typer.Exit(1)
 
 
@@ -158,6 +166,8 @@ def _pipeline_note(stats) -> str:
     """` (2 workers, 75 cached, 3 duplicates)` for the scan summary's time line."""
     if stats is None:
         return ""
+    if stats.replayed:
+        return " (replayed from the cache: same artifacts, packs, manifest and rules)"
     parts = [f"{stats.jobs} worker{'s' if stats.jobs != 1 else ''}" if stats.jobs > 1 else "1 process"]
     if stats.targets_cached:
         parts.append(f"{stats.targets_cached} artifact{'s' if stats.targets_cached != 1 else ''} whole from the cache")
@@ -170,40 +180,40 @@ def _pipeline_note(stats) -> str:
     return f" ({', '.join(parts)})"
 
 
-def _print_artifacts_for(db: Path, scan_id: int) -> None:
+def _print_artifacts_for(conn: duckdb.DuckDBPyConnection, scan_id: int) -> None:
     """One line per release artifact of the scan: kind, package, entries, bytes, source maps."""
     from auditor.report.artifacts import artifact_lines
 
-    conn = _open_read(db)
-    try:
-        for line in artifact_lines(conn, scan_id):
-            out.print(f"  artifact     {line}", markup=False)
-    finally:
-        conn.close()
+    for line in artifact_lines(conn, scan_id):
+        out.print(f"  artifact     {line}", markup=False)
 
 
-def _print_findings_for(db: Path, scan_id: int) -> None:
+def _print_findings_for(conn: duckdb.DuckDBPyConnection, scan_id: int) -> None:
     from auditor.report.findings import findings_report
     from auditor.report.text import print_findings
 
-    conn = _open_read(db)
-    try:
-        print_findings(out, findings_report(conn, scan_id))
-    finally:
-        conn.close()
+    print_findings(out, findings_report(conn, scan_id))
 
 
-def _worst_at_or_above(db: Path, scan_id: int, level: FailOn) -> bool:
-    conn = _open_read(db)
-    try:
-        levels = {"error": ["error"], "warning": ["error", "warning"], "note": ["error", "warning", "note"]}[level.value]
-        n = conn.execute(
-            f"SELECT count(*) FROM findings WHERE scan_id = ? AND NOT suppressed AND severity IN ({', '.join('?' * len(levels))})",
-            [scan_id, *levels],
-        ).fetchone()[0]
-    finally:
-        conn.close()
+def _worst_at_or_above(conn: duckdb.DuckDBPyConnection, scan_id: int, level: FailOn) -> bool:
+    """True when the scan has an unsuppressed finding at `level` or above."""
+    levels = {"error": ["error"], "warning": ["error", "warning"], "note": ["error", "warning", "note"]}[level.value]
+    n = conn.execute(
+        f"SELECT count(*) FROM findings WHERE scan_id = ? AND NOT suppressed AND severity IN ({', '.join('?' * len(levels))})",
+        [scan_id, *levels],
+    ).fetchone()[0]
     return n > 0
+
+
+def _fails(db: Path, scan_id: int, level: FailOn | None) -> bool:
+    """`_worst_at_or_above` on its own read connection; False when `level` is None."""
+    if level is None:
+        return False
+    conn = _open_read(db)
+    try:
+        return _worst_at_or_above(conn, scan_id, level)
+    finally:
+        conn.close()
 
 
 def _open_read(db: Path) -> duckdb.DuckDBPyConnection:
@@ -310,7 +320,7 @@ def findings(
         from auditor.report.text import print_findings
 
         print_findings(out, data)
-    if fail_on is not None and _worst_at_or_above(db, scan_id, fail_on):
+    if _fails(db, scan_id, fail_on):
         raise typer.Exit(1)
 
 

@@ -75,22 +75,6 @@ def shard_scan_id(uid: str) -> int:
     return int(uid[:16], 16) & (2**63 - 1)
 
 
-def _quote(path: Path | str) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
-
-
-def scan_tables(conn: duckdb.DuckDBPyConnection) -> list[str]:
-    """Base tables with a `scan_id` column (the per-scan tables), sorted, `scans` first."""
-    rows = conn.execute(
-        """SELECT c.table_name FROM information_schema.columns c
-           JOIN information_schema.tables t USING (table_schema, table_name)
-           WHERE c.column_name = 'scan_id' AND t.table_type = 'BASE TABLE' AND c.table_schema = 'main'
-           ORDER BY c.table_name"""
-    ).fetchall()
-    names = [r[0] for r in rows]
-    return sorted(names, key=lambda n: (n != "scans", n))
-
-
 def export_parquet(db_path: str | Path, out_dir: str | Path, labels: list[str] | None = None) -> list[ExportedScan]:
     """Write the finished scans of the database at `db_path` (the newest scan of each of `labels`, or
     every scan) as Parquet shards under `out_dir`. Returns what was exported.
@@ -132,7 +116,7 @@ def _write(conn: duckdb.DuckDBPyConnection, out: Path, scans: list[ExportedScan]
         id_list = ", ".join(str(s.scan_id) for s in scans)
         uid_case = "CASE scan_id " + " ".join(f"WHEN {s.scan_id} THEN '{s.scan_uid}'" for s in scans) + " END"
         meta = f"KV_METADATA {{auditor_version: '{__version__}', schema_version: '{schema_version}'}}"
-        for table in scan_tables(conn):
+        for table in store.scan_tables(conn):
             extra = ""
             if table == "scans":
                 extra = f", {uid_case} AS scan_uid, scan_id AS source_scan_id, {int(schema_version)} AS schema_version"
@@ -140,7 +124,7 @@ def _write(conn: duckdb.DuckDBPyConnection, out: Path, scans: list[ExportedScan]
             # partition is the table's insertion order (preserve_insertion_order).
             conn.execute(
                 f"COPY (SELECT {mapping} AS scan_id, * EXCLUDE (scan_id){extra} FROM {table} WHERE scan_id IN ({id_list})) "
-                f"TO {_quote(staging / table)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (scan_id), "
+                f"TO {store.sql_string(staging / table)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (scan_id), "
                 f"FILENAME_PATTERN 'part-{{i}}', OVERWRITE_OR_IGNORE, {meta})"
             )
             _publish(staging / table, out / table)
@@ -172,7 +156,7 @@ def _reference_schema() -> tuple[dict[str, list[tuple[str, str]]], list[tuple[st
     try:
         store.migrate(ref)
         tables = {}
-        for t in scan_tables(ref):
+        for t in store.scan_tables(ref):
             tables[t] = [(c, ty) for c, ty in ref.execute(
                 "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? AND table_schema = 'main' ORDER BY ordinal_position",
                 [t]).fetchall()]
@@ -207,7 +191,7 @@ def open_shards(shard_dir: str | Path, lock: bool = True) -> duckdb.DuckDBPyConn
             glob = root / table / "*" / "*.parquet"
             has_files = (root / table).is_dir() and any((root / table).glob("*/*.parquet"))
             if has_files:
-                src = (f"read_parquet({_quote(glob)}, hive_partitioning = true, hive_types = {{'scan_id': BIGINT}}, "
+                src = (f"read_parquet({store.sql_string(glob)}, hive_partitioning = true, hive_types = {{'scan_id': BIGINT}}, "
                        f"union_by_name = true)")
                 present = [r[0] for r in conn.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()]
                 select = [f'"{c}"' if c in present else f'CAST(NULL AS {ty}) AS "{c}"' for c, ty in columns if c != "scan_id"]
@@ -228,7 +212,7 @@ def open_shards(shard_dir: str | Path, lock: bool = True) -> duckdb.DuckDBPyConn
                 raise StoreError(f"cannot create views over shards: {', '.join(n for n, _ in failed)}")
             pending = failed
         if lock:
-            conn.execute(f"SET allowed_directories = [{_quote(str(root) + os.sep)}]")
+            conn.execute(f"SET allowed_directories = [{store.sql_string(str(root) + os.sep)}]")
             conn.execute("SET enable_external_access = false")
             conn.execute("SET lock_configuration = true")
     except duckdb.Error as exc:

@@ -317,6 +317,9 @@ class PipelineStats:
     """Files that killed a worker twice (recorded as `extract-crashed` diagnostics)."""
     targets_cached: int = 0
     """Release artifacts taken whole from the cache (not even read: same archive, same fingerprint)."""
+    replayed: bool = False
+    """The scan's rows were copied from a scan stored whole in the cache (same artifacts, auditor,
+    packs, manifest and rules): nothing was read, extracted or evaluated."""
 
 
 _NOT_CACHED = frozenset({"extract-crashed", "extract-failed"})

@@ -6,15 +6,21 @@ never prints.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import os
+import pickle
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
+
 from auditor import __version__, rules, store
 from auditor.config import Config, find_config, load_config
+from auditor.errors import StoreError
 from auditor.extract import families
 from auditor.manifest import Manifest, manifest_from_config
 from auditor.models import Diagnostic, FileResult, Finding
@@ -100,8 +106,12 @@ def run_scan(
 
     `jobs`: worker processes for extraction (default 1: in this process; the CLI defaults to the
     CPUs available; small scans stay in this process anyway); the stored rows are the same whatever
-    the number. With jobs > 1 a calling script needs the usual `if __name__ == "__main__":` guard. `cache_dir`: extraction cache
-    directory, `True` for the default one, None for no cache (see `auditor.cache`).
+    the number. With jobs > 1 a calling script needs the usual `if __name__ == "__main__":` guard.
+
+    `cache_dir`: extraction cache directory, `True` for the default one, None for no cache (see
+    `auditor.cache`). With a cache, a scan whose targets are all release artifacts is stored whole,
+    and scanning the same artifacts again with the same auditor, packs, manifest and rules copies
+    its rows (`ScanSummary.pipeline.replayed`); the label, times and config path are the new scan's.
     """
     t0 = time.perf_counter()
     started = datetime.now(UTC).replace(tzinfo=None)
@@ -129,14 +139,22 @@ def run_scan(
     records: list = []
     pipeline = Pipeline(spec, jobs or 1, cache_dir)
     cache = pipeline.cache
+    identities = [_identity(src) if cache is not None else None for src in sources]
+    scan_key = _scan_key(cache.fingerprint, identities, manifest) if cache is not None else None
+    entry = cache.get_scan(scan_key) if scan_key is not None else None
+    if entry is not None:
+        summary = _replay(entry, db_path, label, targets, config, started, t0, pipeline)
+        if summary is not None:
+            if progress:
+                progress("done", 0, total)
+            return summary
+        cache.drop_scan(scan_key)  # unreadable or not fitting: scan as if it were not there
     store.preload()
     record: dict[int, tuple[str, list]] = {}  # artifact targets read this time: their items, to cache whole
     blobs: dict[int, bytes] = {}  # id(recorded FileResult) → its cache bytes (stored again as they are)
 
     def tagged():
-        for n, (t, src) in enumerate(zip(targets, sources)):
-            identify = getattr(src, "cache_identity", None)  # optional, see sources.interface
-            identity = identify() if cache is not None and identify is not None else None
+        for n, (t, src, identity) in enumerate(zip(targets, sources, identities)):
             hit = cache.get_items(identity) if identity is not None else None
             if hit is not None:  # the same archive scanned before with the same fingerprint: no reading
                 pipeline.stats.targets_cached += 1
@@ -184,8 +202,15 @@ def run_scan(
         if not any(isinstance(i, Diagnostic) and i.code in UNCACHED_CODES for i in items) and \
                 not any(isinstance(i, FileResult) and any(d.code in UNCACHED_CODES for d in i.diagnostics) for i in items):
             cache.put_items(identity, items, blobs)
+        else:
+            scan_key = None  # a problem that may not recur: not stored whole either
     reads, definitions = resolve(results)
     records.extend(families.collect(results))  # gates, capabilities, identifier hits
+
+    by_provider: dict[str, set[str]] = {}
+    for r in reads:
+        if r.flag_key is not None and r.read.confidence.value == "high":
+            by_provider.setdefault(r.read.provider, set()).add(r.flag_key)
 
     label = label or " ".join(Path(t).name or t for t in targets)
     conn = store.connect(db_path)
@@ -229,6 +254,22 @@ def run_scan(
             [datetime.now(UTC).replace(tzinfo=None), seconds, len(file_rows), len(reads), len(definitions), len(diagnostics), scan_id],
         )
         conn.execute("COMMIT")
+        summary = ScanSummary(
+            scan_id=scan_id,
+            label=label,
+            files=len(file_rows),
+            reads=len(reads),
+            keys=sum(len(v) for v in by_provider.values()),
+            definitions=len(definitions),
+            diagnostics=len(diagnostics),
+            low_confidence=sum(1 for r in reads if r.read.confidence.value == "low"),
+            unresolved=sum(1 for r in reads if r.flag_key is None),
+            findings=finding_count,
+            by_provider={k: len(v) for k, v in sorted(by_provider.items())},
+            pipeline=pipeline.stats,
+        )
+        if scan_key is not None:  # stored whole: an unchanged rescan copies these rows (see `_replay`)
+            cache.put_scan(scan_key, lambda d: _scan_meta(summary, store.export_scan(conn, scan_id, d / SCAN_DB)))
     except BaseException:
         try:
             conn.execute("ROLLBACK")
@@ -239,23 +280,116 @@ def run_scan(
         conn.close()
     if progress:
         progress("done", 0, total)
+    summary.seconds = time.perf_counter() - t0
+    return summary
 
-    by_provider: dict[str, set[str]] = {}
-    for r in reads:
-        if r.flag_key is not None and r.read.confidence.value == "high":
-            by_provider.setdefault(r.read.provider, set()).add(r.flag_key)
-    return ScanSummary(
-        scan_id=scan_id,
-        label=label,
-        files=len(file_rows),
-        reads=len(reads),
-        keys=sum(len(v) for v in by_provider.values()),
-        definitions=len(definitions),
-        diagnostics=len(diagnostics),
-        low_confidence=sum(1 for r in reads if r.read.confidence.value == "low"),
-        unresolved=sum(1 for r in reads if r.flag_key is None),
-        findings=finding_count,
-        seconds=time.perf_counter() - t0,
-        by_provider={k: len(v) for k, v in sorted(by_provider.items())},
-        pipeline=pipeline.stats,
-    )
+
+SCAN_FORMAT = 2
+"""Version of the layout of a scan stored whole: `scan.json` (`_scan_meta`) and `SCAN_DB`."""
+SCAN_DB = "scan.duckdb"
+"""In a scan stored whole: the scan's rows, as a database of its own holding them as scan 1."""
+_SUMMARY_COUNTS = ("files", "reads", "keys", "definitions", "diagnostics", "low_confidence", "unresolved", "findings")
+
+
+def _identity(src) -> str | None:
+    identify = getattr(src, "cache_identity", None)  # optional, see sources.interface
+    return identify() if identify is not None else None
+
+
+def _scan_key(fingerprint: str, identities: list[str | None], manifest: Manifest | None) -> str | None:
+    """Key of a whole scan in the extraction cache, None unless every target can be stored whole.
+
+    A scan's rows depend on its targets (each source's `cache_identity`: its bytes, the target as
+    written, the limits), the extraction fingerprint (auditor code, packs, grammars, options), the
+    manifest, the rules and the schema; the label, times and config path are written fresh. The
+    DuckDB version is part of the key too, since the rows are stored as a DuckDB database file."""
+    if not identities or any(i is None for i in identities):
+        return None
+    try:
+        manifest_bytes = pickle.dumps(manifest, protocol=5)
+    except Exception:  # noqa: BLE001 - an unpicklable manifest just disables replay
+        return None
+    h = hashlib.sha256()
+    for part in (f"format={SCAN_FORMAT}", f"duckdb={duckdb.__version__}", fingerprint, store.schema_digest(),
+                 rules.rules_digest(), *identities):
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\0")
+    h.update(manifest_bytes)
+    return h.hexdigest()
+
+
+def _scan_meta(summary: ScanSummary, tables: dict[str, dict]) -> dict:
+    """What a scan stored whole keeps besides its rows: each table's row count and columns
+    (`store.export_scan`) and the summary's counts."""
+    return {"format": SCAN_FORMAT, "tables": tables, "summary": {k: getattr(summary, k) for k in _SUMMARY_COUNTS},
+            "by_provider": summary.by_provider}
+
+
+def _replay(entry: tuple[Path, dict], db_path, label: str | None, targets: list[str], config: Config,
+            started: datetime, t0: float, pipeline: Pipeline) -> ScanSummary | None:
+    """Write the scan stored whole in `entry` as a new scan (one transaction, as `run_scan` does):
+    into a database that does not exist yet, by copying the stored database; into an existing
+    one, by inserting the stored rows. Returns None, with nothing written, when the entry does not
+    load (damaged, deleted meanwhile, not fitting the database); raises StoreError as `run_scan`
+    does when the database cannot be opened."""
+    directory, meta = entry
+    try:
+        if meta.get("format") != SCAN_FORMAT:
+            return None
+        tables = {str(t): {"rows": int(v["rows"]), "columns": [str(c) for c in v["columns"]]} for t, v in meta["tables"].items()}
+        counts = {k: int(meta["summary"][k]) for k in _SUMMARY_COUNTS}
+        by_provider = {str(k): int(v) for k, v in meta["by_provider"].items()}
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    label = label or " ".join(Path(t).name or t for t in targets)
+    stored = directory / SCAN_DB
+    row = [label, started, targets, str(config.path) if config.path else None, __version__]
+
+    def finish(conn, scan_id: int) -> None:
+        conn.execute(
+            "UPDATE scans SET finished_at = ?, duration_s = ?, file_count = ?, read_count = ?, definition_count = ?, diagnostic_count = ? WHERE scan_id = ?",
+            [datetime.now(UTC).replace(tzinfo=None), time.perf_counter() - t0, counts["files"], counts["reads"],
+             counts["definitions"], counts["diagnostics"], scan_id],
+        )
+
+    def prepare(conn) -> None:  # the copy holds the stored scan as scan 1: make it this one
+        found = store.row_counts(conn, ["scans", *tables])
+        if found != {"scans": 1, **{t: v["rows"] for t, v in tables.items()}}:
+            raise StoreError(f"{stored} holds other rows than recorded")
+        conn.execute("UPDATE scans SET label = ?, started_at = ?, targets = ?, config_path = ?, tool_version = ? WHERE scan_id = 1", row)
+        finish(conn, 1)
+
+    try:
+        copied = store.copy_database(stored, db_path, prepare)
+    except (StoreError, duckdb.Error):  # damaged or deleted meanwhile
+        return None
+    if copied:
+        scan_id = 1
+    else:
+        conn = store.connect(db_path)
+        try:
+            with store.attached(conn, stored) as source:  # attached outside the transaction, detached after it
+                conn.execute("BEGIN TRANSACTION")
+                try:
+                    scan_id = conn.execute("SELECT coalesce(max(scan_id), 0) + 1 FROM scans").fetchone()[0]
+                    conn.execute(
+                        "INSERT INTO scans (scan_id, label, started_at, targets, config_path, tool_version) VALUES (?, ?, ?, ?, ?, ?)",
+                        [scan_id, *row],
+                    )
+                    store.import_scan(conn, scan_id, source, tables)
+                    finish(conn, scan_id)
+                    conn.execute("COMMIT")
+                except BaseException:
+                    with contextlib.suppress(Exception):  # the connection may already be unusable
+                        conn.execute("ROLLBACK")
+                    raise
+        except (StoreError, duckdb.Error):  # damaged, deleted meanwhile, or not fitting this database
+            return None  # (an error of the database itself recurs in the full scan, which reports it)
+        finally:
+            conn.close()
+    stats = pipeline.stats
+    stats.jobs, stats.replayed = 1, True
+    stats.files = stats.cached = counts["files"]
+    stats.targets_cached = len(targets)
+    return ScanSummary(scan_id=scan_id, label=label, **counts, seconds=time.perf_counter() - t0,
+                       by_provider=by_provider, pipeline=stats)

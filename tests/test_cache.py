@@ -246,3 +246,159 @@ def test_archive_secret_scan_is_memoized_without_storing_any_secret(tmp_path, mo
             assert key.encode() not in entry.read_bytes(), f"{entry} holds the secret"
     run_scan([str(pkg)], tmp_path / "none.duckdb", "p", Config())  # no cache: no memo either
     assert len(calls) == 2 * scanned
+
+
+# -- whole scans: an unchanged release is replayed from its stored rows ------------------------------
+
+RELEASE_JS = """const ld = require("launchdarkly-node-server-sdk");
+export async function main(client) {
+  if (await client.variation("new-checkout", user, false)) { registerTool("checkout_tool"); }
+  if (process.env.INTERNAL_DEBUG) { console.log("debug"); }
+}
+"""
+
+
+@pytest.fixture()
+def release(tmp_path):
+    from test_artifacts_kit import npm_tgz
+
+    return npm_tgz(tmp_path / "rel.tgz", {
+        "dist/index.js": RELEASE_JS,
+        "dist/index.js.map": '{"version":3,"sources":["../src/index.ts"],"sourcesContent":["export const on = process.env.HIDDEN_MODE;"],"mappings":""}',
+        "config/.env.production": "API_TOKEN=" + "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8" + "\n",
+    })
+
+
+def _scan_entries(cdir: Path) -> list[Path]:
+    return sorted(p for p in cdir.rglob(cache.SCAN_META))
+
+
+def test_an_unchanged_release_is_replayed_whole_with_the_same_rows(release, tmp_path, monkeypatch):
+    cdir = tmp_path / "cache"
+    cold = run_scan([str(release)], tmp_path / "cold.duckdb", "r", Config(), cache_dir=cdir)
+    assert not cold.pipeline.replayed and len(_scan_entries(cdir)) == 1
+    assert cold.reads >= 2 and cold.findings >= 2  # flag reads, and ART findings (source map, secret)
+
+    import auditor.scan
+
+    monkeypatch.setattr(auditor.scan, "resolve", lambda *a: pytest.fail("a replayed scan resolved keys"))
+    warm = run_scan([str(release)], tmp_path / "warm.duckdb", "r", Config(), cache_dir=cdir)
+    assert warm.pipeline.replayed and warm.pipeline.targets_cached == 1
+    assert table_rows(tmp_path / "cold.duckdb") == table_rows(tmp_path / "warm.duckdb")
+    for field in ("files", "reads", "keys", "definitions", "diagnostics", "low_confidence", "unresolved", "findings", "by_provider"):
+        assert getattr(warm, field) == getattr(cold, field), field
+
+    again = run_scan([str(release)], tmp_path / "cold.duckdb", "again", Config(), cache_dir=cdir)  # into a database with a scan
+    assert again.scan_id == 2 and again.pipeline.replayed
+    conn = store.connect(tmp_path / "cold.duckdb", read_only=True)
+    try:
+        for table, columns in store.scan_tables(conn).items():
+            if table == "scans":
+                continue
+            cols = ", ".join(columns)
+            one = conn.execute(f"SELECT {cols} FROM {table} WHERE scan_id = 1").fetchall()
+            two = conn.execute(f"SELECT {cols} FROM {table} WHERE scan_id = 2").fetchall()
+            assert one == two, table
+        assert conn.execute("SELECT label, file_count FROM scans WHERE scan_id = 2").fetchone() == ("again", cold.files)
+    finally:
+        conn.close()
+
+
+def test_anything_a_scan_depends_on_invalidates_its_replay(release, tmp_path, monkeypatch):
+    from auditor import rules
+    from auditor.manifest import Manifest
+
+    cdir = tmp_path / "cache"
+    run_scan([str(release)], tmp_path / "a.duckdb", "r", Config(), cache_dir=cdir)
+
+    def replayed(target=release, **kw) -> bool:
+        return run_scan([str(target)], tmp_path / "x.duckdb", "r", Config(), cache_dir=cdir, **kw).pipeline.replayed
+
+    assert replayed()
+    assert not replayed(manifest=Manifest(public_flags=("new-checkout",)))  # another manifest
+    copy = tmp_path / "elsewhere" / "rel.tgz"  # the target as written is stored in every row
+    copy.parent.mkdir()
+    shutil.copy(release, copy)
+    assert not replayed(copy)
+    monkeypatch.setattr(rules, "rules_digest", lambda: "changed rules")
+    assert not replayed()
+    monkeypatch.undo()
+    monkeypatch.setattr(store, "schema_digest", lambda: "changed schema")
+    assert not replayed()
+    monkeypatch.undo()
+    assert replayed()
+    assert not run_scan([str(release.parent)], tmp_path / "d.duckdb", "d", Config(), cache_dir=cdir).pipeline.replayed
+    assert not run_scan([str(release.parent)], tmp_path / "d.duckdb", "d", Config(), cache_dir=cdir).pipeline.replayed  # a directory: never
+
+
+@pytest.mark.parametrize("into", ["new", "existing"])
+@pytest.mark.parametrize("damage", ["truncate-db", "delete-db", "bad-meta", "wrong-count"])
+def test_a_damaged_replay_entry_is_dropped_and_the_scan_runs_in_full(release, tmp_path, damage, into):
+    import json
+
+    from auditor.scan import SCAN_DB
+
+    cdir = tmp_path / "cache"
+    run_scan([str(release)], tmp_path / "cold.duckdb", "r", Config(), cache_dir=cdir)
+    (meta,) = _scan_entries(cdir)
+    stored = meta.parent / SCAN_DB
+    if damage == "truncate-db":
+        stored.write_bytes(stored.read_bytes()[:8192])
+    elif damage == "delete-db":
+        stored.unlink()
+    elif damage == "bad-meta":
+        meta.write_text("{not json")
+    else:
+        data = json.loads(meta.read_text())
+        data["tables"]["flag_reads"]["rows"] += 1
+        meta.write_text(json.dumps(data))
+    warm_db = tmp_path / "warm.duckdb"
+    if into == "existing":
+        store.connect(warm_db).close()
+    warm = run_scan([str(release)], warm_db, "r", Config(), cache_dir=cdir)
+    assert not warm.pipeline.replayed and warm.pipeline.targets_cached == 1  # items still cached whole
+    assert table_rows(tmp_path / "cold.duckdb") == table_rows(warm_db)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".auditor-")] == []  # no copy left behind
+    assert len(_scan_entries(cdir)) == 1  # stored again by the full scan
+    assert run_scan([str(release)], tmp_path / "again.duckdb", "r", Config(), cache_dir=cdir).pipeline.replayed
+
+
+def test_a_scan_with_a_problem_that_may_not_recur_is_not_stored_whole(release, tmp_path, monkeypatch):
+    from auditor.models import Severity
+
+    real = parallel.Extractor.extract
+
+    def crash(self, source):
+        res = real(self, source)
+        res.diagnostics.append(Diagnostic(source.path, "extract-failed", "internal error: MemoryError", Severity.ERROR))
+        return res
+
+    monkeypatch.setattr(parallel.Extractor, "extract", crash)
+    cdir = tmp_path / "cache"
+    run_scan([str(release)], tmp_path / "a.duckdb", "r", Config(), cache_dir=cdir, jobs=1)
+    assert _scan_entries(cdir) == []
+    monkeypatch.undo()
+    assert not run_scan([str(release)], tmp_path / "b.duckdb", "r", Config(), cache_dir=cdir, jobs=1).pipeline.replayed
+
+
+def test_cli_says_a_scan_was_replayed_and_cache_counts_it_once(release, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from auditor.cli import app
+
+    monkeypatch.setenv("AUDITOR_CACHE_DIR", str(tmp_path / "c"))
+    runner = CliRunner()
+    cold = runner.invoke(app, ["scan", str(release), "--db", str(tmp_path / "a.duckdb"), "--jobs", "1"])
+    warm = runner.invoke(app, ["scan", str(release), "--db", str(tmp_path / "b.duckdb"), "--jobs", "1"])
+    assert cold.exit_code == warm.exit_code == 0
+    assert "replayed" not in cold.stdout and "(replayed from the cache: same artifacts, packs, manifest and rules)" in warm.stdout
+
+    def report(text: str) -> list[str]:  # without the lines naming the database or the time
+        return [ln for ln in text.splitlines() if not ln.lstrip().startswith(("time", "Scan ", "Next:"))]
+
+    assert report(cold.stdout) == report(warm.stdout) and any("ART006" in ln for ln in report(warm.stdout))
+    (entry,) = [p for p in (tmp_path / "c").rglob("*") if p.parent.name == cache.SCANS_DIR]
+    assert sorted(p.name for p in entry.iterdir()) == ["scan.duckdb", "scan.json"]
+    before = cache.cache_info(tmp_path / "c").entries
+    shutil.rmtree(entry)
+    assert cache.cache_info(tmp_path / "c").entries == before - 1

@@ -66,3 +66,16 @@ def test_rules_explain_capabilities_gates(tmp_path):
     r = run("gates", "--db", db, "--flag", "VOICE", "--format", "json")
     assert [g["kind"] for g in json.loads(r.stdout)] == ["spread"]
     assert "capabilities" in run("capabilities", "--db", db).stdout
+
+
+def test_scan_fail_on_holds_with_quiet(tmp_path):
+    """`scan --quiet --fail-on` (the CI form) exits as `scan --fail-on` does: --quiet only drops output."""
+    target = str(RULES / "CAP001" / "bad")
+    (tmp_path / "auditor.toml").write_text(f"manifest = {json.dumps(str(RULES / 'CAP001' / 'bad' / 'manifest.toml'))}\n")
+    config = ["--config", str(tmp_path / "auditor.toml")]
+    for quiet in ([], ["--quiet"]):
+        db = str(tmp_path / f"db{len(quiet)}.duckdb")
+        warned = run("scan", target, *config, "--db", db, "--no-cache", "--fail-on", "warning", *quiet)
+        assert warned.exit_code == 1, (quiet, warned.output)
+        assert run("scan", target, *config, "--db", db, "--no-cache", "--fail-on", "error", *quiet).exit_code == 0
+        assert (warned.stdout == "") == bool(quiet)

@@ -12,7 +12,7 @@ from auditor import store
 from auditor.cli import app
 from auditor.config import Config
 from auditor.errors import StoreError
-from auditor.export import export_parquet, open_shards, scan_tables
+from auditor.export import export_parquet, open_shards
 from auditor.scan import run_scan
 
 FIXTURE = Path(__file__).parent / "fixtures"
@@ -45,7 +45,7 @@ def _replicate(db: Path, n: int, prefix: str) -> None:
     """Turn scan 1 into scans 1..n (distinct labels and start times), one INSERT per table."""
     conn = store.connect(db)
     try:
-        for table in scan_tables(conn):
+        for table in store.scan_tables(conn):
             if table == "scans":
                 conn.execute(
                     "INSERT INTO scans SELECT scans.* REPLACE (r.i AS scan_id, ? || '-' || r.i AS label, "
@@ -64,7 +64,7 @@ def test_every_table_round_trips_with_the_same_rows_in_the_same_order(scanned, t
     src = duckdb.connect(str(scanned), read_only=True)
     shards = open_shards(out)
     try:
-        for table in scan_tables(src):
+        for table in store.scan_tables(src):
             drop = "scan_id" if table != "scans" else "scan_id, scan_uid, source_scan_id, schema_version"
             want = src.execute(f"SELECT * EXCLUDE (scan_id) FROM {table}").fetchall()
             got = shards.execute(f"SELECT * EXCLUDE ({drop}) FROM {table}").fetchall()

@@ -87,6 +87,15 @@ def all_rules() -> dict[str, Rule]:
     return dict(sorted(rules.items()))
 
 
+def rules_digest() -> str:
+    """sha256 over every rule's id, severity and SQL: part of the key of a scan stored whole in the
+    extraction cache, so changed rules never replay old findings."""
+    h = hashlib.sha256()
+    for rule in all_rules().values():
+        h.update(f"{rule.id}\0{rule.severity.value}\0{rule.sql or ''}\0".encode())
+    return h.hexdigest()
+
+
 def get_rule(rule_id: str) -> Rule:
     """The rule with id `rule_id` (case-insensitive). Raises UnknownRuleError."""
     rules = all_rules()
