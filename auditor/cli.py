@@ -616,5 +616,38 @@ def cache_cmd(
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: runs the command, then exits without tearing the interpreter
+    down when nothing else runs (see `_exit`)."""
+    try:
+        app()  # standalone: always ends in SystemExit
+    except SystemExit as exc:
+        _exit(exc.code)
+    _exit(0)
+
+
+def _exit(code: object) -> None:
+    """Exit with `code` as `sys.exit` would, skipping the interpreter's teardown: freeing the
+    modules of DuckDB, Typer, Rich and tree-sitter one by one takes about 0.1 s, a sixth of a
+    rescan replayed from the cache. Exit handlers still run and the standard streams are
+    flushed; every file and database the command opened is closed by then. When a thread other
+    than the main one is still running, the normal exit (which waits for it) is taken instead."""
+    import atexit
+    import os
+    import threading
+
+    if any(t is not threading.main_thread() and not t.daemon and t.is_alive() for t in threading.enumerate()):
+        sys.exit(code)
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:
+        print(code, file=sys.stderr)
+        status = 1
+    atexit._run_exitfuncs()  # what the interpreter runs at exit before its teardown
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (`auditor … | head`) or stream: nothing to flush to
+            pass
+    os._exit(status & 0xFF)  # as the C exit() the interpreter would call

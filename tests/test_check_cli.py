@@ -79,3 +79,27 @@ def test_scan_fail_on_holds_with_quiet(tmp_path):
         assert warned.exit_code == 1, (quiet, warned.output)
         assert run("scan", target, *config, "--db", db, "--no-cache", "--fail-on", "error", *quiet).exit_code == 0
         assert (warned.stdout == "") == bool(quiet)
+
+
+def test_the_console_entry_point_keeps_exit_codes_and_all_output(tmp_path):
+    """`auditor` exits without the interpreter's teardown (`cli._exit`): codes and piped output intact."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # stdout block-buffered, as in a pipe
+
+    def auditor(*args):
+        return subprocess.run([sys.executable, "-m", "auditor", *args], capture_output=True, text=True, cwd=tmp_path, env=env)
+
+    listed = auditor("rules")
+    assert listed.returncode == 0 and listed.stdout.rstrip().endswith("┘")  # the whole table, to its last corner
+    assert all(rule in listed.stdout for rule in ("ART001", "CAP001", "FLG001", "REL004"))
+    unknown = auditor("explain", "NOPE999")
+    assert unknown.returncode == 2 and unknown.stderr.startswith("auditor: error:") and unknown.stdout == ""
+    assert auditor("scan", "--jobs", "0").returncode == 2  # a usage error, from Click
+    target = str(RULES / "CAP001" / "bad")
+    assert auditor("check", target, "--manifest", str(RULES / "CAP001" / "bad" / "manifest.toml"),
+                   "--db", str(tmp_path / "db.duckdb"), "--fail-on", "warning").returncode == 1
+    rows = auditor("sql", "SELECT n FROM range(20000) t(n)", "--db", str(tmp_path / "db.duckdb"), "--format", "json")
+    assert rows.returncode == 0 and rows.stdout.endswith("]\n") and len(json.loads(rows.stdout)) == 20000  # flushed
