@@ -630,13 +630,15 @@ def _exit(code: object) -> None:
     modules of DuckDB, Typer, Rich and tree-sitter one by one takes about 0.1 s, a sixth of a
     rescan replayed from the cache. Exit handlers still run and the standard streams are
     flushed; every file and database the command opened is closed by then. When a thread other
-    than the main one is still running, the normal exit (which waits for it) is taken instead."""
+    than the main one is still running, or a profiler or tracer (cProfile, coverage) is active, the
+    normal exit is taken instead."""
     import atexit
     import os
     import threading
 
-    if any(t is not threading.main_thread() and not t.daemon and t.is_alive() for t in threading.enumerate()):
-        sys.exit(code)
+    if sys.getprofile() is not None or sys.gettrace() is not None or \
+            any(t is not threading.main_thread() and not t.daemon and t.is_alive() for t in threading.enumerate()):
+        sys.exit(code)  # a profiler or coverage writes its data at exit; a thread is waited for
     if code is None:
         status = 0
     elif isinstance(code, int):

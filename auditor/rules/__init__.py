@@ -88,11 +88,13 @@ def all_rules() -> dict[str, Rule]:
 
 
 def rules_digest() -> str:
-    """sha256 over every rule's id, severity and SQL: part of the key of a scan stored whole in the
-    extraction cache, so changed rules never replay old findings."""
+    """sha256 over every rule file's name and bytes: part of the key of a scan stored whole in the
+    extraction cache, so changed rules never replay old findings (hashed unparsed: a replayed
+    scan never needs the rules themselves)."""
     h = hashlib.sha256()
-    for rule in all_rules().values():
-        h.update(f"{rule.id}\0{rule.severity.value}\0{rule.sql or ''}\0".encode())
+    for entry in sorted(resources.files(__name__).iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".toml"):
+            h.update(entry.name.encode() + b"\0" + entry.read_bytes() + b"\0")
     return h.hexdigest()
 
 
