@@ -13,6 +13,16 @@ from auditor.scan import run_scan
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_extraction_cache(tmp_path_factory):
+    """The suite neither reads nor fills the user's extraction cache, nor one an earlier run left:
+    a scan replayed from there would skip the code a test means to run."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("AUDITOR_CACHE_DIR", str(tmp_path_factory.mktemp("auditor-cache")))
+    yield
+    patch.undo()
+
+
 @pytest.fixture
 def scan_db(tmp_path):
     """scan_db(target, config=None, label=None) → (summary, read-only connection) for a fresh database."""
