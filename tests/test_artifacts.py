@@ -322,3 +322,20 @@ def test_an_archive_changed_in_place_is_read_again_not_taken_whole_from_the_cach
     assert rows == [[("FIRST",)], [("SECOND",)]]
     again = run_scan([str(pkg)], tmp_path / "again.duckdb", "p", Config(), jobs=1, cache_dir=tmp_path / "cache")
     assert again.pipeline.targets_cached == 1
+
+
+def test_minified_javascript_is_a_line_of_at_least_1000_bytes():
+    from auditor.sources.classify import MINIFIED_LINE, is_minified, longest_line
+
+    assert [longest_line(d) for d in (b"", b"\n\n", b"a\nbbb\ncc", b"x" * 5)] == [0, 0, 3, 5]
+    assert is_minified("dist/a.js", b"var a;\n" + b"x" * MINIFIED_LINE + b"\nvar b;\n")
+    assert not is_minified("dist/a.js", (b"x" * (MINIFIED_LINE - 1) + b"\n") * 50)
+    assert not is_minified("dist/a.css", b"x" * MINIFIED_LINE)
+
+
+def test_member_names_are_shown_with_controls_and_undecodable_bytes_escaped():
+    from auditor.sources.archive import show_name
+
+    assert show_name("package/dist/ünïcode.js") == "package/dist/ünïcode.js"
+    assert [show_name(n) for n in ("a\x1b[31mb", "tab\there", "x\u2028y", "caf\udce9.js")] == \
+        ["a\\x1b[31mb", "tab\\x09here", "x\\u2028y", "caf\\xe9.js"]
