@@ -107,3 +107,21 @@ def test_copy_database_creates_a_prepared_copy_whole_or_nothing(tmp_path):
     with pytest.raises(StoreError):
         store.copy_database(tmp_path / "broken.duckdb", tmp_path / "other.duckdb", label)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.duckdb", "broken.duckdb", "new.duckdb", "stored.duckdb"]
+
+
+def test_the_only_scan_of_a_database_is_exported_as_a_copy_of_the_file(tmp_path, monkeypatch):
+    conn = store.connect(tmp_path / "a.duckdb")
+    try:
+        _scan_with_files(conn, 1, [("a.ts", "typescript", 1, "ab" * 32, "", "t"), ("b.py", "python", 2, "cd" * 32, "", "t")])
+        monkeypatch.setattr(store, "attached", lambda *a, **k: pytest.fail("rows inserted, not the file copied"))
+        exported = store.export_scan(conn, 1, tmp_path / "one.duckdb")
+        assert exported["files"] == {"rows": 2, "columns": ["path", "language", "size", "sha256", "origin", "target"]}
+        _scan_with_files(conn, 2, [("c.ts", "typescript", 3, "ef" * 32, "", "t")])  # later writes stay out of the copy
+    finally:
+        conn.close()
+    one = store.connect(tmp_path / "one.duckdb", read_only=True)
+    try:
+        assert one.execute("SELECT scan_id, path FROM files ORDER BY path").fetchall() == [(1, "a.ts"), (1, "b.py")]
+        assert one.execute("SELECT scan_id FROM scans").fetchall() == [(1,)]
+    finally:
+        one.close()
