@@ -627,7 +627,7 @@ def main() -> None:
 
 def _exit(code: object) -> None:
     """Exit with `code` as `sys.exit` would, skipping the interpreter's teardown: freeing the
-    modules of DuckDB, Typer, Rich and tree-sitter one by one takes about 0.1 s, a sixth of a
+    modules of DuckDB, Typer, Rich and tree-sitter one by one takes about 0.1 s, a quarter of a
     rescan replayed from the cache. Exit handlers still run and the standard streams are
     flushed; every file and database the command opened is closed by then. When a thread other
     than the main one is still running, or a profiler or tracer (cProfile, coverage) is active, the
