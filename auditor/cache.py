@@ -458,7 +458,6 @@ class ExtractionCache:
         the item again."""
         self._store(self._items_path(identity), items, blobs)
 
-
     # -- whole scans ----------------------------------------------------------------------------
     def _scan_dir(self, key: str) -> str:
         return os.path.join(self._dir, SCANS_DIR, key)

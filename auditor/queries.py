@@ -379,6 +379,7 @@ try:
 except ImportError:  # pragma: no cover - google-re2 ships wheels for the platforms CI uses
     _re2 = None
 
+
 def re2_bytes(pattern: bytes):
     """`pattern` compiled by RE2 to match bytes, a byte a character (Latin-1 mode: `\\w`, `\\b` and
     classes are ASCII, as in Python's `re` on bytes; a UTF-8 character is matched as its byte

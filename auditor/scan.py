@@ -139,6 +139,7 @@ def run_scan(
     records: list = []
     pipeline = Pipeline(spec, jobs or 1, cache_dir)
     cache = pipeline.cache
+    label = label or " ".join(Path(t).name or t for t in targets)
     identities = [_identity(src) if cache is not None else None for src in sources]
     scan_key = _scan_key(cache.fingerprint, identities, manifest) if cache is not None else None
     entry = cache.get_scan(scan_key) if scan_key is not None else None
@@ -212,7 +213,6 @@ def run_scan(
         if r.flag_key is not None and r.read.confidence.value == "high":
             by_provider.setdefault(r.read.provider, set()).add(r.flag_key)
 
-    label = label or " ".join(Path(t).name or t for t in targets)
     conn = store.connect(db_path)
     try:
         conn.execute("BEGIN TRANSACTION")
@@ -325,7 +325,7 @@ def _scan_meta(summary: ScanSummary, tables: dict[str, dict]) -> dict:
             "by_provider": summary.by_provider}
 
 
-def _replay(entry: tuple[Path, dict], db_path, label: str | None, targets: list[str], config: Config,
+def _replay(entry: tuple[Path, dict], db_path, label: str, targets: list[str], config: Config,
             started: datetime, t0: float, pipeline: Pipeline) -> ScanSummary | None:
     """Write the scan stored whole in `entry` as a new scan (one transaction, as `run_scan` does):
     into a database that does not exist yet, by copying the stored database; into an existing
@@ -341,7 +341,6 @@ def _replay(entry: tuple[Path, dict], db_path, label: str | None, targets: list[
         by_provider = {str(k): int(v) for k, v in meta["by_provider"].items()}
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
-    label = label or " ".join(Path(t).name or t for t in targets)
     stored = directory / SCAN_DB
     row = [label, started, targets, str(config.path) if config.path else None, __version__]
 

@@ -110,9 +110,10 @@ def migrate(conn: duckdb.DuckDBPyConnection) -> int:
 
 
 def preload() -> None:
-    """Import, in a background thread, what the first Arrow insert needs: DuckDB's Python client
-    imports pandas (about 0.3 s) the first time it is handed an Arrow table, so a scan starts that
-    import while its workers parse instead of paying for it in the write at the end."""
+    """Import, in a background thread, what the first Arrow insert needs: pyarrow's `pa.array`
+    imports pandas (about 0.3 s) the first time it converts a list (to check for pandas objects),
+    so a scan starts that import while its workers parse instead of paying for it in the write at
+    the end."""
     import threading
 
     def work() -> None:
