@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 import pytest
@@ -188,3 +189,41 @@ def test_a_pack_that_does_not_compile_fails_the_scan_from_a_worker_before_anythi
     with pytest.raises(QueryError, match="ecma/bad does not compile"):
         run_scan([str(project)], db, "p", cfg, jobs=2)
     assert not db.exists()
+
+
+class _HeldExecutor:
+    """A stand-in for the process pool that records submissions and runs nothing: each task's
+    future completes only when the test says so."""
+
+    def __init__(self, *args, **kwargs):
+        self.submitted: list[tuple[object, list, Future]] = []
+
+    def submit(self, fn, arg):
+        future: Future = Future()
+        self.submitted.append((fn, arg, future))
+        return future
+
+    def shutdown(self, **kwargs):
+        pass
+
+
+def test_workers_get_two_tasks_each_so_a_large_file_read_late_goes_before_waiting_small_ones(monkeypatch):
+    monkeypatch.setattr(parallel, "POOL_START_FILES", 2)
+    monkeypatch.setattr(parallel, "BATCH_FILES", 4)
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", _HeldExecutor)
+    small = [SourceFile(f"s{i:02}.js", f"const a{i} = 1;\n".encode()) for i in range(40)]
+    big = SourceFile("big.js", b"const b = 1;\n" * 6000)  # 78 KB: over SMALL_FILE_BYTES, submitted alone
+    with Pipeline(ExtractorSpec(tuple(load_packs(Config()))), jobs=2) as p:
+        for n, src in enumerate([*small, big]):
+            p._admit(parallel._Slot(n, src), src)
+        pool = p._executor
+        # an idle worker gets what there is; then full batches, two tasks per worker; 30 files and the big one wait
+        assert [len(arg) if isinstance(arg, list) else arg.path for _, arg, _ in pool.submitted] == [1, 1, 4, 4]
+        pool.submitted[0][2].set_result([b""] * 4)
+        p._pump()
+        assert len(pool.submitted) == 5
+        fn, arg, _ = pool.submitted[4]
+        assert fn is parallel._work and arg is big  # the largest waiting file, read last, goes first
+        pool.submitted[1][2].set_result([b""] * 4)
+        p._pump()
+        assert pool.submitted[5][0] is parallel._work_batch and [s.path for s in pool.submitted[5][1]] == ["s10.js", "s11.js", "s12.js", "s13.js"]

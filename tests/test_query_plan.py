@@ -10,7 +10,7 @@ import pytest
 from auditor import queries
 from auditor.config import Config
 from auditor.errors import QueryError
-from auditor.extract.engine import Extractor
+from auditor.extract.engine import Extractor, coalesce
 from auditor.languages import language_for
 from auditor.models import SourceFile
 from auditor.queries import (
@@ -32,9 +32,11 @@ SOURCES = sorted(
 
 
 @pytest.fixture(scope="module")
-def extractors() -> tuple[Extractor, Extractor]:
+def extractors() -> tuple[Extractor, Extractor, Extractor]:
+    """The plan with each anchor's range searched alone (what the anchors find by themselves), the
+    plan as scans run it (nearby ranges joined), and the full pass."""
     compiled = compile_all(load_packs(Config()))
-    return Extractor(compiled), Extractor(compiled, full_pass=True)
+    return Extractor(compiled, range_gap=0), Extractor(compiled), Extractor(compiled, full_pass=True)
 
 
 def test_there_are_fixture_sources_of_every_language():
@@ -43,9 +45,21 @@ def test_there_are_fixture_sources_of_every_language():
 
 @pytest.mark.parametrize("path", SOURCES, ids=[str(p.relative_to(ROOT)) for p in SOURCES])
 def test_plan_extracts_the_same_records_as_a_full_pass(extractors, path: Path):
-    planned, full = extractors
+    exact, joined, full = extractors
     src = SourceFile(str(path.relative_to(ROOT)), path.read_bytes())
-    assert planned.extract(src) == full.extract(src)
+    expected = full.extract(src)
+    assert exact.extract(src) == expected
+    assert joined.extract(src) == expected
+
+
+def test_coalesce_joins_ranges_at_most_gap_bytes_apart():
+    ranges = [(0, 4), (10, 12), (13, 20), (300, 310), (567, 570)]
+    assert coalesce(ranges, 0) == ranges
+    assert coalesce(ranges, 1) == [(0, 4), (10, 20), (300, 310), (567, 570)]
+    assert coalesce(ranges, 256) == [(0, 20), (300, 310), (567, 570)]
+    assert coalesce(ranges, 280) == [(0, 570)]
+    assert coalesce([(0, 50), (40, 45)], 0) == [(0, 50)]  # a range inside the previous one
+    assert coalesce([], 256) == []
 
 
 def test_every_builtin_pattern_runs_without_a_whole_tree_walk():
