@@ -103,7 +103,7 @@ def _compile_memo(language: str, packs: list[Pack]) -> CompiledQuery | None:
 class LazyCompiled(Mapping):
     """`language → CompiledQuery` compiling a grammar's packs on first use.
 
-    Compiling every grammar's combined query takes about a second; a worker that only ever sees
+    Compiling every grammar's packs takes about half a second; a worker that only ever sees
     JavaScript compiles only JavaScript.
     """
 
@@ -235,8 +235,8 @@ def _work(src: SourceFile) -> bytes:
 
 WARM_LANGUAGES = ("javascript", "python")
 """Grammars whose built-in packs the forkserver compiles before forking workers (see `warm`): what
-npm bundles and wheels are mostly made of, and quick to compile (0.2 s and 0.1 s). TypeScript and
-TSX take 0.3–0.5 s each; compiling them there too would delay every worker of a JavaScript-only
+npm bundles and wheels are mostly made of, and quick to compile (0.08 s and 0.04 s). TypeScript and
+TSX take 0.15–0.2 s each; compiling them there too would delay every worker of a JavaScript-only
 release by that much, so a worker compiles them when its first such file arrives."""
 
 

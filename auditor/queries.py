@@ -194,19 +194,41 @@ class QueryPlan:
 
 @dataclass(slots=True)
 class CompiledQuery:
-    """All packs of one grammar compiled into one Query, with per-pattern metadata."""
+    """All packs of one grammar, as one query, with per-pattern metadata and the plan that runs it."""
 
     language: str
-    query: tree_sitter.Query
+    source: str
+    """Every pack's source, one after the other: the combined query."""
     pattern_pack: list[Pack]
     """Pack of each pattern index."""
     pattern_meta: list[dict[str, str]]
     """Sidecar metadata merged with the pattern's `#set!` settings, per pattern index."""
     plan: QueryPlan = field(default_factory=QueryPlan)
+    _query: tree_sitter.Query | None = None
+
+    @property
+    def query(self) -> tree_sitter.Query:
+        """The combined query, compiled on first use: scans run the plan's parts instead (only a
+        full pass, `Extractor(full_pass=True)`, runs this), and compiling it again would double
+        the cost of compiling a grammar's packs (0.15 s of 0.3 s for TypeScript)."""
+        if self._query is None:
+            self._query = tree_sitter.Query(grammar(self.language), self.source)
+        return self._query
+
+
+def _pack_meta(pack: Pack) -> dict[str, str]:
+    meta = {k: v for k, v in pack.meta.items() if isinstance(v, str)}
+    if "packages" in pack.meta:
+        meta["packages"] = ",".join(pack.meta["packages"])
+    return meta
 
 
 def compile_for(language: str, packs: list[Pack]) -> CompiledQuery | None:
-    """Compile every pack that targets `language` into one Query; None when no pack does.
+    """Compile every pack that targets `language` into one query plan; None when no pack does.
+
+    The packs are cut into patterns (`split_patterns`) and each part of the plan compiles its own;
+    the combined query is compiled only when tree-sitter counts patterns differently from the cut
+    (then its pattern boundaries are used) or when a pack does not compile.
 
     Raises QueryError naming the pack when a pack fails to compile on its own.
     """
@@ -214,16 +236,53 @@ def compile_for(language: str, packs: list[Pack]) -> CompiledQuery | None:
     if not mine:
         return None
     lang = grammar(language)
-    chunks: list[str] = []
+    source = "".join(pack.source + "\n" for pack in mine)
+    pattern_pack: list[Pack] = []
+    texts: list[str] = []
+    for pack in mine:
+        for text in split_patterns(pack.source):
+            pattern_pack.append(pack)
+            texts.append(strip_comments(text))
+    metas = [{**_pack_meta(pack), **pattern_set_directives(text)} for pack, text in zip(pattern_pack, texts)]
+    try:
+        plan: QueryPlan | None = plan_patterns(lang, texts, metas)
+    except QueryError:  # an anchor that is not a regular expression
+        raise
+    except Exception:  # a pack that does not compile: the combined query names it
+        plan = None
+    if plan is not None:
+        settled = _settled_metas(plan, pattern_pack, len(texts))
+        if settled is not None and all(m.get("anchor") == p.get("anchor") for m, p in zip(settled, metas)):
+            return CompiledQuery(language, source, pattern_pack, settled, plan)
+    return _compile_whole(language, lang, mine, source)
+
+
+def _settled_metas(plan: QueryPlan, pattern_pack: list[Pack], count: int) -> list[dict[str, str]] | None:
+    """Each pattern's metadata with the `#set!` settings tree-sitter read from the plan's parts;
+    None when a part holds a different number of patterns than the cut gave it."""
+    metas: list[dict[str, str] | None] = [None] * count
+    for part in (plan.rooted, plan.anchored, plan.gates, plan.walk):
+        if part is None:
+            continue
+        if part.query.pattern_count != len(part.patterns):
+            return None
+        for j, i in enumerate(part.patterns):
+            metas[i] = {**_pack_meta(pattern_pack[i]),
+                        **{k: str(v) for k, v in (part.query.pattern_settings(j) or {}).items() if v is not None}}
+    if any(m is None for m in metas):
+        return None
+    return metas  # type: ignore[return-value]
+
+
+def _compile_whole(language: str, lang: tree_sitter.Language, mine: list[Pack], source: str) -> CompiledQuery:
+    """compile_for through the combined query and tree-sitter's own pattern boundaries."""
     offsets: list[tuple[int, Pack]] = []
     pos = 0
     for pack in mine:
         offsets.append((pos, pack))
-        text = pack.source + "\n"
-        chunks.append(text)
-        pos += len(text.encode("utf-8"))
+        pos += len((pack.source + "\n").encode("utf-8"))
     try:
-        query = tree_sitter.Query(lang, "".join(chunks))
+        query = tree_sitter.Query(lang, source)
     except Exception:  # tree_sitter.QueryError, or a predicate ValueError: name the pack
         for pack in mine:
             try:
@@ -236,17 +295,56 @@ def compile_for(language: str, packs: list[Pack]) -> CompiledQuery | None:
     for i in range(query.pattern_count):
         start = query.start_byte_for_pattern(i)
         pack = next(p for off, p in reversed(offsets) if off <= start)
-        meta = {k: v for k, v in pack.meta.items() if isinstance(v, str)}
-        if "packages" in pack.meta:
-            meta["packages"] = ",".join(pack.meta["packages"])
+        meta = _pack_meta(pack)
         meta.update({k: str(v) for k, v in (query.pattern_settings(i) or {}).items() if v is not None})
         pattern_pack.append(pack)
         pattern_meta.append(meta)
-    source = "".join(chunks).encode("utf-8")
+    data = source.encode("utf-8")
     # A pattern's byte range runs up to the next pattern, so it may end with the next pack's comments.
-    texts = [strip_comments(source[query.start_byte_for_pattern(i):query.end_byte_for_pattern(i)].decode("utf-8"))
+    texts = [strip_comments(data[query.start_byte_for_pattern(i):query.end_byte_for_pattern(i)].decode("utf-8"))
              for i in range(query.pattern_count)]
-    return CompiledQuery(language, query, pattern_pack, pattern_meta, plan_patterns(lang, texts, pattern_meta))
+    return CompiledQuery(language, source, pattern_pack, pattern_meta, plan_patterns(lang, texts, pattern_meta), query)
+
+
+_TOKEN_RE = re.compile(r'\s+|;[^\n]*|"(?:[^"\\]|\\.)*"|[()\[\]]|[^\s;"()\[\]]+')
+
+
+def split_patterns(source: str) -> list[str]:
+    """The top-level patterns of a query source, each with its quantifiers and captures: what
+    tree-sitter counts as patterns (`Query.pattern_count`, `start_byte_for_pattern`): a pattern
+    starts at each `(`, `[`, string or `_` at nesting depth 0 (a predicate written outside any
+    pattern, `(#eq? …)`, is one too, as tree-sitter has it). Comments between patterns are left out.
+
+    Tests check the cut against tree-sitter's on every built-in pack; `compile_for` also checks the
+    pattern counts and falls back to tree-sitter's boundaries when they differ."""
+    out: list[str] = []
+    depth = 0
+    start = end = -1
+    for m in _TOKEN_RE.finditer(source):
+        tok = m.group()
+        if tok[0].isspace() or tok[0] == ";":
+            continue
+        if depth == 0 and (tok in ("(", "[") or tok[0] == '"' or tok == "_"):
+            if start >= 0:
+                out.append(source[start:end])
+            start = m.start()
+        if tok in ("(", "["):
+            depth += 1
+        elif tok in (")", "]"):
+            depth -= 1
+        end = m.end()
+    if start >= 0:
+        out.append(source[start:end])
+    return out
+
+
+_SET_RE = re.compile(r'\(#set!\s+([\w.\-]+)(?:\s+"((?:[^"\\]|\\.)*)")?\s*\)')
+
+
+def pattern_set_directives(text: str) -> dict[str, str]:
+    """The `(#set! key "value")` directives of one pattern's source, as the planner needs them
+    before the pattern is compiled (`compile_for` checks them against tree-sitter's reading)."""
+    return {m.group(1): _unescape(m.group(2)) for m in _SET_RE.finditer(text) if m.group(2) is not None}
 
 
 ROOT_TYPES = frozenset({"program", "module"})
@@ -520,7 +618,7 @@ def pack_set_hash(packs: list[Pack]) -> str:
 
 
 _COMPILED: dict[str, dict[str, CompiledQuery]] = {}
-"""compile_all results by `pack_set_hash`: compiling every pack takes about a second, and a
+"""compile_all results by `pack_set_hash`: compiling every pack takes about half a second, and a
 process that scans several times (tests, the dashboard, `diff`) needs it once per pack set."""
 
 

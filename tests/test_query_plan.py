@@ -6,20 +6,23 @@ import re
 from pathlib import Path
 
 import pytest
+import tree_sitter
 
 from auditor import queries
 from auditor.config import Config
 from auditor.errors import QueryError
 from auditor.extract.engine import Extractor, coalesce
-from auditor.languages import language_for
+from auditor.languages import grammar, language_for
 from auditor.models import SourceFile
 from auditor.queries import (
     Pack,
+    _compile_whole,
     compile_all,
     compile_for,
     literal_alternation,
     pattern_anchor,
     split_alternatives,
+    split_patterns,
     strip_comments,
 )
 from auditor.scan import load_packs
@@ -183,3 +186,57 @@ def test_re2_spans_are_finditer_spans(pattern):
     compiled = queries._re2.compile(pattern)
     for data in (b"", b"abab b xx get(getx) \xc3\xa9get", b"bbb" * 50):
         assert list(queries.re2_spans(compiled, data)) == [m.span() for m in compiled.finditer(data)]
+
+
+def _tree_sitter_patterns(language: str, source: str) -> list[str]:
+    query = tree_sitter.Query(grammar(language), source)
+    data = source.encode("utf-8")
+    return [strip_comments(data[query.start_byte_for_pattern(i):query.end_byte_for_pattern(i)].decode("utf-8")).strip()
+            for i in range(query.pattern_count)]
+
+
+@pytest.mark.parametrize("source", [
+    '(identifier) @x (#eq? @x "a")',  # a predicate outside the pattern is a pattern of its own
+    '[(identifier) (number)] @v\n"(" @p _ @w ((identifier) @a . (number))* @b',
+    '(string) @s (#match? @s "[(;]")  ; a comment ( [\n(number)',
+    '((call_expression function: (identifier) @f) @c (#eq? @f "feature") (#set! anchor "feat\\"ure"))',
+])
+def test_split_patterns_cuts_where_tree_sitter_does(source):
+    assert [strip_comments(t).strip() for t in split_patterns(source)] == _tree_sitter_patterns("javascript", source)
+
+
+def test_split_patterns_cuts_every_builtin_pack_where_tree_sitter_does():
+    packs = load_packs(Config())
+    for pack in packs:
+        for language in pack.languages:
+            assert [strip_comments(t).strip() for t in split_patterns(pack.source)] == _tree_sitter_patterns(language, pack.source), pack.name
+
+
+@pytest.mark.parametrize("language", ["javascript", "typescript", "tsx", "python"])
+def test_compile_for_builds_the_plan_without_the_combined_query_and_as_the_combined_query_would(language):
+    packs = load_packs(Config())
+    mine = [p for p in packs if language in p.languages]
+    fast = compile_for(language, packs)
+    assert fast._query is None  # the cut matched tree-sitter's count: the combined query was not compiled
+    whole = _compile_whole(language, grammar(language), mine, "".join(p.source + "\n" for p in mine))
+    assert [p.name for p in fast.pattern_pack] == [p.name for p in whole.pattern_pack]
+    assert fast.pattern_meta == whole.pattern_meta
+    for part in ("rooted", "anchored", "gates", "walk"):
+        a, b = getattr(fast.plan, part), getattr(whole.plan, part)
+        assert (a.patterns if a else None) == (b.patterns if b else None), part
+    assert fast.plan.confirm.keys() == whole.plan.confirm.keys() and fast.plan.regexes == whole.plan.regexes
+    assert fast.query.pattern_count == len(fast.pattern_meta)  # compiled on demand
+
+
+@pytest.mark.parametrize("wrong", ["cut", "settings"])
+def test_compile_for_falls_back_to_the_combined_query_when_its_own_reading_differs(monkeypatch, wrong):
+    packs = [_pack('((call_expression function: (identifier) @flag.method) @flag.read\n'
+                   ' (#eq? @flag.method "variation") (#set! anchor "vari"))\n(identifier) @registry.name\n')]
+    if wrong == "cut":  # both patterns as one text: the part holding them counts two
+        monkeypatch.setattr(queries, "split_patterns", lambda source: [source])
+    else:  # the planner misses the anchor setting that tree-sitter reads
+        monkeypatch.setattr(queries, "pattern_set_directives", lambda text: {})
+    cq = compile_for("javascript", packs)
+    assert cq._query is not None  # tree-sitter's boundaries and settings were used
+    assert [m.get("anchor") for m in cq.pattern_meta] == ["vari", None]
+    assert cq.plan.anchored.patterns == [0] and b"vari" in cq.plan.confirm
