@@ -3,6 +3,7 @@ single bundles. Every artifact is built on the fly."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -92,6 +93,21 @@ def test_npmignore_in_a_subdirectory_excludes_and_root_npmignore_applies_without
     assert cov["lib/a.js"] == (True, "no files list")
     assert cov["lib/a.js.map"] == (False, ".npmignore in /")
     assert cov["lib/fixtures/x.json"] == (False, ".npmignore in lib/")
+
+
+def test_a_tsbuildinfo_gets_the_pattern_detectors_only_its_hashes_are_not_secrets(tmp_path):
+    infos = ",".join(f'{{"version":"{hashlib.sha256(str(i).encode()).hexdigest()}","impliedFormat":1}}' for i in range(50))
+    build_info = f'{{"fileNames":["src/a.ts"],"fileInfos":[{infos}],"options":{{"outDir":"./"}}}}'
+    pkg = npm_tgz(tmp_path / "p.tgz", {
+        "dist/tsconfig.tsbuildinfo": build_info,
+        "dist/leaked.tsbuildinfo": build_info.replace('"outDir":"./"', f'"token":"{AWS_KEY}"'),
+        "dist/hashes.json": build_info,  # the same hashes elsewhere are still judged by entropy
+    })
+    _, conn = scan(tmp_path, pkg)
+    assert sorted(q(conn, "SELECT subject, path FROM findings WHERE rule_id = 'ART006'")) == [
+        ("AWS Access Key", "dist/leaked.tsbuildinfo"),
+        ("Hex High Entropy String", "dist/hashes.json"),
+    ]
 
 
 def test_secret_values_are_redacted_everywhere_they_could_be_stored(tmp_path):

@@ -665,11 +665,21 @@ def secret_findings(hits: list[tuple[str, int]], path: str, where: str, origin: 
     return out
 
 
+HASH_LISTS = (".tsbuildinfo",)
+"""Machine-written files that hold content hashes by the thousand: TypeScript's incremental build
+state (`*.tsbuildinfo`) stores a hash as the `version` and `signature` of every source file. The
+entropy detectors report each one (2,843 hits in gemini-cli-core's `dist/tsconfig.tsbuildinfo`:
+one false finding, and 0.47 s of its secret search), so these files get the pattern detectors
+only, as bundles do: a real token or key in them is still found."""
+
+
 def scan_mode(path: str, bundle: bool) -> str:
-    """`SourceFile.secrets` for an entry: '' for lock files (nothing to find), else `bundle` or `text`."""
-    if posixpath.basename(path) in LOCK_FILES:
+    """`SourceFile.secrets` for an entry: '' for lock files (nothing to find), `bundle` (pattern
+    detectors only) for bundles and `HASH_LISTS` files, else `text`."""
+    name = posixpath.basename(path)
+    if name in LOCK_FILES:
         return ""
-    return "bundle" if bundle else "text"
+    return "bundle" if bundle or name.lower().endswith(HASH_LISTS) else "text"
 
 
 def scan_key(path: str, mode: str) -> str:
