@@ -40,14 +40,16 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditor import cache as cache_mod
 from auditor.errors import AuditorError
-from auditor.extract.engine import Extractor
 from auditor.languages import LANGUAGES, grammar_versions, language_for
 from auditor.models import Diagnostic, FileResult, Severity, SourceFile
 from auditor.queries import CompiledQuery, Pack, allowed_captures, compile_for, pack_set_hash, validate_captures
+
+if TYPE_CHECKING:
+    from auditor.extract.engine import Extractor
 
 POOL_START_BYTES = 2 * 1024 * 1024
 """Start worker processes once this many bytes of files wait for extraction..."""
@@ -159,6 +161,8 @@ class ExtractorSpec:
 
     def build(self) -> Extractor:
         """A new Extractor (queries compiled lazily, per grammar)."""
+        from auditor.extract.engine import Extractor  # not needed to replay a stored scan
+
         return Extractor(LazyCompiled(self.packs), **self.options)
 
     def fingerprint(self) -> str | None:

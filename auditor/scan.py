@@ -21,14 +21,11 @@ import duckdb
 from auditor import __version__, rules, store
 from auditor.config import Config, find_config, load_config
 from auditor.errors import StoreError
-from auditor.extract import families
 from auditor.manifest import Manifest, manifest_from_config
 from auditor.models import Diagnostic, FileResult, Finding
 from auditor.parallel import POOL_START_BYTES, ExtractorSpec, Pipeline, PipelineStats, prestart
 from auditor.queries import builtin_query_dir, discover
-from auditor.resolve import resolve
 from auditor.sources import open_target
-from auditor.sources.secrets import secret_findings
 
 UNCACHED_CODES = frozenset({"extract-crashed", "extract-failed", "secret-scan-failed", "artifact-failed"})
 """Diagnostics of problems that may not recur (a crash, an internal error): an artifact whose scan
@@ -150,6 +147,11 @@ def run_scan(
                 progress("done", 0, total)
             return summary
         cache.drop_scan(scan_key)  # unreadable or not fitting: scan as if it were not there
+    # not needed to replay a stored scan: imported once a scan runs in full
+    from auditor.extract import families
+    from auditor.resolve import resolve
+    from auditor.sources.secrets import secret_findings
+
     store.preload()
     record: dict[int, tuple[str, list]] = {}  # artifact targets read this time: their items, to cache whole
     blobs: dict[int, bytes] = {}  # id(recorded FileResult) → its cache bytes (stored again as they are)

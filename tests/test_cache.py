@@ -279,9 +279,9 @@ def test_an_unchanged_release_is_replayed_whole_with_the_same_rows(release, tmp_
     assert not cold.pipeline.replayed and len(_scan_entries(cdir)) == 1
     assert cold.reads >= 2 and cold.findings >= 2  # flag reads, and ART findings (source map, secret)
 
-    import auditor.scan
+    import auditor.resolve
 
-    monkeypatch.setattr(auditor.scan, "resolve", lambda *a: pytest.fail("a replayed scan resolved keys"))
+    monkeypatch.setattr(auditor.resolve, "resolve", lambda *a: pytest.fail("a replayed scan resolved keys"))
     warm = run_scan([str(release)], tmp_path / "warm.duckdb", "r", Config(), cache_dir=cdir)
     assert warm.pipeline.replayed and warm.pipeline.targets_cached == 1
     assert table_rows(tmp_path / "cold.duckdb") == table_rows(tmp_path / "warm.duckdb")
@@ -366,14 +366,16 @@ def test_a_damaged_replay_entry_is_dropped_and_the_scan_runs_in_full(release, tm
 def test_a_scan_with_a_problem_that_may_not_recur_is_not_stored_whole(release, tmp_path, monkeypatch):
     from auditor.models import Severity
 
-    real = parallel.Extractor.extract
+    from auditor.extract.engine import Extractor
+
+    real = Extractor.extract
 
     def crash(self, source):
         res = real(self, source)
         res.diagnostics.append(Diagnostic(source.path, "extract-failed", "internal error: MemoryError", Severity.ERROR))
         return res
 
-    monkeypatch.setattr(parallel.Extractor, "extract", crash)
+    monkeypatch.setattr(Extractor, "extract", crash)
     cdir = tmp_path / "cache"
     run_scan([str(release)], tmp_path / "a.duckdb", "r", Config(), cache_dir=cdir, jobs=1)
     assert _scan_entries(cdir) == []

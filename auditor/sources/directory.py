@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-
-import pathspec
+from typing import TYPE_CHECKING
 
 from auditor.languages import language_for
 from auditor.models import Diagnostic, Severity, SourceFile
 
+if TYPE_CHECKING:
+    import pathspec
+
 ALWAYS_SKIPPED_DIRS = frozenset({".git", "node_modules", ".hg", ".svn", "__pycache__"})
+
+
+def gitignore_spec(lines: Iterable[str]) -> pathspec.GitIgnoreSpec:
+    """pathspec's `GitIgnoreSpec` of `lines`; pathspec is imported on first use (10 ms that
+    replaying a stored scan does without)."""
+    import pathspec
+
+    return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
 class DirectorySource:
@@ -25,7 +35,7 @@ class DirectorySource:
     def __init__(self, root: Path, exclude: tuple[str, ...] = (), max_file_bytes: int = 64 * 1024 * 1024, display_prefix: str = ""):
         self.root = root
         self.name = str(root)
-        self.exclude = pathspec.GitIgnoreSpec.from_lines(exclude) if exclude else None
+        self.exclude = gitignore_spec(exclude) if exclude else None
         self.max_file_bytes = max_file_bytes
         self.display_prefix = display_prefix
         self._paths: list[str] | None = None
@@ -52,7 +62,7 @@ class DirectorySource:
             if gi.is_file():
                 try:
                     lines = gi.read_text(encoding="utf-8", errors="replace").splitlines()
-                    specs.append((rel_dir, pathspec.GitIgnoreSpec.from_lines(lines)))
+                    specs.append((rel_dir, gitignore_spec(lines)))
                 except OSError:
                     pass
             dirnames[:] = sorted(

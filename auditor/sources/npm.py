@@ -12,6 +12,7 @@ their presence means the tarball was not made by `npm pack` from this `package.j
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import posixpath
@@ -21,15 +22,20 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-import pathspec
-
 from auditor.errors import TargetError
+from auditor.sources.directory import gitignore_spec
 
 ALWAYS_INCLUDED = re.compile(r"^(package\.json|readme(\..*)?|licen[cs]e(\..*)?|copying(\..*)?)$", re.I)
-NEVER_PACKED = pathspec.GitIgnoreSpec.from_lines([
+NEVER_PACKED = (
     ".git", "CVS", ".svn", ".hg", ".lock-wscript", ".wafpickle-*", "/build/config.gypi", "npm-debug.log",
     ".npmrc", ".*.swp", ".DS_Store", "._*", "*.orig", "/package-lock.json", "/archived-packages/",
-])
+)
+"""What npm leaves out of every package, as gitignore patterns (npm-packlist's built-in ignores)."""
+
+
+@functools.cache
+def _never_packed():
+    return gitignore_spec(NEVER_PACKED)
 
 NAME = re.compile(r"^(@[a-z0-9][\w.-]*/)?[a-z0-9][\w.-]*$", re.I)
 VERSION = re.compile(r"^[\w.^~<>=|*+ -]{1,64}$")
@@ -101,9 +107,9 @@ class NpmCoverage:
                     f += "*"
                 for pat in (f, f.rstrip("/") + "/**"):
                     lines.append(("!" if neg else "") + pat)
-            self.files_spec = pathspec.GitIgnoreSpec.from_lines(lines)
+            self.files_spec = gitignore_spec(lines)
         self.ignores = sorted(
-            ((d, pathspec.GitIgnoreSpec.from_lines(lines)) for d, lines in npmignores.items()
+            ((d, gitignore_spec(lines)) for d, lines in npmignores.items()
              if not (d == "" and pkg.files is not None)),
             key=lambda x: len(x[0]),
         )
@@ -112,7 +118,7 @@ class NpmCoverage:
         """(covered, reason) for one entry path."""
         if path == "package.json" or ("/" not in path and ALWAYS_INCLUDED.match(path)):
             return True, "always included"
-        if NEVER_PACKED.match_file(path):
+        if _never_packed().match_file(path):
             return False, "npm never packs this"
         if path.startswith("node_modules/"):
             parts = path.split("/")
