@@ -245,14 +245,17 @@ release by that much, so a worker compiles them when its first such file arrives
 
 
 def warm() -> None:
-    """Compile the built-in packs of `WARM_LANGUAGES` and build the secret scanner in this process.
+    """Import the extractor, compile the built-in packs of `WARM_LANGUAGES` and build the secret
+    scanner in this process.
 
     The forkserver does this once, before it forks any worker (`auditor.preload`): workers are
-    forked with both in memory, where each would otherwise compile its grammars and set up
-    detect-secrets (0.1 s) itself. A scan with other packs (query dirs, configured wrappers) misses
-    the memo and compiles in its workers as before. Never raises: a failure here only costs that
-    time back."""
+    forked with all three in memory, where each would otherwise import the extraction modules
+    (this module imports them only when an Extractor is built, which replaying a stored scan never
+    does), compile its grammars and set up detect-secrets (0.1 s) itself. A scan with other packs
+    (query dirs, configured wrappers) misses the memo and compiles in its workers as before. Never
+    raises: a failure here only costs that time back."""
     try:
+        import auditor.extract.engine  # noqa: F401 - imported for the workers forked from here
         from auditor.queries import builtin_query_dir, discover
 
         packs = discover([builtin_query_dir()])

@@ -404,3 +404,24 @@ def test_cli_says_a_scan_was_replayed_and_cache_counts_it_once(release, tmp_path
     before = cache.cache_info(tmp_path / "c").entries
     shutil.rmtree(entry)
     assert cache.cache_info(tmp_path / "c").entries == before - 1
+
+
+def test_a_replay_does_without_the_extraction_modules(release, tmp_path):
+    """What replaying imports is most of a warm rescan's time: extraction, resolution, detect-secrets,
+    pathspec and the grammars are left for scans that run in full."""
+    import subprocess
+    import sys
+
+    cdir = tmp_path / "cache"
+    run_scan([str(release)], tmp_path / "cold.duckdb", "r", Config(), cache_dir=cdir)
+    code = (
+        "import sys\n"
+        "from auditor.config import Config\n"
+        "from auditor.scan import run_scan\n"
+        f"s = run_scan([{str(release)!r}], {str(tmp_path / 'warm.duckdb')!r}, 'r', Config(), cache_dir={str(cdir)!r})\n"
+        "assert s.pipeline.replayed\n"
+        "heavy = ('auditor.extract.engine', 'auditor.resolve', 'detect_secrets', 'pathspec', 'tree_sitter_javascript')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
