@@ -16,10 +16,12 @@ from typing import Annotated
 
 import duckdb
 import typer
-from rich.console import Console
-from rich.table import Table
+from typing import TYPE_CHECKING
 
 from auditor import store
+
+if TYPE_CHECKING:
+    from rich.console import Console
 from auditor.errors import AuditorError, StoreError
 
 app = typer.Typer(
@@ -29,8 +31,32 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False)
+
+
+class _LazyConsole:
+    """A Rich `Console` made on first use: Rich's console and its styles take 15 ms to import,
+    which a quiet scan or a machine-readable report (JSON, SARIF, CSV) never needs. A Console
+    writes to whatever `sys.stdout`/`sys.stderr` is when it prints, so making it later changes
+    nothing."""
+
+    def __init__(self, **options):
+        self._options = options
+        self._console: Console | None = None
+
+    @property
+    def console(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return self._console
+
+    def __getattr__(self, name: str):
+        return getattr(self.console, name)
+
+
+out = _LazyConsole(highlight=False, soft_wrap=True)
+err = _LazyConsole(stderr=True, highlight=False)
 
 DEFAULT_DB = "auditor.duckdb"
 DbOption = Annotated[Path, typer.Option("--db", help="DuckDB database file.", envvar="AUDITOR_DB")]
@@ -118,7 +144,7 @@ def scan(
 
             with Progress(
                 TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                TimeElapsedColumn(), console=err, transient=True,
+                TimeElapsedColumn(), console=err.console, transient=True,
             ) as bar:
                 task = bar.add_task("Scanning", total=None)
 
@@ -296,6 +322,8 @@ def sql(
         w.writerows(rows)
         sys.stdout.write(buf.getvalue())
     else:
+        from rich.table import Table
+
         table = Table(*cols, show_lines=False)
         for r in rows:
             table.add_row(*("" if v is None else str(v) for v in r))
@@ -328,6 +356,8 @@ def findings(
 def rules_cmd() -> None:
     """List every rule: id, default severity, name and summary."""
     from auditor.rules import all_rules
+
+    from rich.table import Table
 
     table = Table("id", "severity", "name", "summary")
     for r in all_rules().values():
@@ -417,6 +447,8 @@ def _render_rich(render, output: Path | None) -> None:
         render(out)
         return
     buf = io.StringIO()
+    from rich.console import Console
+
     render(Console(file=buf, width=140, color_system=None, highlight=False, soft_wrap=True))
     _emit(buf.getvalue(), output)
 
