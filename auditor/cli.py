@@ -12,17 +12,16 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import duckdb
 import typer
-from typing import TYPE_CHECKING
 
 from auditor import store
+from auditor.errors import AuditorError, StoreError
 
 if TYPE_CHECKING:
     from rich.console import Console
-from auditor.errors import AuditorError, StoreError
 
 app = typer.Typer(
     name="auditor",
@@ -45,6 +44,7 @@ class _LazyConsole:
 
     @property
     def console(self) -> Console:
+        """The Console itself (for an API that wants one, such as `Progress(console=…)`)."""
         if self._console is None:
             from rich.console import Console
 
@@ -355,9 +355,9 @@ def findings(
 @app.command("rules")
 def rules_cmd() -> None:
     """List every rule: id, default severity, name and summary."""
-    from auditor.rules import all_rules
-
     from rich.table import Table
+
+    from auditor.rules import all_rules
 
     table = Table("id", "severity", "name", "summary")
     for r in all_rules().values():
@@ -446,9 +446,9 @@ def _render_rich(render, output: Path | None) -> None:
     if output is None:
         render(out)
         return
-    buf = io.StringIO()
     from rich.console import Console
 
+    buf = io.StringIO()
     render(Console(file=buf, width=140, color_system=None, highlight=False, soft_wrap=True))
     _emit(buf.getvalue(), output)
 
