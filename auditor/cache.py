@@ -41,6 +41,12 @@ manifest, the rules, the database schema and the DuckDB version, so an unchanged
 candidate scanned again is *replayed*: its rows are copied by DuckDB, with nothing read,
 extracted, resolved or evaluated (`scan._replay`).
 
+**Size.** The cache is kept under a limit (`AUDITOR_CACHE_MAX_MB`, default `DEFAULT_MAX_MB`;
+0 for none): after a scan that stored something, `prune` removes the least recently used units
+(a stored scan, a whole artifact, a memo namespace, a fingerprint's file results, a directory of
+an older cache format) until the cache is back under `PRUNE_TO` of the limit, never one the scan
+itself used. Hits mark what they use (`os.utime`), so what a CI pipeline rescans stays.
+
 Entries are pickles: the directory is created private to the user (mode 0700) and must not be
 writable by anyone else, like any cache of a tool that loads what it stored.
 """
@@ -58,6 +64,7 @@ import shutil
 import sqlite3
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -293,6 +300,7 @@ class ExtractionCache:
         self._usable = True  # False once the database could not be opened: all misses
         self._pending: dict[str, bytes] = {}
         self._pending_bytes = 0
+        _touch(self._dir)  # this fingerprint's file results are in use (see `prune`)
 
     # -- file results ---------------------------------------------------------------------------
     def _db(self) -> sqlite3.Connection | None:
@@ -450,7 +458,11 @@ class ExtractionCache:
     def get_items(self, identity: str) -> list | None:
         """Everything a scan took from one release artifact (entries, findings, diagnostics, the
         files' results), stored by `put_items` under `identity`; None on a miss."""
-        return self._load(self._items_path(identity), list)
+        p = self._items_path(identity)
+        items = self._load(p, list)
+        if items is not None:
+            _touch(p)
+        return items
 
     def put_items(self, identity: str, items: list, blobs: dict[int, bytes] | None = None) -> None:
         """Store what a scan took from one artifact (see `get_items`). `blobs`: id(item) → its
@@ -467,7 +479,10 @@ class ExtractionCache:
         whose metadata is unreadable counts in `stats.errors` and is removed."""
         d = self._scan_dir(key)
         meta = self._load(os.path.join(d, SCAN_META), dict, json.load, "r", lambda: shutil.rmtree(d, ignore_errors=True))
-        return None if meta is None else (Path(d), meta)
+        if meta is None:
+            return None
+        _touch(d)
+        return Path(d), meta
 
     def put_scan(self, key: str, write) -> None:
         """Store a scan under `key`: `write(directory)` fills a new private directory with the scan's
@@ -523,7 +538,8 @@ class CacheInfo:
 
     root: Path
     fingerprints: int
-    """Fingerprint directories (one per pack set / auditor build / options seen)."""
+    """Fingerprint directories (one per pack set / auditor build / options seen; memo namespaces
+    are not counted, their entries are)."""
     entries: int
     bytes: int
 
@@ -537,7 +553,7 @@ def cache_info(root: Path | None = None) -> CacheInfo:
         for fp_dir in base.iterdir():
             if not fp_dir.is_dir():
                 continue
-            fps += 1
+            fps += "-" not in fp_dir.name  # memo namespaces are `<namespace>-<digest>`
             for dirpath, _, files in os.walk(fp_dir):
                 in_scan = os.path.basename(os.path.dirname(dirpath)) == SCANS_DIR  # a whole scan: one entry
                 for f in files:
@@ -574,6 +590,144 @@ def clear_cache(root: Path | None = None) -> CacheInfo:
     for child in (root / f"v{n}" for n in range(1, CACHE_FORMAT + 1)):
         shutil.rmtree(child, ignore_errors=True)
     return info
+
+
+# -- size limit ----------------------------------------------------------------------------------
+MAX_MB_ENV = "AUDITOR_CACHE_MAX_MB"
+DEFAULT_MAX_MB = 2048
+"""The cache's default size limit in MiB: about 180 releases of gemini-cli-core's size (11 MB each:
+file results, the whole artifact, the stored scan)."""
+PRUNE_TO = 0.8
+"""A cache over its limit is pruned to this share of it, so the next scans do not prune again."""
+STALE_TMP_SECONDS = 24 * 3600
+"""A `.tmp-*` directory this old is a write that never finished (a killed scan): pruned first."""
+
+
+def max_cache_bytes() -> int | None:
+    """The cache's size limit in bytes from `AUDITOR_CACHE_MAX_MB` (MiB, default `DEFAULT_MAX_MB`);
+    None when it is 0 (no limit). Raises ConfigError for a value that is not a whole number ≥ 0."""
+    raw = os.environ.get(MAX_MB_ENV, "").strip()
+    if not raw:
+        return DEFAULT_MAX_MB * 1024 * 1024
+    try:
+        mb = int(raw)
+    except ValueError:
+        mb = -1
+    if mb < 0:
+        from auditor.errors import ConfigError
+
+        raise ConfigError(f"{MAX_MB_ENV}={raw!r}: expected a size in MiB (a whole number; 0 for no limit)")
+    return mb * 1024 * 1024 if mb else None
+
+
+def _touch(path: str) -> None:
+    """Mark a cache unit as used now (its modification time is its last use, see `prune`)."""
+    with contextlib.suppress(OSError):
+        os.utime(path)
+
+
+@dataclass(frozen=True, slots=True)
+class _Unit:
+    """What `prune` removes at once: paths, their bytes, and the last time one of them was used
+    (written, or touched by a hit), in seconds since the epoch."""
+
+    paths: tuple[str, ...]
+    size: int
+    used: float
+
+
+def _tree(path: str) -> tuple[int, float]:
+    """(bytes, newest modification time) of a file, or of a directory and everything in it."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return 0, 0.0
+    size, used = (st.st_size if not os.path.isdir(path) else 0), st.st_mtime
+    for dirpath, _, files in os.walk(path):
+        for f in files:
+            with contextlib.suppress(OSError):
+                fst = os.stat(os.path.join(dirpath, f))
+                size += fst.st_size
+                used = max(used, fst.st_mtime)
+    return size, used
+
+
+def _units(root: Path, now: float) -> list[_Unit]:
+    """Every prunable unit of the cache under `root`."""
+    units: list[_Unit] = []
+    current = f"v{CACHE_FORMAT}"
+    try:
+        versions = [e for e in os.scandir(root) if e.is_dir() and e.name.startswith("v") and e.name[1:].isdigit()]
+    except OSError:
+        return units
+    for v in versions:
+        if v.name != current:  # an older cache format: this auditor never reads it
+            units.append(_Unit((v.path,), _tree(v.path)[0], 0.0))
+            continue
+        for fp in os.scandir(v.path):
+            if not fp.is_dir():
+                continue
+            rest: list[str] = []
+            rest_size, rest_used = 0, fp.stat().st_mtime  # the directory is touched when a scan opens it
+            for child in os.scandir(fp.path):
+                if child.name in (SCANS_DIR, "artifacts") and child.is_dir():
+                    for entry in os.scandir(child.path):
+                        size, used = _tree(entry.path)
+                        if entry.name.startswith(".tmp-"):  # a write in progress, or one that never finished
+                            if now - used < STALE_TMP_SECONDS:
+                                continue
+                            used = 0.0
+                        units.append(_Unit((entry.path,), size, used))
+                else:
+                    size, used = _tree(child.path)
+                    rest.append(child.path)
+                    rest_size += size
+                    rest_used = max(rest_used, used)
+            if rest:
+                units.append(_Unit(tuple(rest), rest_size, rest_used))
+    return units
+
+
+@dataclass(frozen=True, slots=True)
+class PruneResult:
+    """What `prune` did."""
+
+    removed: int
+    """Units removed (stored scans, whole artifacts, memo namespaces, fingerprints' file results)."""
+    freed: int
+    """Bytes removed."""
+    size: int
+    """Bytes left in the cache."""
+
+
+def prune(root: Path | None = None, max_bytes: int | None = None, since: float | None = None) -> PruneResult:
+    """Bring the cache under `root` (default `default_cache_dir()`) within `max_bytes` (default
+    `max_cache_bytes()`; None: no limit): when it holds more, remove the least recently used units
+    until it holds at most `PRUNE_TO` of the limit. Units used at or after `since` (seconds since
+    the epoch: a scan's start) are kept whatever their size. Never raises for I/O problems: what
+    cannot be removed is left (a concurrent scan that loses an entry meanwhile misses it)."""
+    root = Path(root) if root is not None else default_cache_dir()
+    limit = max_cache_bytes() if max_bytes is None else max_bytes
+    now = time.time()
+    units = _units(root, now)
+    total = sum(u.size for u in units)
+    if limit is None or total <= limit:
+        return PruneResult(0, 0, total)
+    removed = freed = 0
+    for unit in sorted(units, key=lambda u: u.used):
+        if total - freed <= limit * PRUNE_TO:
+            break
+        if since is not None and unit.used >= since:
+            continue
+        for p in unit.paths:
+            if os.path.isdir(p) and not os.path.islink(p):
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    os.unlink(p)
+        removed += 1
+        freed += unit.size
+    return PruneResult(removed, freed, total - freed)
 
 
 # -- memos for other pure per-file stages ---------------------------------------------------------

@@ -638,13 +638,28 @@ def export(
 @app.command("cache")
 def cache_cmd(
     clear: Annotated[bool, typer.Option("--clear", help="Delete every entry of the extraction cache.")] = False,
+    prune: Annotated[bool, typer.Option("--prune", help="Remove the least recently used entries now, down to the size limit.")] = False,
 ) -> None:
-    """Show where the extraction cache is and how big it is (or clear it)."""
-    from auditor.cache import cache_info, clear_cache
+    """Show where the extraction cache is, how big it is and its size limit (or clear or prune it).
 
+    The limit is `AUDITOR_CACHE_MAX_MB` (MiB, default 2048; 0 for none); scans prune the cache to
+    it on their own after storing something."""
+    from auditor.cache import cache_info, clear_cache, max_cache_bytes
+    from auditor.cache import prune as prune_cache
+
+    try:
+        limit = max_cache_bytes()
+    except AuditorError as exc:
+        fail(str(exc))
+        return
+    if prune and not clear:
+        done = prune_cache(max_bytes=limit)
+        out.print(f"pruned {done.removed} entr{'ies' if done.removed != 1 else 'y'} ({done.freed / 1e6:.1f} MB)")
     info = clear_cache() if clear else cache_info()
     verb = "removed" if clear else "holds"
-    out.print(f"{info.root} {verb} {info.entries} entries ({info.bytes / 1e6:.1f} MB) in {info.fingerprints} fingerprint director{'ies' if info.fingerprints != 1 else 'y'}")
+    shown_limit = "no size limit" if limit is None else f"limit {limit / 1e6:.0f} MB"
+    out.print(f"{info.root} {verb} {info.entries} entries ({info.bytes / 1e6:.1f} MB) in {info.fingerprints} "
+              f"fingerprint director{'ies' if info.fingerprints != 1 else 'y'}; {shown_limit} (AUDITOR_CACHE_MAX_MB)")
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 
 from auditor import __version__, rules, store
+from auditor import cache as cache_mod
 from auditor.config import Config, find_config, load_config
 from auditor.errors import StoreError
 from auditor.manifest import Manifest, manifest_from_config
@@ -111,6 +112,7 @@ def run_scan(
     its rows (`ScanSummary.pipeline.replayed`); the label, times and config path are the new scan's.
     """
     t0 = time.perf_counter()
+    since = time.time()  # what the cache holds from before this scan may be pruned, not what it used
     started = datetime.now(UTC).replace(tzinfo=None)
     config = config or Config()
     if manifest is None:
@@ -136,6 +138,7 @@ def run_scan(
     records: list = []
     pipeline = Pipeline(spec, jobs or 1, cache_dir)
     cache = pipeline.cache
+    cache_limit = cache_mod.max_cache_bytes() if cache is not None else None  # a bad limit fails before anything is written
     label = label or " ".join(Path(t).name or t for t in targets)
     identities = [_identity(src) if cache is not None else None for src in sources]
     scan_key = _scan_key(cache.fingerprint, identities, manifest) if cache is not None else None
@@ -280,6 +283,9 @@ def run_scan(
         raise
     finally:
         conn.close()
+    if cache is not None and cache.stats.writes and cache_limit is not None:
+        # file systems keep modification times to a second or two (FAT, some network shares)
+        cache_mod.prune(cache.root, cache_limit, since - 2.0)
     if progress:
         progress("done", 0, total)
     summary.seconds = time.perf_counter() - t0

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import pickle
 import shutil
 import sqlite3
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from perf_fixtures import make_project, table_rows
 from auditor import cache, parallel, store
 from auditor.cache import ExtractionCache
 from auditor.config import Config, Wrapper
+from auditor.errors import ConfigError
 from auditor.models import Diagnostic, FileResult, FlagRead, KeyExpr, Span
 from auditor.scan import run_scan
 
@@ -425,3 +428,110 @@ def test_a_replay_does_without_the_extraction_modules(release, tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# -- size limit: the least recently used units go first ----------------------------------------------
+
+def _put(path: Path, size: int, used: float) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"x" * size)
+    os.utime(path, (used, used))
+
+
+def _dated(path: Path, used: float) -> Path:
+    os.utime(path, (used, used))
+    return path
+
+
+def test_prune_removes_the_least_recently_used_units_down_to_the_limit_share(tmp_path):
+    root, now = tmp_path / "c", time.time()
+    v3 = root / f"v{cache.CACHE_FORMAT}"
+    _put(root / "v2" / "fp" / "old.pickle", 100, now)  # an older format: never read, goes first
+    _put(v3 / "fp1" / "results.sqlite", 100, now - 50)
+    _put(v3 / "fp1" / "scans" / "a" / "scan.duckdb", 300, now - 40)
+    _put(v3 / "fp1" / "scans" / "a" / "scan.json", 10, now - 40)
+    _put(v3 / "fp1" / "artifacts" / "x", 200, now - 30)
+    _put(v3 / "fp1" / "scans" / ".tmp-busy" / "scan.duckdb", 500, now - 100)  # another scan writing it now
+    _put(v3 / "fp2" / "results.sqlite", 400, now - 10)
+    _put(v3 / "secrets-abc" / "ab" / "cdef", 50, now - 20)
+    for d in (v3 / "fp1" / "scans" / "a", v3 / "fp1", v3 / "fp2", v3 / "secrets-abc"):
+        _dated(d, now - 1000)
+    # 1 160 bytes counted (not the busy .tmp-); a 1 000-byte limit prunes to 800
+    result = cache.prune(root, 1000)
+    assert (result.removed, result.freed, result.size) == (3, 510, 650)
+    assert sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) == [
+        "v3/fp1/artifacts/x", "v3/fp1/scans/.tmp-busy/scan.duckdb", "v3/fp2/results.sqlite", "v3/secrets-abc/ab/cdef"]
+    assert cache.prune(root, 1000) == cache.PruneResult(0, 0, 650)  # under the limit: nothing to do
+    assert cache.prune(root, None).removed == 0  # no limit
+
+
+def test_prune_keeps_what_was_used_since_a_time_and_a_hit_counts_as_a_use(tmp_path):
+    root, now = tmp_path / "c", time.time()
+    store_ = cache.ExtractionCache(root, "f" * 64)
+    store_.put_items("old", [1, 2, 3])
+    store_.put_items("used", [4, 5, 6])
+    store_.close()
+    for identity in ("old", "used"):
+        _dated(Path(store_._items_path(identity)), now - 3600)
+    since = now - 60  # file times are kept to the kernel's clock tick: `since` must not be that close
+    assert cache.ExtractionCache(root, "f" * 64).get_items("used") == [4, 5, 6]  # touched by the hit
+    assert cache.prune(root, 1, since).removed == 1
+    assert not Path(store_._items_path("old")).exists() and Path(store_._items_path("used")).exists()
+
+
+@pytest.mark.parametrize("value, expected", [("", cache.DEFAULT_MAX_MB * 1024 * 1024), ("0", None), (" 512 ", 512 * 1024 * 1024)])
+def test_the_size_limit_comes_from_the_environment(monkeypatch, value, expected):
+    monkeypatch.setenv(cache.MAX_MB_ENV, value)
+    assert cache.max_cache_bytes() == expected
+
+
+@pytest.mark.parametrize("value", ["lots", "-1", "1.5"])
+def test_a_bad_size_limit_is_a_clear_error_before_a_scan_writes_anything(monkeypatch, release, tmp_path, value):
+    from typer.testing import CliRunner
+
+    from auditor.cli import app
+
+    monkeypatch.setenv(cache.MAX_MB_ENV, value)
+    with pytest.raises(ConfigError, match=f"{cache.MAX_MB_ENV}=.*expected a size in MiB"):
+        run_scan([str(release)], tmp_path / "s.duckdb", "r", Config(), cache_dir=tmp_path / "c")
+    assert not (tmp_path / "s.duckdb").exists()
+    res = CliRunner().invoke(app, ["cache"])
+    assert res.exit_code == 2 and "AUDITOR_CACHE_MAX_MB" in res.stderr and len(res.stderr.strip().splitlines()) == 1
+
+
+def test_a_scan_over_the_limit_prunes_older_releases_and_keeps_its_own(release, tmp_path, monkeypatch):
+    from test_artifacts_kit import npm_tgz
+
+    cdir = tmp_path / "c"
+    other = npm_tgz(tmp_path / "other.tgz", {"dist/index.js": RELEASE_JS.replace("new-checkout", "old-checkout")})
+    run_scan([str(other)], tmp_path / "other.duckdb", "o", Config(), cache_dir=cdir)
+    time.sleep(0.01)
+    for p in cdir.rglob("*"):  # the older release was last used an hour ago
+        os.utime(p, (time.time() - 3600,) * 2)
+    monkeypatch.setattr(cache, "max_cache_bytes", lambda: 1)  # every unit the scan did not use must go
+    run_scan([str(release)], tmp_path / "r.duckdb", "r", Config(), cache_dir=cdir)
+    assert run_scan([str(release)], tmp_path / "r2.duckdb", "r", Config(), cache_dir=cdir).pipeline.replayed
+    again = run_scan([str(other)], tmp_path / "o2.duckdb", "o", Config(), cache_dir=cdir)
+    assert not again.pipeline.replayed and again.pipeline.targets_cached == 0  # its entries were pruned
+    assert table_rows(tmp_path / "other.duckdb") == table_rows(tmp_path / "o2.duckdb")
+
+
+def test_cli_cache_prune_and_the_limit_it_shows(release, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from auditor.cli import app
+
+    monkeypatch.setenv("AUDITOR_CACHE_DIR", str(tmp_path / "c"))
+    run_scan([str(release)], tmp_path / "r.duckdb", "r", Config(), cache_dir=tmp_path / "c")
+    runner = CliRunner()
+    info = runner.invoke(app, ["cache"])
+    assert info.exit_code == 0 and "1 fingerprint directory; limit 2147 MB (AUDITOR_CACHE_MAX_MB)" in info.stdout.replace("\n", " ")
+    monkeypatch.setenv(cache.MAX_MB_ENV, "0")
+    assert "no size limit" in runner.invoke(app, ["cache", "--prune"]).stdout
+    for p in (tmp_path / "c").rglob("*"):
+        os.utime(p, (time.time() - 3600,) * 2)
+    monkeypatch.setattr(cache, "max_cache_bytes", lambda: 1)
+    pruned = runner.invoke(app, ["cache", "--prune"])
+    # the stored scan, the whole artifact, the fingerprint's file results, the memo of the secret
+    # search of the source rebuilt from the map
+    assert pruned.exit_code == 0 and pruned.stdout.startswith("pruned 4 entries") and "holds 0 entries" in pruned.stdout
