@@ -664,27 +664,40 @@ def _units(root: Path, now: float) -> list[_Unit]:
         if v.name != current:  # an older cache format: this auditor never reads it
             units.append(_Unit((v.path,), _tree(v.path)[0], 0.0))
             continue
-        for fp in os.scandir(v.path):
-            if not fp.is_dir():
+        try:
+            fps = [fp for fp in os.scandir(v.path) if fp.is_dir()]
+        except OSError:
+            continue
+        for fp in fps:
+            try:
+                units.extend(_fingerprint_units(fp, now))
+            except OSError:  # removed meanwhile (another scan pruning, `cache --clear`)
                 continue
-            rest: list[str] = []
-            rest_size, rest_used = 0, fp.stat().st_mtime  # the directory is touched when a scan opens it
-            for child in os.scandir(fp.path):
-                if child.name in (SCANS_DIR, "artifacts") and child.is_dir():
-                    for entry in os.scandir(child.path):
-                        size, used = _tree(entry.path)
-                        if entry.name.startswith(".tmp-"):  # a write in progress, or one that never finished
-                            if now - used < STALE_TMP_SECONDS:
-                                continue
-                            used = 0.0
-                        units.append(_Unit((entry.path,), size, used))
-                else:
-                    size, used = _tree(child.path)
-                    rest.append(child.path)
-                    rest_size += size
-                    rest_used = max(rest_used, used)
-            if rest:
-                units.append(_Unit(tuple(rest), rest_size, rest_used))
+    return units
+
+
+def _fingerprint_units(fp: os.DirEntry, now: float) -> list[_Unit]:
+    """The units of one fingerprint (or memo namespace) directory: each stored scan, each whole
+    artifact, and the rest together (file results, memo entries)."""
+    units: list[_Unit] = []
+    rest: list[str] = []
+    rest_size, rest_used = 0, fp.stat().st_mtime  # the directory is touched when a scan opens it
+    for child in os.scandir(fp.path):
+        if child.name in (SCANS_DIR, "artifacts") and child.is_dir():
+            for entry in os.scandir(child.path):
+                size, used = _tree(entry.path)
+                if entry.name.startswith(".tmp-"):  # a write in progress, or one that never finished
+                    if now - used < STALE_TMP_SECONDS:
+                        continue
+                    used = 0.0
+                units.append(_Unit((entry.path,), size, used))
+        else:
+            size, used = _tree(child.path)
+            rest.append(child.path)
+            rest_size += size
+            rest_used = max(rest_used, used)
+    if rest:
+        units.append(_Unit(tuple(rest), rest_size, rest_used))
     return units
 
 

@@ -285,7 +285,8 @@ def run_scan(
         conn.close()
     if cache is not None and cache.stats.writes and cache_limit is not None:
         # file systems keep modification times to a second or two (FAT, some network shares)
-        cache_mod.prune(cache.root, cache_limit, since - 2.0)
+        with contextlib.suppress(OSError):  # the scan is stored: a cache it cannot prune is no error
+            cache_mod.prune(cache.root, cache_limit, since - 2.0)
     if progress:
         progress("done", 0, total)
     summary.seconds = time.perf_counter() - t0
