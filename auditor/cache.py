@@ -62,6 +62,7 @@ import os
 import pickle
 import shutil
 import sqlite3
+import stat
 import sys
 import tempfile
 import time
@@ -642,7 +643,9 @@ def _tree(path: str) -> tuple[int, float]:
         st = os.stat(path)
     except OSError:
         return 0, 0.0
-    size, used = (st.st_size if not os.path.isdir(path) else 0), st.st_mtime
+    if not stat.S_ISDIR(st.st_mode):
+        return st.st_size, st.st_mtime
+    size, used = 0, st.st_mtime
     for dirpath, _, files in os.walk(path):
         for f in files:
             with contextlib.suppress(OSError):

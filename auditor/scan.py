@@ -221,11 +221,7 @@ def run_scan(
     conn = store.connect(db_path)
     try:
         conn.execute("BEGIN TRANSACTION")
-        scan_id = conn.execute("SELECT coalesce(max(scan_id), 0) + 1 FROM scans").fetchone()[0]
-        conn.execute(
-            "INSERT INTO scans (scan_id, label, started_at, targets, config_path, tool_version) VALUES (?, ?, ?, ?, ?, ?)",
-            [scan_id, label, started, targets, str(config.path) if config.path else None, __version__],
-        )
+        scan_id = _new_scan(conn, _scan_row(label, started, targets, config))
         store.insert_rows(conn, "files", ("scan_id", "path", "language", "size", "sha256", "origin", "target"),
                           ((scan_id, *row) for row in file_rows))
         store.insert_rows(
@@ -253,11 +249,7 @@ def run_scan(
         finding_count = rules.evaluate(conn, scan_id, emitted)
         if manifest is not None:
             manifest.apply(conn, scan_id)  # severity overrides and suppressions
-        seconds = time.perf_counter() - t0
-        conn.execute(
-            "UPDATE scans SET finished_at = ?, duration_s = ?, file_count = ?, read_count = ?, definition_count = ?, diagnostic_count = ? WHERE scan_id = ?",
-            [datetime.now(UTC).replace(tzinfo=None), seconds, len(file_rows), len(reads), len(definitions), len(diagnostics), scan_id],
-        )
+        _finish_scan(conn, scan_id, t0, len(file_rows), len(reads), len(definitions), len(diagnostics))
         conn.execute("COMMIT")
         summary = ScanSummary(
             scan_id=scan_id,
@@ -298,6 +290,31 @@ SCAN_FORMAT = 2
 SCAN_DB = "scan.duckdb"
 """In a scan stored whole: the scan's rows, as a database of its own holding them as scan 1."""
 _SUMMARY_COUNTS = ("files", "reads", "keys", "definitions", "diagnostics", "low_confidence", "unresolved", "findings")
+
+
+def _scan_row(label: str, started: datetime, targets: list[str], config: Config) -> list:
+    """The `scans` columns a scan sets when it starts: label, started_at, targets, config_path,
+    tool_version."""
+    return [label, started, targets, str(config.path) if config.path else None, __version__]
+
+
+def _new_scan(conn: duckdb.DuckDBPyConnection, row: list) -> int:
+    """Insert the `scans` row of a new scan (`_scan_row`) under the next scan id; returns the id."""
+    scan_id = conn.execute("SELECT coalesce(max(scan_id), 0) + 1 FROM scans").fetchone()[0]
+    conn.execute(
+        "INSERT INTO scans (scan_id, label, started_at, targets, config_path, tool_version) VALUES (?, ?, ?, ?, ?, ?)",
+        [scan_id, *row],
+    )
+    return scan_id
+
+
+def _finish_scan(conn: duckdb.DuckDBPyConnection, scan_id: int, t0: float, files: int, reads: int, definitions: int,
+                 diagnostics: int) -> None:
+    """Set the end time, duration (from `t0`, a `time.perf_counter()` reading) and counts of a scan."""
+    conn.execute(
+        "UPDATE scans SET finished_at = ?, duration_s = ?, file_count = ?, read_count = ?, definition_count = ?, diagnostic_count = ? WHERE scan_id = ?",
+        [datetime.now(UTC).replace(tzinfo=None), time.perf_counter() - t0, files, reads, definitions, diagnostics, scan_id],
+    )
 
 
 def _identity(src) -> str | None:
@@ -351,14 +368,10 @@ def _replay(entry: tuple[Path, dict], db_path, label: str, targets: list[str], c
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
     stored = directory / SCAN_DB
-    row = [label, started, targets, str(config.path) if config.path else None, __version__]
+    row = _scan_row(label, started, targets, config)
 
     def finish(conn, scan_id: int) -> None:
-        conn.execute(
-            "UPDATE scans SET finished_at = ?, duration_s = ?, file_count = ?, read_count = ?, definition_count = ?, diagnostic_count = ? WHERE scan_id = ?",
-            [datetime.now(UTC).replace(tzinfo=None), time.perf_counter() - t0, counts["files"], counts["reads"],
-             counts["definitions"], counts["diagnostics"], scan_id],
-        )
+        _finish_scan(conn, scan_id, t0, counts["files"], counts["reads"], counts["definitions"], counts["diagnostics"])
 
     def prepare(conn) -> None:  # the copy holds the stored scan as scan 1: make it this one
         found = store.row_counts(conn, ["scans", *tables])
@@ -379,11 +392,7 @@ def _replay(entry: tuple[Path, dict], db_path, label: str, targets: list[str], c
             with store.attached(conn, stored) as source:  # attached outside the transaction, detached after it
                 conn.execute("BEGIN TRANSACTION")
                 try:
-                    scan_id = conn.execute("SELECT coalesce(max(scan_id), 0) + 1 FROM scans").fetchone()[0]
-                    conn.execute(
-                        "INSERT INTO scans (scan_id, label, started_at, targets, config_path, tool_version) VALUES (?, ?, ?, ?, ?, ?)",
-                        [scan_id, *row],
-                    )
+                    scan_id = _new_scan(conn, row)
                     store.import_scan(conn, scan_id, source, tables)
                     finish(conn, scan_id)
                     conn.execute("COMMIT")
