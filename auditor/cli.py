@@ -665,11 +665,28 @@ def cache_cmd(
 def main() -> None:
     """Console-script entry point: runs the command, then exits without tearing the interpreter
     down when nothing else runs (see `_exit`)."""
+    _spare_workers_the_script()
     try:
         app()  # standalone: always ends in SystemExit
     except SystemExit as exc:
         _exit(exc.code)
     _exit(0)
+
+
+def _spare_workers_the_script() -> None:
+    """Keep worker processes from running the console script again.
+
+    multiprocessing's forkserver and spawn start methods run the parent's main module again in
+    each new worker (as `__mp_main__`) unless the module has a `__spec__` whose name ends in
+    `.__main__` (`multiprocessing.spawn._fixup_main_from_name`), as `python -m auditor` has. The
+    `auditor` console script has none, so each worker imported this module, Typer and Click again
+    (0.08 s of CPU per worker, before its first file) for nothing: workers run `auditor.parallel`
+    functions only. Naming the script `auditor.__main__`, which it stands for, skips that."""
+    import importlib.machinery
+
+    script = sys.modules.get("__main__")
+    if script is not None and getattr(script, "__spec__", None) is None:
+        script.__spec__ = importlib.machinery.ModuleSpec("auditor.__main__", None)
 
 
 def _exit(code: object) -> None:

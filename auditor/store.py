@@ -1,4 +1,4 @@
-"""DuckDB storage: versioned schema migrations, one transaction per scan, batched Arrow inserts.
+"""DuckDB storage: versioned schema migrations, one transaction per scan, batched inserts.
 
 The schema lives in `auditor/schema/NNN_name.sql`; migration N brings the database to schema
 version N and is recorded in `auditor_meta`. Writers hold the database only for the final write
@@ -110,30 +110,33 @@ def migrate(conn: duckdb.DuckDBPyConnection) -> int:
 
 
 def preload() -> None:
-    """Import, in a background thread, what the first Arrow insert needs: pyarrow's `pa.array`
-    imports pandas (about 0.3 s) the first time it converts a list (to check for pandas objects),
-    so a scan starts that import while its workers parse instead of paying for it in the write at
-    the end."""
+    """Import, in a background thread, what the first batch insert needs (numpy, 0.08 s), so a scan
+    pays for it while its workers parse instead of in the write at the end."""
     import threading
 
     def work() -> None:
         try:
-            import pandas  # noqa: F401
-        except Exception:  # noqa: BLE001 - not installed or broken: the insert imports what it needs
+            import numpy  # noqa: F401
+        except Exception:  # noqa: BLE001 - broken: the insert reports it
             pass
 
     threading.Thread(target=work, name="auditor-preload", daemon=True).start()
 
 
 BATCH_ROWS = 50_000
-"""Rows per Arrow batch in `insert_rows`: one INSERT per batch, never one per row, and memory for
-at most one batch of converted rows at a time."""
+"""Rows per batch in `insert_rows`: one INSERT per batch, never one per row, and memory for at most
+one batch of converted rows at a time."""
 
 
 def insert_rows(conn: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
-    """Insert rows (tuples in `columns` order) in Arrow batches of `BATCH_ROWS`, consuming `rows`
-    lazily. Returns the number inserted."""
-    import pyarrow as pa  # here, not at import: a scan replayed from the cache never needs it (0.06 s)
+    """Insert rows (tuples in `columns` order) in batches of `BATCH_ROWS`, consuming `rows` lazily.
+    Returns the number inserted.
+
+    A batch goes to DuckDB as a dict of numpy object arrays, one per column, which DuckDB scans
+    directly (its NumPy scan; values are converted to each column's type, SQL NULL for None, a list
+    for a Python list). As fast as an Arrow table (0.04 s for 50,000 rows of 6 columns) without
+    importing pyarrow, whose `pa.array` imports pandas on first use: 0.3 s of CPU in every scan."""
+    import numpy as np
 
     it = iter(rows)
     total = 0
@@ -141,15 +144,15 @@ def insert_rows(conn: duckdb.DuckDBPyConnection, table: str, columns: Sequence[s
         batch = list(itertools.islice(it, BATCH_ROWS))
         if not batch:
             return total
-        cols = list(zip(*batch))
-        arrow = pa.table({c: pa.array(list(v)) for c, v in zip(columns, cols)})
-        del cols
-        conn.register("_auditor_batch", arrow)
+        n = len(batch)
+        # fromiter, not np.array: a column of equal-length lists must stay one object per row
+        frame = {c: np.fromiter(v, dtype=object, count=n) for c, v in zip(columns, zip(*batch))}
+        conn.register("_auditor_batch", frame)
         try:
             conn.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM _auditor_batch")
         finally:
             conn.unregister("_auditor_batch")
-        total += len(batch)
+        total += n
 
 
 def insert_records(conn: duckdb.DuckDBPyConnection, scan_id: int, records: Iterable) -> int:

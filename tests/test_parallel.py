@@ -120,7 +120,7 @@ def test_store_inserts_in_batches_and_keeps_row_order(monkeypatch):
     monkeypatch.setattr(store, "BATCH_ROWS", 7)
     calls = []
     conn = duckdb.connect(":memory:")
-    conn.execute("CREATE TABLE t (i INTEGER, s VARCHAR)")
+    conn.execute("CREATE TABLE t (i INTEGER, s VARCHAR, l VARCHAR[], b BOOLEAN)")
     real_register = conn.register
 
     class Spy:
@@ -128,13 +128,15 @@ def test_store_inserts_in_batches_and_keeps_row_order(monkeypatch):
             return getattr(conn, name)
 
         def register(self, name, table):
-            calls.append(table.num_rows)
+            calls.append({c: len(v) for c, v in table.items()})
             return real_register(name, table)
 
-    rows = ((i, None if i < 10 else f"v{i}") for i in range(30))  # the first batches are all NULL
-    assert store.insert_rows(Spy(), "t", ("i", "s"), rows) == 30
-    assert calls == [7, 7, 7, 7, 2]
-    assert conn.execute("SELECT i, s FROM t").fetchall() == [(i, None if i < 10 else f"v{i}") for i in range(30)]
+    def row(i):  # the first batches are all NULL; every list has two items (one object per row all the same)
+        return i, None if i < 10 else f"v{i}", [f"a{i}", None], None if i < 20 else i % 2 == 0
+
+    assert store.insert_rows(Spy(), "t", ("i", "s", "l", "b"), (row(i) for i in range(30))) == 30
+    assert calls == [dict.fromkeys("islb", n) for n in (7, 7, 7, 7, 2)]
+    assert conn.execute("SELECT i, s, l, b FROM t").fetchall() == [row(i) for i in range(30)]
 
 
 def test_small_files_go_to_the_workers_in_batches_with_the_same_results(monkeypatch):
@@ -227,3 +229,25 @@ def test_workers_get_two_tasks_each_so_a_large_file_read_late_goes_before_waitin
         pool.submitted[1][2].set_result([b""] * 4)
         p._pump()
         assert pool.submitted[5][0] is parallel._work_batch and [s.path for s in pool.submitted[5][1]] == ["s10.js", "s11.js", "s12.js", "s13.js"]
+
+
+def test_workers_started_from_the_console_script_do_not_run_it_again(tmp_path):
+    """multiprocessing runs a main module without a `__spec__` again in every worker it starts
+    (forkserver, spawn); the console script (`from auditor.cli import main`) would import the CLI,
+    Typer and Click in each worker."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "auditor-script"
+    script.write_text(
+        "import sys\n"
+        "from multiprocessing import spawn\n"
+        "from auditor import cli\n"
+        "before = spawn.get_preparation_data('w')\n"
+        "cli._spare_workers_the_script()\n"
+        "after = spawn.get_preparation_data('w')\n"
+        "print(before.get('init_main_from_path') == sys.argv[0], 'init_main_from_path' in after,"
+        " after.get('init_main_from_name'))\n"
+    )
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "False", "auditor.__main__"]
