@@ -173,7 +173,9 @@ def run_scan(
             if identity is not None:
                 record[n] = (identity, [])
             if pipeline.jobs > 1 and _file_size(t) >= POOL_START_BYTES:
-                prestart()  # a release artifact to read: workers will be needed, start their server now
+                # a release artifact to read: workers will be needed, start their server now; npm
+                # packages (`npm pack` makes .tgz, sdists are .tar.gz) mostly ship .d.ts files
+                prestart(("typescript",) if t.endswith(".tgz") else ())
             for item in src.iter_files():
                 yield (n, t), item
 

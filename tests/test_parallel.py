@@ -251,3 +251,25 @@ def test_workers_started_from_the_console_script_do_not_run_it_again(tmp_path):
     )
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["True", "False", "auditor.__main__"]
+
+
+def test_warm_compiles_the_languages_prestart_names_as_well(monkeypatch):
+    """The forkserver compiles `WARM_LANGUAGES` and those `prestart` passes it (an npm tarball's
+    TypeScript), so that workers forked from it do not each compile them; unknown names are ignored."""
+    monkeypatch.setattr(parallel, "_COMPILED", parallel.OrderedDict())
+    monkeypatch.delenv(parallel.WARM_ENV, raising=False)
+    parallel.warm()
+    assert sorted(lang for lang, _ in parallel._COMPILED) == ["javascript", "python"]
+    monkeypatch.setenv(parallel.WARM_ENV, "typescript,cobol")
+    parallel.warm()
+    assert sorted(lang for lang, _ in parallel._COMPILED) == ["javascript", "python", "typescript"]
+
+
+def test_prestart_hands_the_languages_to_the_forkserver_only(monkeypatch):
+    from multiprocessing import forkserver
+
+    seen = []
+    monkeypatch.setattr(forkserver, "ensure_running", lambda: seen.append(os.environ.get(parallel.WARM_ENV)))
+    monkeypatch.delenv(parallel.WARM_ENV, raising=False)
+    parallel.prestart(("typescript",))
+    assert seen == ["typescript"] and parallel.WARM_ENV not in os.environ
