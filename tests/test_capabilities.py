@@ -74,10 +74,20 @@ def test_python_typer_click_argparse_fastapi_flask_fastmcp(inventory):
     ]
 
 
-def test_gate_polarity_carries_to_capabilities(tmp_path):
+def _scanned(tmp_path: Path, sql: str) -> list[tuple]:
+    """Rows of `sql` (with the scan id as its one parameter) after scanning `tmp_path`."""
     from auditor import store
     from auditor.scan import run_scan
 
+    s = run_scan([str(tmp_path)], tmp_path / "db.duckdb", None, Config())
+    conn = store.connect(tmp_path / "db.duckdb", read_only=True)
+    try:
+        return conn.execute(sql, [s.scan_id]).fetchall()
+    finally:
+        conn.close()
+
+
+def test_gate_polarity_carries_to_capabilities(tmp_path):
     (tmp_path / "t.ts").write_text(
         "import { feature } from 'bun:bundle';\n"
         "if (!feature('LEGACY')) {\n"
@@ -86,9 +96,19 @@ def test_gate_polarity_carries_to_capabilities(tmp_path):
         "  registerTool({ name: 'legacy', description: 'l' });\n"
         "}\n"
     )
-    s = run_scan([str(tmp_path)], tmp_path / "db.duckdb", None, Config())
-    conn = store.connect(tmp_path / "db.duckdb", read_only=True)
-    rows = conn.execute("SELECT name, flag_key, polarity, branch FROM capability_flags WHERE scan_id = ? ORDER BY name",
-                        [s.scan_id]).fetchall()
-    conn.close()
+    rows = _scanned(tmp_path, "SELECT name, flag_key, polarity, branch FROM capability_flags WHERE scan_id = ? ORDER BY name")
     assert rows == [("legacy", "LEGACY", "on", "alternative"), ("modern", "LEGACY", "off", "body")]
+
+
+def test_object_literals_are_read_only_when_they_can_hold_a_capability(tmp_path):
+    """Objects without a member a command or tool needs are skipped on their bytes alone; a key
+    written with escapes (`"d\\u0065scription"`) still counts; an object whose only `description`
+    is a nested object's passes the byte check and is still judged by its own members."""
+    (tmp_path / "t.js").write_text(
+        "const a = { name: 'plain', version: '1.0.0' };\n"
+        "const b = { name: 'escaped', 'd\\u0065scription': 'e', inputSchema: {} };\n"
+        "const c = { name: 'tool-ish', description: 'd', parameters: { type: 'object' } };\n"
+        "const d = { name: 'outer', meta: { description: 'inner' } };\n"
+    )
+    rows = _scanned(tmp_path, "SELECT line, kind, name, framework FROM capabilities WHERE scan_id = ? ORDER BY line")
+    assert rows == [(2, "tool", "escaped", "object"), (3, "tool", "tool-ish", "object")]
