@@ -367,10 +367,10 @@ def extract(
             continue
         reg = caps["capability.registration"][0]
         key = (reg.start_byte, reg.end_byte)
-        if key in cands or (kind == "object" and _OBJECT_NEEDS.search(data, reg.start_byte, reg.end_byte) is None):
+        if key in cands:
             continue
         try:
-            cand = _candidate(kind, meta, caps, reg, classes)
+            cand = _candidate(kind, meta, caps, reg, classes, data)
         except (AttributeError, IndexError, ValueError):  # a pattern met an unexpected shape
             cand = None
         if cand is not None:
@@ -427,13 +427,13 @@ def _name_of(node: tree_sitter.Node, classes: dict[str, tree_sitter.Node]) -> tu
     return key.value, text, key.ref
 
 
-def _candidate(kind: str, meta: dict, caps: dict, reg: tree_sitter.Node, classes: dict) -> _Cand | None:
+def _candidate(kind: str, meta: dict, caps: dict, reg: tree_sitter.Node, classes: dict, data: bytes) -> _Cand | None:
     name_node = caps.get("capability.name", [None])[0]
     args = caps.get("capability.args", [None])[0]
     framework = meta.get("framework", kind)
     python = reg.type in ("call", "decorated_definition", "dictionary") or (args is not None and args.type == "argument_list")
     if kind == "object":
-        return _object_candidate(reg, classes)
+        return _object_candidate(reg, classes, data)
     if kind == "setting":
         obj = caps["capability.options"][0]
         pairs = _pairs(obj)
@@ -594,7 +594,9 @@ def _docstring(decorated: tree_sitter.Node) -> str | None:
     return None
 
 
-def _object_candidate(obj: tree_sitter.Node, classes: dict) -> _Cand | None:
+def _object_candidate(obj: tree_sitter.Node, classes: dict, data: bytes) -> _Cand | None:
+    if _OBJECT_NEEDS.search(data, obj.start_byte, obj.end_byte) is None:  # `data`: the file's bytes
+        return None
     pairs = _pairs(obj)
     keys = set(pairs)
     # yargs command module: { command: 'add <name>', describe: '…', builder, handler }
