@@ -182,7 +182,7 @@ def open_shards(shard_dir: str | Path, lock: bool = True) -> duckdb.DuckDBPyConn
         raise StoreError(f"shard directory not found: {shard_dir}")
     tables, views = _reference_schema()
     conn = duckdb.connect(":memory:")
-    try:
+    with store.closed_on_failure(conn, f"cannot read shards in {shard_dir}"):
         conn.execute("CREATE TABLE auditor_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
         conn.execute("INSERT INTO auditor_meta VALUES ('schema_version', ?), ('source', 'shards')", [str(store.SCHEMA_VERSION)])
         on_disk = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith(("_", ".")))
@@ -215,10 +215,4 @@ def open_shards(shard_dir: str | Path, lock: bool = True) -> duckdb.DuckDBPyConn
             conn.execute(f"SET allowed_directories = [{store.sql_string(str(root) + os.sep)}]")
             conn.execute("SET enable_external_access = false")
             conn.execute("SET lock_configuration = true")
-    except duckdb.Error as exc:
-        conn.close()
-        raise StoreError(f"cannot read shards in {shard_dir}: {str(exc).splitlines()[0]}") from exc
-    except BaseException:
-        conn.close()
-        raise
     return conn

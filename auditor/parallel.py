@@ -32,12 +32,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import heapq
-import multiprocessing
 import os
 from collections import OrderedDict, deque
 from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,6 +46,9 @@ from auditor.models import Diagnostic, FileResult, Severity, SourceFile
 from auditor.queries import CompiledQuery, Pack, allowed_captures, compile_for, pack_set_hash, validate_captures
 
 if TYPE_CHECKING:
+    import multiprocessing.context
+    from concurrent.futures import Future, ProcessPoolExecutor
+
     from auditor.extract.engine import Extractor
 
 POOL_START_BYTES = 2 * 1024 * 1024
@@ -288,12 +288,21 @@ def _context() -> multiprocessing.context.BaseContext:
     """`forkserver` where available: workers fork from a clean server process (no inherited threads,
     cheap to start once the server has imported the extractor and compiled the built-in packs, see
     `warm`); `spawn` elsewhere."""
+    import multiprocessing  # with concurrent.futures, only once a pool starts: 5 ms a replay does not need
+
     methods = multiprocessing.get_all_start_methods()
     if "forkserver" in methods:
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["auditor.parallel", "auditor.preload"])
         return ctx
     return multiprocessing.get_context("spawn")
+
+
+def _pool(workers: int, spec: ExtractorSpec) -> ProcessPoolExecutor:
+    """A pool of `workers` extraction processes, each set up by `_init_worker(spec)`."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_init_worker, initargs=(spec,))
 
 
 def prestart(languages: tuple[str, ...] = ()) -> None:
@@ -498,8 +507,7 @@ class Pipeline:
         return self._extractor
 
     def _start_pool(self) -> None:
-        self._executor = ProcessPoolExecutor(max_workers=self.jobs, mp_context=_context(),
-                                             initializer=_init_worker, initargs=(self.spec,))
+        self._executor = _pool(self.jobs, self.spec)
         self.stats.jobs = self.jobs
         for slot in self._queued:
             slot.queued = False
@@ -620,6 +628,9 @@ class Pipeline:
             slot.queued = False
             self._complete(slot, process(self._local(), slot.item))
             return slot.result  # type: ignore[return-value]
+        from concurrent.futures import FIRST_COMPLETED, wait
+        from concurrent.futures.process import BrokenProcessPool
+
         while slot.future is None:  # over the parse budget: wait for a worker to finish something
             self._pump(force=True)
             if slot.future is None:
@@ -642,6 +653,8 @@ class Pipeline:
     def _recover(self) -> None:
         """A worker died: every file in flight may be the culprit. Retry each alone in a fresh
         one-worker pool; a file that kills that worker too becomes an `extract-crashed` result."""
+        from concurrent.futures.process import BrokenProcessPool
+
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
@@ -652,7 +665,7 @@ class Pipeline:
                 self._complete(slot, _outcome(slot))
                 continue
             src: SourceFile = slot.item
-            solo = ProcessPoolExecutor(max_workers=1, mp_context=_context(), initializer=_init_worker, initargs=(self.spec,))
+            solo = _pool(1, self.spec)
             try:
                 result: FileResult | bytes = solo.submit(_work, src).result()
             except BrokenProcessPool:
@@ -669,6 +682,5 @@ class Pipeline:
         self._inflight = []
         self._busy = 0
         self._tasks = []
-        self._executor = ProcessPoolExecutor(max_workers=self.jobs, mp_context=_context(),
-                                             initializer=_init_worker, initargs=(self.spec,))
+        self._executor = _pool(self.jobs, self.spec)
         self._pump()

@@ -115,6 +115,10 @@ def run_scan(
     since = time.time()  # what the cache holds from before this scan may be pruned, not what it used
     started = datetime.now(UTC).replace(tzinfo=None)
     config = config or Config()
+    # release files may have a scan stored whole, to copy into a new database: open DuckDB meanwhile
+    # (see store.Host; a source directory is never stored whole)
+    replayable = cache_dir is not None and cache_dir is not False and all(os.path.isfile(t) for t in targets)
+    host = store.Host() if replayable and store.may_create(db_path) else None
     if manifest is None:
         manifest = manifest_from_config(config)  # `manifest = "file"` or [tool.auditor.manifest]
     sources = [open_target(t, config) for t in targets]  # fail fast on a missing target
@@ -144,12 +148,13 @@ def run_scan(
     scan_key = _scan_key(cache.fingerprint, identities, manifest) if cache is not None else None
     entry = cache.get_scan(scan_key) if scan_key is not None else None
     if entry is not None:
-        summary = _replay(entry, db_path, label, targets, config, started, t0, pipeline)
+        summary = _replay(entry, db_path, label, targets, config, started, t0, pipeline, host)
         if summary is not None:
             if progress:
                 progress("done", 0, total)
             return summary
         cache.drop_scan(scan_key)  # unreadable or not fitting: scan as if it were not there
+    del host  # not replaying: the connection closes once it is open (it is not waited for)
     # not needed to replay a stored scan: imported once a scan runs in full
     from auditor.extract import families
     from auditor.resolve import resolve
@@ -354,7 +359,7 @@ def _scan_meta(summary: ScanSummary, tables: dict[str, dict]) -> dict:
 
 
 def _replay(entry: tuple[Path, dict], db_path, label: str, targets: list[str], config: Config,
-            started: datetime, t0: float, pipeline: Pipeline) -> ScanSummary | None:
+            started: datetime, t0: float, pipeline: Pipeline, host: store.Host | None = None) -> ScanSummary | None:
     """Write the scan stored whole in `entry` as a new scan (one transaction, as `run_scan` does):
     into a database that does not exist yet, by copying the stored database; into an existing
     one, by inserting the stored rows. Returns None, with nothing written, when the entry does not
@@ -383,7 +388,7 @@ def _replay(entry: tuple[Path, dict], db_path, label: str, targets: list[str], c
         finish(conn, 1)
 
     try:
-        copied = store.copy_database(stored, db_path, prepare)
+        copied = store.copy_database(stored, db_path, prepare, host)
     except (StoreError, duckdb.Error):  # damaged or deleted meanwhile
         return None
     if copied:

@@ -411,7 +411,8 @@ def test_cli_says_a_scan_was_replayed_and_cache_counts_it_once(release, tmp_path
 
 def test_a_replay_does_without_the_extraction_modules(release, tmp_path):
     """What replaying imports is most of a warm rescan's time: extraction, resolution, detect-secrets,
-    pathspec and the grammars are left for scans that run in full."""
+    pathspec, the grammars, the artifact readers and the process pool are left for scans that run
+    in full."""
     import subprocess
     import sys
 
@@ -423,7 +424,8 @@ def test_a_replay_does_without_the_extraction_modules(release, tmp_path):
         "from auditor.scan import run_scan\n"
         f"s = run_scan([{str(release)!r}], {str(tmp_path / 'warm.duckdb')!r}, 'r', Config(), cache_dir={str(cdir)!r})\n"
         "assert s.pipeline.replayed\n"
-        "heavy = ('auditor.extract.engine', 'auditor.resolve', 'detect_secrets', 'pathspec', 'tree_sitter_javascript')\n"
+        "heavy = ('auditor.extract.engine', 'auditor.resolve', 'detect_secrets', 'pathspec', 'tree_sitter_javascript',\n"
+        "         'auditor.sources.audit', 'auditor.sources.archive', 'tarfile', 'multiprocessing', 'concurrent.futures')\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

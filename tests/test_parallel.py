@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from concurrent.futures import Future
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 
 import pytest
@@ -143,13 +143,13 @@ def test_small_files_go_to_the_workers_in_batches_with_the_same_results(monkeypa
     monkeypatch.setattr(parallel, "POOL_START_FILES", 2)
     monkeypatch.setattr(parallel, "BATCH_FILES", 4)
     tasks: list[int] = []
-    submit = parallel.ProcessPoolExecutor.submit
+    submit = ProcessPoolExecutor.submit
 
     def counted(self, fn, *args):
         tasks.append(len(args[0]) if fn is parallel._work_batch else 1)
         return submit(self, fn, *args)
 
-    monkeypatch.setattr(parallel.ProcessPoolExecutor, "submit", counted)
+    monkeypatch.setattr(ProcessPoolExecutor, "submit", counted)
     spec = ExtractorSpec(tuple(load_packs(Config())))
     with Pipeline(spec, jobs=1) as p:
         expected = [x for _, x in p.run(_items(30))]
@@ -212,7 +212,7 @@ class _HeldExecutor:
 def test_workers_get_two_tasks_each_so_a_large_file_read_late_goes_before_waiting_small_ones(monkeypatch):
     monkeypatch.setattr(parallel, "POOL_START_FILES", 2)
     monkeypatch.setattr(parallel, "BATCH_FILES", 4)
-    monkeypatch.setattr(parallel, "ProcessPoolExecutor", _HeldExecutor)
+    monkeypatch.setattr(parallel, "_pool", lambda workers, spec: _HeldExecutor())
     small = [SourceFile(f"s{i:02}.js", f"const a{i} = 1;\n".encode()) for i in range(40)]
     big = SourceFile("big.js", b"const b = 1;\n" * 6000)  # 78 KB: over SMALL_FILE_BYTES, submitted alone
     with Pipeline(ExtractorSpec(tuple(load_packs(Config()))), jobs=2) as p:

@@ -80,15 +80,22 @@ def test_a_scan_exported_and_imported_keeps_every_row_and_type(tmp_path):
         one.close()
 
 
-def test_copy_database_creates_a_prepared_copy_whole_or_nothing(tmp_path):
+def _stored_scan(tmp_path, scan_id: int) -> None:
+    """`a.duckdb` with scan `scan_id` of one file, exported to `stored.duckdb`."""
     conn = store.connect(tmp_path / "a.duckdb")
     try:
-        _scan_with_files(conn, 3, [("a.ts", "typescript", 1, "ab" * 32, "", "t")])
-        store.export_scan(conn, 3, tmp_path / "stored.duckdb")
+        _scan_with_files(conn, scan_id, [("a.ts", "typescript", 1, "ab" * 32, "", "t")])
+        store.export_scan(conn, scan_id, tmp_path / "stored.duckdb")
     finally:
         conn.close()
+
+
+@pytest.mark.parametrize("host", [False, True], ids=["own-connection", "host"])
+def test_copy_database_creates_a_prepared_copy_whole_or_nothing(tmp_path, host):
+    _stored_scan(tmp_path, 3)
     label = lambda conn: conn.execute("UPDATE scans SET label = 'copied' WHERE scan_id = 1")  # noqa: E731
-    assert store.copy_database(tmp_path / "stored.duckdb", tmp_path / "new.duckdb", label)
+    hosts = iter(store.Host() if host else None for _ in range(5))  # a host is single use
+    assert store.copy_database(tmp_path / "stored.duckdb", tmp_path / "new.duckdb", label, next(hosts))
     new = store.connect(tmp_path / "new.duckdb", read_only=True)
     try:
         assert new.execute("SELECT scan_id, label FROM scans").fetchall() == [(1, "copied")]
@@ -102,11 +109,27 @@ def test_copy_database_creates_a_prepared_copy_whole_or_nothing(tmp_path):
         raise StoreError("no")
 
     with pytest.raises(StoreError):
-        store.copy_database(tmp_path / "stored.duckdb", tmp_path / "other.duckdb", fail)
+        store.copy_database(tmp_path / "stored.duckdb", tmp_path / "other.duckdb", fail, next(hosts))
     (tmp_path / "broken.duckdb").write_bytes(b"not a database" * 100)
     with pytest.raises(StoreError):
-        store.copy_database(tmp_path / "broken.duckdb", tmp_path / "other.duckdb", label)
+        store.copy_database(tmp_path / "broken.duckdb", tmp_path / "other.duckdb", label, next(hosts))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.duckdb", "broken.duckdb", "new.duckdb", "stored.duckdb"]
+
+
+def test_a_host_hands_its_connection_over_once_and_a_copy_attached_to_it_is_checkpointed(tmp_path):
+    _stored_scan(tmp_path, 1)
+    host = store.Host()
+    assert store.copy_database(tmp_path / "stored.duckdb", tmp_path / "new.duckdb",
+                               lambda c: c.execute("UPDATE scans SET label = 'attached' WHERE scan_id = 1"), host)
+    assert host.take() is None  # taken by the copy, and closed
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.duckdb", "new.duckdb", "stored.duckdb"]
+    new = store.connect(tmp_path / "new.duckdb", read_only=True)
+    try:
+        # the update is in the file itself: closing the host checkpointed it (the copy's log is deleted)
+        assert new.execute("SELECT scan_id, label FROM scans").fetchall() == [(1, "attached")]
+        assert new.execute("SELECT path FROM files").fetchall() == [("a.ts",)]
+    finally:
+        new.close()
 
 
 def test_the_only_scan_of_a_database_is_exported_as_a_copy_of_the_file(tmp_path, monkeypatch):

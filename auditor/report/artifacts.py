@@ -4,13 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-
-def _size(n: int) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if n < 1024 or unit == "GiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n} B"
+from auditor.sources.limits import human_size
 
 
 def artifact_lines(conn: duckdb.DuckDBPyConnection, scan_id: int) -> list[str]:
@@ -33,7 +27,7 @@ def artifact_lines(conn: duckdb.DuckDBPyConnection, scan_id: int) -> list[str]:
     out = []
     for key, kind, name, version, entries, total, compressed, refused, status, maps, rebuilt, only in rows:
         what = f"{name}@{version}" if name and version else (name or key.rsplit("/", 1)[-1])
-        parts = [f"{entries} entries", f"{_size(total)} ({_size(compressed)} compressed)"]
+        parts = [f"{entries} entries", f"{human_size(total)} ({human_size(compressed)} compressed)"]
         if maps:
             parts.append(f"{maps} source map{'s' if maps != 1 else ''}, {rebuilt} sources rebuilt, {only} only in a map")
         if refused:

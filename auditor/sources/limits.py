@@ -60,3 +60,12 @@ class Limits:
                 value = type(default)(value)
             values[key] = value
         return cls(**values)
+
+
+def human_size(n: float) -> str:
+    """`n` bytes in binary units for messages: `512 B`, `1.5 KiB`, `42.7 MiB`, `2.0 GiB`."""
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} B"

@@ -1,0 +1,606 @@
+"""Reading one release artifact for `ArtifactSource.iter_files` (see `auditor.sources.artifact`): the
+walk over its entries, nested archives and source maps, and the ART findings its readers decide.
+Imported only when an artifact is read, not to replay a stored scan of it."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import posixpath
+from collections.abc import Iterator
+from pathlib import Path
+
+from auditor.languages import language_for
+from auditor.models import (
+    Artifact,
+    Diagnostic,
+    Entry,
+    Finding,
+    MapRef,
+    MapSource,
+    Severity,
+    SourceFile,
+    SourceMapInfo,
+)
+from auditor.sources import classify, sourcemap
+from auditor.sources.archive import Budget, FileReader, Member, ReadFailed, TarReader, ZipReader, show_name
+from auditor.sources.artifact import ZIP_SUFFIXES, ArtifactSource, sha256_file
+from auditor.sources.limits import human_size
+from auditor.sources.npm import NpmCoverage, parse_package_json
+from auditor.sources.pypkg import WheelCoverage, parse_metadata, top_level_names
+from auditor.sources.secrets import SecretScanner, mask, scan_mode, secret_findings
+
+REFUSAL_RULE = {
+    "path-traversal": "ART011", "absolute-path": "ART011", "link-outside": "ART011", "special-file": "ART011",
+    "duplicate-name": "ART011", "non-utf8-name": "ART011", "unsafe-member": "ART011",
+    "too-many-entries": "ART012", "too-large": "ART012", "compression-ratio": "ART012", "nested-too-deep": "ART012",
+    "corrupt": "ART013", "truncated": "ART013", "unreadable": "ART013",
+}
+REFUSAL_TEXT = {
+    "path-traversal": "its path leaves the archive root (`..`)",
+    "absolute-path": "its path is absolute",
+    "link-outside": "it is a link pointing outside the archive",
+    "special-file": "it is a device, FIFO or other special file",
+    "duplicate-name": "an earlier entry has the same name (unpacking would silently replace it)",
+    "non-utf8-name": "its name is not valid UTF-8",
+    "unsafe-member": "the tar `data` filter rejects it",
+    "compression-ratio": "its compression ratio is beyond the limit",
+    "nested-too-deep": "it is an archive nested deeper than the limit",
+    "too-large": "the artifact's uncompressed total is over the limit",
+    "unreadable": "its bytes cannot be read",
+}
+OUTLIER_FACTOR = 4
+OUTLIER_MIN_BYTES = 1024 * 1024
+"""ART009: an entry of at least OUTLIER_MIN_BYTES that is OUTLIER_FACTOR times larger than every other."""
+MAP_CONTENT_RULE_LIMIT = 50
+"""ART010 findings per map beyond which the rest are summarized in one message."""
+
+class Audit:
+    """State of one target's audit (shared by the artifact and the archives nested in it)."""
+
+    def __init__(self, src: ArtifactSource, path: Path, workdir: str):
+        self.src = src
+        self.path = path
+        self.workdir = workdir
+        self.limits = src.limits
+        self.max_file_bytes = src.config.max_file_bytes
+        self.budget = Budget(self.limits.max_total_bytes, self.limits.max_entries)
+        self._scanner: SecretScanner | None = None
+
+    @property
+    def scanner(self) -> SecretScanner | None:
+        """The secret scanner for searches in this process (entries over the extraction limit,
+        sources rebuilt from maps), built on first use: detect-secrets takes 0.4 s to import and
+        set up, and most entries are searched in the extraction workers. None when the
+        artifact limits turn secrets off."""
+        if self._scanner is None and self.limits.secrets:
+            self._scanner = SecretScanner()
+        return self._scanner
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def finding(self, rule: str, subject: str, message: str, path: str | None = None, line: int | None = None, origin: str = "") -> Finding:
+        return Finding(rule, subject, message, path, line, None, origin, self.src.target)
+
+    def run(self) -> Iterator:
+        st = self.path.stat()
+        digest = self.src.file_sha256() if self.src.path == self.path else sha256_file(self.path)  # else: downloaded
+        fmt = self.src.fmt
+        if fmt == "tar":
+            reader = TarReader(self.path, self.limits, self.budget, self.workdir, st.st_size)
+        elif fmt == "zip":
+            reader = ZipReader(self.path, self.limits, self.budget)
+        else:
+            reader = FileReader(self.path)
+        try:
+            yield from _ArtifactAudit(self, reader, fmt, self.src.target, None, 0, "", st.st_size, digest, self.path.name).run()
+        finally:
+            reader.close()
+
+
+class _ArtifactAudit:
+    """One artifact: a top-level target or an archive nested in one."""
+
+    def __init__(self, audit: Audit, reader, fmt: str, key: str, parent: str | None, depth: int, shown_prefix: str,
+                 compressed: int, sha: str, filename: str):
+        self.a = audit
+        self.reader = reader
+        self.fmt = fmt
+        self.key = key
+        self.parent = parent
+        self.depth = depth
+        self.shown_prefix = shown_prefix
+        """Prefix of display paths (`vendor/inner.tgz!/` inside a nested archive)."""
+        self.compressed = compressed
+        self.sha = sha
+        self.filename = filename
+        self.by_path: dict[str, Member] = {}
+        self.kind_of: dict[str, str] = {}
+        self.sizes: dict[str, int] = {}
+        self.refused = 0
+        self.total = 0
+        self.entry_count = 0
+        self.union_index: sourcemap.BundleIndex | None = None
+        self.maps_without_content: list[tuple[str, int]] = []
+        self.done_maps: set[str] = set()
+        self.entries: list[Entry] = []
+        """Entry rows, yielded last so a JavaScript file can be re-kinded once its map is known."""
+        self.bundles: set[str] = set()
+        """Generated files of maps with two or more sources: bundles whatever their size."""
+        self.strays: dict[str, list[str]] = {}
+        """ART008 candidates by kind (test, debug): one finding per artifact and kind."""
+        self.prefix = ""
+        self.label = filename
+
+    # -- the walk --------------------------------------------------------------------------------
+    def run(self) -> Iterator:
+        members = list(self.reader.members())
+        for m in members:
+            while m.name.startswith("./"):
+                m.name = m.name[2:]
+        prefix = _root_prefix(members) if self.fmt == "tar" else ""
+        kind = self._kind(members, prefix)
+        if kind not in ("npm", "sdist"):
+            prefix = ""
+        self.prefix = prefix
+        name = version = None
+        coverage = None
+        try:
+            name, version, coverage = self._metadata(kind, members)
+        except ReadFailed:
+            pass
+        self.label = name or (self.shown_prefix[:-2] if self.shown_prefix else self.filename)
+        """Names the artifact in the subject of artifact-level findings (no path of their own)."""
+        refs: list[tuple[str, sourcemap.Ref]] = []
+        seen: set[str] = set()
+        over_total = False
+        for m in members:
+            p = self.rel(m)
+            refusal, detail = m.problem, m.detail
+            if refusal is None and m.bad_name:
+                refusal = "non-utf8-name"
+            if m.type == "dir":
+                if refusal is not None:
+                    self.entry_count += 1
+                    yield from self.refuse(p, m, refusal, detail)
+                continue
+            self.entry_count += 1
+            norm = posixpath.normpath(m.name.replace("\\", "/")).lstrip("/")
+            if refusal is None:
+                if norm in seen:
+                    refusal = "duplicate-name"
+                seen.add(norm)
+            if refusal is None and m.type == "file" and m.size > self.a.budget.bytes_left:
+                refusal = "too-large"
+                if over_total:
+                    self.refused += 1
+                    self.add(Entry(self.key, p, m.size, m.compressed_size, None, classify.entry_kind(p), m.type, refused=refusal))
+                    continue
+                over_total = True
+                detail = f"over the limit of {self.a.limits.max_total_bytes} uncompressed bytes; this and later large entries were not read"
+            if refusal is not None:
+                yield from self.refuse(p, m, refusal, detail)
+                continue
+            covered, why = coverage.covered(p) if coverage is not None else (None, "")
+            if m.type in ("symlink", "hardlink"):
+                self.add(Entry(self.key, p, 0, None, None, classify.entry_kind(p), m.type, m.link_target, covered, why))
+                continue
+            yield from self.entry(m, p, covered, why, refs)
+        for problem in self.reader.problems:
+            yield Diagnostic(self.key, problem.code, problem.message, Severity.ERROR)
+            yield self.a.finding(problem.rule, f"{self.label}: {problem.code}", f"{self.filename}: {problem.message}", None)
+        yield from self.resolve_refs(refs)
+        for p in sorted(self.kind_of):
+            if self.kind_of[p] == "source-map" and p not in self.done_maps:
+                yield from self.external_map(p, referrer=None)
+        yield from self.summaries()
+        for e in self.entries:
+            if e.path in self.bundles and e.kind == "source" and e.refused is None:
+                e = dataclasses.replace(e, kind="bundle")
+            yield e
+        status = "ok"
+        if any(pr.rule == "ART013" for pr in self.reader.problems):
+            status = "corrupt"
+        elif self.refused or self.reader.problems:
+            status = "partial"
+        yield Artifact(self.key, self.a.src.target, kind, self.parent, name, version, prefix, self.entry_count, self.total,
+                       self.compressed, self.sha, self.refused, status)
+
+    def add(self, entry: Entry) -> None:
+        self.entries.append(entry)
+
+    def rel(self, m: Member) -> str:
+        name = m.name
+        if self.prefix and name.startswith(self.prefix):
+            name = name[len(self.prefix):]
+        return show_name(name)
+
+    def _kind(self, members: list[Member], prefix: str) -> str:
+        names = {m.name for m in members}
+        if self.fmt == "tar":
+            if prefix and prefix + "package.json" in names:
+                return "npm"
+            if prefix and prefix + "PKG-INFO" in names:
+                return "sdist"
+            return "tar"
+        if self.fmt == "zip":
+            if self.filename.lower().endswith(".whl") or any(n.count("/") == 1 and n.endswith(".dist-info/WHEEL") for n in names):
+                return "wheel"
+            return "zip"
+        return self.fmt
+
+    def _metadata(self, kind: str, members: list[Member]):
+        by_name = {m.name: m for m in members if m.type == "file" and m.problem is None}
+        if kind == "npm":
+            pj = by_name.get(self.prefix + "package.json")
+            pkg = parse_package_json(self.reader.read(pj, 4 * 1024 * 1024)) if pj else None
+            if pkg is None:
+                return None, None, None
+            ignores = {}
+            for n, m in by_name.items():
+                if n.startswith(self.prefix) and posixpath.basename(n) == ".npmignore":
+                    d = posixpath.dirname(n[len(self.prefix):])
+                    ignores[d + "/" if d else ""] = self.reader.read(m, 1024 * 1024).decode("utf-8", "replace").splitlines()
+            return pkg.name, pkg.version, NpmCoverage(pkg, ignores)
+        if kind == "wheel":
+            meta = next((m for n, m in by_name.items() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")), None)
+            top = next((m for n, m in by_name.items() if n.count("/") == 1 and n.endswith(".dist-info/top_level.txt")), None)
+            name, version = parse_metadata(self.reader.read(meta, 1024 * 1024)) if meta else (None, None)
+            tops = top_level_names(self.reader.read(top, 1024 * 1024)) if top else None
+            return name, version, WheelCoverage(tops)
+        if kind == "sdist":
+            pkginfo = by_name.get(self.prefix + "PKG-INFO")
+            name, version = parse_metadata(self.reader.read(pkginfo, 1024 * 1024)) if pkginfo else (None, None)
+            return name, version, None
+        return None, None, None
+
+    def refuse(self, p: str, m: Member, code: str, detail: str = "") -> Iterator:
+        self.refused += 1
+        why = REFUSAL_TEXT.get(code, code)
+        msg = f"entry {p!r} refused: {why}" + (f" ({detail})" if detail else "")
+        shown = self.shown_prefix + p
+        yield Diagnostic(shown, code, msg, Severity.ERROR)
+        yield self.a.finding(REFUSAL_RULE.get(code, "ART011"), code, msg, shown)
+        self.add(Entry(self.key, p, m.size, m.compressed_size, None, classify.entry_kind(p), m.type, m.link_target, refused=code))
+
+    # -- one entry -------------------------------------------------------------------------------
+    def entry(self, m: Member, p: str, covered: bool | None, why: str, refs: list) -> Iterator:
+        a = self.a
+        shown = self.shown_prefix + p
+        inspect_limit = max(self.a.max_file_bytes, a.limits.max_map_bytes, a.limits.max_secret_scan_bytes)
+        a.budget.bytes_left -= m.size
+        try:
+            if m.size > inspect_limit:
+                sha, size = self._hash_stream(m)
+                data = None
+            else:
+                data = self.reader.read(m, m.size + 1)
+                sha, size = hashlib.sha256(data).hexdigest(), len(data)
+        except ReadFailed as exc:
+            if self.reader.damage:  # cut off with the stream: covered by the archive-level finding
+                self.refused += 1
+                yield Diagnostic(self.shown_prefix + p, self.reader.damage, f"entry {p!r} not read: the archive stream ends before it", Severity.WARNING)
+                self.add(Entry(self.key, p, m.size, m.compressed_size, None, classify.entry_kind(p), m.type, refused=self.reader.damage))
+                return
+            yield from self.refuse(p, m, "unreadable", str(exc))
+            return
+        self.total += size
+        self.sizes[p] = size
+        self.by_path[p] = m
+        if data is None:
+            kind = classify.entry_kind(p)
+            self.kind_of[p] = kind
+            yield Diagnostic(shown, "entry-not-inspected", f"entry is {size} bytes, over every inspection limit; only hashed", Severity.NOTE)
+            self.add(Entry(self.key, p, size, m.compressed_size, sha, kind, m.type, None, covered, why))
+            return
+        head = data[:8192]
+        low = p.lower()
+        entry_refs = sourcemap.find_refs(data) if low.endswith(classify.JS_SUFFIXES + (".css",)) else []
+        minified = classify.is_minified(p, data)
+        kind = classify.entry_kind(p, head, minified or classify.looks_bundled(p, data), bool(entry_refs), size)
+        self.kind_of[p] = kind
+        yield from self.kind_findings(p, kind, head, covered, why)
+        if kind == "archive":
+            outcome = yield from self.nested(m, p, data)
+            if outcome != "not opened":
+                self.add(Entry(self.key, p, size, m.compressed_size, sha, kind, m.type, None, covered, why,
+                               refused="nested-too-deep" if outcome == "refused" else None))
+                return
+        language = language_for(p)
+        scanned = bool(language) and not classify.is_third_party(p) and kind != "source-map"
+        secrets = []
+        mode = ""
+        if a.limits.secrets and kind in classify.TEXT_KINDS and size <= a.limits.max_secret_scan_bytes and b"\x00" not in head:
+            mode = scan_mode(p, kind == "bundle" or minified)
+            if mode and scanned and size > a.max_file_bytes:  # extraction sees a prefix; the search, all of it
+                secrets = a.scanner.scan(p, data.decode("utf-8", "replace"), bundle=mode == "bundle")
+                yield from self.secret_findings(secrets, shown, shown)
+                mode = ""
+            elif mode and not scanned:  # searched where files are extracted (in parallel), not extracted
+                yield SourceFile(shown, data, size=size, secrets=mode, extract=False)
+        for ref in entry_refs:
+            refs.append((p, ref))
+            if ref.kind == "inline":
+                yield from self.inline_map(p, ref, data)
+        if scanned:
+            sdata = mask(data, secrets) if secrets else data
+            yield SourceFile(shown, sdata[:a.max_file_bytes], size=size, truncated=size > a.max_file_bytes, secrets=mode)
+        self.add(Entry(self.key, p, size, m.compressed_size, sha, kind, m.type, None, covered, why,
+                       language if scanned else None, scanned, minified))
+
+    def secret_findings(self, secrets: list, path: str, where: str, origin: str = "") -> Iterator:
+        """One ART006 finding per (file, detector): lines listed, values never."""
+        yield from secret_findings([(s.type, s.line) for s in secrets], path, where, origin, self.a.src.target)
+
+    def _hash_stream(self, m: Member) -> tuple[str, int]:
+        h = hashlib.sha256()
+        n = 0
+        with self.reader.open(m) as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+                n += len(chunk)
+        return h.hexdigest(), n
+
+    def kind_findings(self, p: str, kind: str, head: bytes, covered: bool | None, why: str) -> Iterator:
+        shown = self.shown_prefix + p
+        if kind == "env-file" and not classify.is_env_example(p):
+            yield self.a.finding("ART005", "env file", f"env file {shown} is shipped", shown)
+        elif kind == "key" and classify.is_private_key(p, head):
+            yield self.a.finding("ART005", "private key", f"private key {shown} is shipped", shown)
+        elif kind == "credentials":
+            yield self.a.finding("ART005", "credentials file", f"credentials file {shown} is shipped", shown)
+        if kind in ("test", "debug"):
+            self.strays.setdefault(kind, []).append(shown)
+        if covered is False:
+            yield self.a.finding("ART007", "outside allowlist", f"{shown} is outside the package's own allowlist ({why})", shown)
+
+    def nested(self, m: Member, p: str, data: bytes):
+        """Open an archive entry one level down (a generator; returns `opened`, `refused` or `not opened`)."""
+        a = self.a
+        shown = self.shown_prefix + p
+        low = p.lower()
+        fmt = "zip" if low.endswith(ZIP_SUFFIXES) else "tar"
+        if self.depth + 1 > a.limits.max_depth:
+            self.refused += 1
+            msg = f"nested archive {shown!r} not opened: archives nested deeper than {a.limits.max_depth} level(s) are refused"
+            yield Diagnostic(shown, "nested-too-deep", msg, Severity.ERROR)
+            yield a.finding("ART012", "nested-too-deep", msg, shown)
+            return "refused"
+        if len(data) > a.limits.max_nested_bytes:
+            yield Diagnostic(shown, "nested-too-large", f"nested archive is {len(data)} bytes; not opened (limit {a.limits.max_nested_bytes})", Severity.WARNING)
+            return "not opened"
+        if fmt == "tar":
+            reader = TarReader(io.BytesIO(data), a.limits, a.budget, a.workdir, len(data))
+        else:
+            reader = ZipReader(io.BytesIO(data), a.limits, a.budget)
+        try:
+            key = f"{self.key}!/{p}"
+            yield from _ArtifactAudit(a, reader, fmt, key, self.key, self.depth + 1, shown + "!/", len(data),
+                                      hashlib.sha256(data).hexdigest(), posixpath.basename(p)).run()
+        finally:
+            reader.close()
+        return "opened"
+
+    # -- source maps -----------------------------------------------------------------------------
+    def resolve_refs(self, refs: list) -> Iterator:
+        for p, ref in refs:
+            shown = self.shown_prefix + p
+            if ref.kind == "inline":
+                yield MapRef(self.key, p, ref.line, sourcemap.show_url(ref.url), "inline", None, "ok")
+                continue
+            if ref.kind == "remote":
+                yield MapRef(self.key, p, ref.line, sourcemap.show_url(ref.url), "remote", None, "remote")
+                yield self.a.finding("ART004", f"remote:{sourcemap.show_url(ref.url)}",
+                                     f"{shown} line {ref.line} points its source map at a remote URL ({sourcemap.show_url(ref.url)})", shown, ref.line)
+                continue
+            target = sourcemap.resolve_url(p, ref.url)
+            found = target is not None and self._lookup(target) is not None
+            yield MapRef(self.key, p, ref.line, sourcemap.show_url(ref.url), "external", target if found else None, "ok" if found else "missing")
+            if not found:
+                yield self.a.finding("ART004", f"missing:{ref.url[:200]}",
+                                     f"{shown} line {ref.line} references source map {ref.url[:200]!r}, which is not in the artifact", shown, ref.line)
+            elif target not in self.done_maps:
+                yield from self.external_map(target, referrer=p)
+
+    def _lookup(self, p: str) -> Member | None:
+        m = self.by_path.get(p)
+        if m is None and isinstance(self.reader, FileReader):
+            m = self.reader.sibling(p)
+            if m is not None:
+                self.by_path[p] = m
+                self.kind_of.setdefault(p, classify.entry_kind(p))
+        return m
+
+    def external_map(self, map_path: str, referrer: str | None) -> Iterator:
+        self.done_maps.add(map_path)
+        m = self._lookup(map_path)
+        if m is None:
+            return
+        shown = self.shown_prefix + map_path
+        if m.size > self.a.limits.max_map_bytes:
+            msg = f"source map is {m.size} bytes, over the limit of {self.a.limits.max_map_bytes}; not parsed"
+            yield Diagnostic(shown, "source-map-too-large", msg, Severity.WARNING)
+            yield self.a.finding("ART014", "too-large", f"{shown}: {msg}", shown)
+            return
+        try:
+            raw = self.reader.read(m, m.size + 1)
+        except ReadFailed as exc:
+            yield Diagnostic(shown, "unreadable", f"cannot read source map: {exc}", Severity.ERROR)
+            return
+        if map_path not in self.sizes:  # a sibling of a single-file target: an entry of that artifact too
+            self.sizes[map_path] = len(raw)
+            self.total += len(raw)
+            self.entry_count += 1
+            self.add(Entry(self.key, map_path, len(raw), None, hashlib.sha256(raw).hexdigest(), "source-map"))
+        yield from self.process_map(map_path, raw, "external", referrer, None)
+
+    def inline_map(self, p: str, ref: sourcemap.Ref, bundle: bytes) -> Iterator:
+        shown = self.shown_prefix + p
+        map_path = p + "#inline"
+        try:
+            raw = sourcemap.decode_data_url(ref.url)
+        except ValueError as exc:
+            msg = f"inline source map in {shown} line {ref.line} cannot be decoded: {exc}"
+            yield Diagnostic(shown, "malformed-source-map", msg, Severity.WARNING, ref.line)
+            yield self.a.finding("ART014", "inline", msg, shown, ref.line)
+            yield self.a.finding("ART002", "inline source map", f"{shown} embeds a source map in a data: URL (line {ref.line})", shown, ref.line)
+            return
+        yield self.a.finding("ART002", "inline source map", f"{shown} embeds a {len(raw)}-byte source map in a data: URL (line {ref.line})", shown, ref.line)
+        yield from self.process_map(map_path, raw, "inline", p, bundle)
+
+    def process_map(self, map_path: str, raw: bytes, kind: str, referrer: str | None, bundle: bytes | None) -> Iterator:
+        a = self.a
+        shown = self.shown_prefix + map_path
+        origin = f"source map: {shown}"
+        try:
+            pm = sourcemap.parse_map(raw)
+        except sourcemap.MapError as exc:
+            msg = f"malformed source map {shown}: {exc}"
+            yield Diagnostic(shown, "malformed-source-map", msg, Severity.WARNING)
+            yield a.finding("ART014", "malformed", msg, shown)
+            yield SourceMapInfo(self.key, map_path, kind, referrer, referrer is not None, len(raw), None, False, 0, 0, 0, 0, 0, 0.0, 0, 0, "malformed")
+            return
+        for problem in pm.problems:
+            yield Diagnostic(shown, "source-map-problem", problem, Severity.WARNING)
+        if pm.problems:
+            yield a.finding("ART014", "problems", f"source map {shown}: {pm.problems[0]}" + (f" (+{len(pm.problems) - 1} more)" if len(pm.problems) > 1 else ""), shown)
+        generated = referrer
+        if generated is None and pm.top.file:
+            generated = sourcemap.resolve_url(map_path, pm.top.file)
+        if generated is None and map_path.endswith(".map"):
+            generated = map_path[:-4]
+        gen_member = self._lookup(generated) if generated and bundle is None else None
+        shipped = bundle is not None or gen_member is not None
+        index = None
+
+        def bundle_index() -> sourcemap.BundleIndex:
+            nonlocal index
+            if index is None:
+                if bundle is not None:
+                    index = sourcemap.BundleIndex([bundle])
+                elif gen_member is not None:
+                    try:
+                        index = sourcemap.BundleIndex([self.reader.read(gen_member, gen_member.size + 1)])
+                    except ReadFailed:
+                        index = sourcemap.BundleIndex([])
+                else:
+                    index = self._union()
+            return index
+
+        sources = pm.flat_sources()
+        with_content = content_bytes = third_bytes = third = rebuilt = map_only = 0
+        only_paths: list[str] = []
+        for src in sources:
+            if src.source is None or not isinstance(src.source, str):
+                continue
+            path, is_third = sourcemap.normalize_source(src.source, src.root, map_path)
+            third += is_third
+            try:
+                text = pm.content(src)
+            except sourcemap.MapError as exc:
+                yield Diagnostic(shown, "source-map-problem", str(exc), Severity.WARNING)
+                text = None
+            nbytes = len(text.encode("utf-8", "surrogatepass")) if text is not None else 0
+            if text is not None:
+                with_content += 1
+                content_bytes += nbytes
+                third_bytes += nbytes if is_third else 0
+            rebuild = text is not None and (not is_third or a.limits.rebuild_third_party) and nbytes <= a.max_file_bytes
+            lits_n = present_n = 0
+            status = "unknown"
+            missing: tuple[str, ...] = ()
+            secrets = []
+            if rebuild:
+                if a.limits.secrets:
+                    secrets = a.scanner.scan(path, text)
+                    yield from self.secret_findings(secrets, self.shown_prefix + path, f"{self.shown_prefix + path} (rebuilt from {shown})", origin)
+                lits = sourcemap.literals(text, path)
+                if lits:
+                    idx = bundle_index()
+                    absent = sorted(x for x in lits if not idx.contains(x))
+                    lits_n, present_n = len(lits), len(lits) - len(absent)
+                    status = "no" if present_n == 0 else "yes" if not absent else "partial"
+                    secret_values = {s.value for s in secrets}
+                    missing = tuple(x[:200] for x in absent if sourcemap.showable(x) and not any(v in x for v in secret_values))[:200]
+                if language_for(path):
+                    data = text.encode("utf-8", "surrogatepass")
+                    yield SourceFile(self.shown_prefix + path, mask(data, secrets) if secrets else data, origin=origin)
+                    rebuilt += 1
+            if status == "no":
+                map_only += 1
+                only_paths.append(path)
+                if len(only_paths) <= MAP_CONTENT_RULE_LIMIT:
+                    yield a.finding("ART010", path, f"{path} ({lits_n} distinctive strings) ships only in source map {shown}: "
+                                    f"none of its strings is in {generated or 'any shipped bundle'}", self.shown_prefix + path, None, origin)
+            yield MapSource(self.key, map_path, src.idx, src.source[:500], path, text is not None, nbytes, is_third, rebuild and bool(language_for(path)),
+                            lits_n, present_n, status, missing)
+        if len(only_paths) > MAP_CONTENT_RULE_LIMIT:
+            yield a.finding("ART010", f"{shown}: more", f"{len(only_paths) - MAP_CONTENT_RULE_LIMIT} more sources ship only in {shown} "
+                            f"(see the map_only_sources view)", shown, None, origin)
+        n = sum(1 for s in sources if isinstance(s.source, str))
+        if generated and n >= 2:
+            self.bundles.add(generated)
+        share = (third_bytes / content_bytes) if content_bytes else (third / n if n else 0.0)
+        if with_content:
+            yield a.finding("ART001", "sourcesContent", f"{shown} ships the original source of {with_content} of {n} files "
+                            f"({human_size(content_bytes)}, {share:.0%} third-party; {map_only} only in the map)", shown)
+        else:
+            self.maps_without_content.append((shown, n))
+        yield SourceMapInfo(self.key, map_path, kind, generated, shipped, len(raw), pm.top.version, pm.top.is_index, len(pm.top.sections),
+                            n, with_content, content_bytes, third, round(share, 4), rebuilt, map_only, "ok")
+
+    def _union(self) -> sourcemap.BundleIndex:
+        if self.union_index is None:
+            chunks = []
+            for p, kind in self.kind_of.items():
+                if kind in ("bundle", "source") and p.lower().endswith(classify.JS_SUFFIXES):
+                    try:
+                        m = self.by_path[p]
+                        chunks.append(self.reader.read(m, m.size + 1))
+                    except (ReadFailed, KeyError):
+                        continue
+            self.union_index = sourcemap.BundleIndex(chunks)
+            self.union_index.chunks = []  # keep the hashes only; substring fallbacks then answer "absent"
+        return self.union_index
+
+    # -- artifact-level findings -----------------------------------------------------------------
+    def summaries(self) -> Iterator:
+        for kind, paths in sorted(self.strays.items()):
+            what = "test or fixture" if kind == "test" else "debug"
+            examples = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+            msg = f"{what} file {paths[0]} is shipped" if len(paths) == 1 else f"{len(paths)} {what} files are shipped: {examples}"
+            yield self.a.finding("ART008", f"{self.label}: {kind}", msg, paths[0] if len(paths) == 1 else None)
+        if self.maps_without_content:
+            n_maps = len(self.maps_without_content)
+            n_src = sum(n for _, n in self.maps_without_content)
+            first = self.maps_without_content[0][0]
+            where = first if n_maps == 1 else f"{first} and {n_maps - 1} more"
+            yield self.a.finding("ART003", f"{self.label}: source maps without sourcesContent",
+                                 f"{n_maps} source map(s) without sourcesContent reveal {n_src} source paths ({where})",
+                                 first if n_maps == 1 else None)
+        if len(self.sizes) >= 2:
+            ranked = sorted(self.sizes.items(), key=lambda kv: kv[1], reverse=True)
+            (big, size), (_, second) = ranked[0], ranked[1]
+            if size >= OUTLIER_MIN_BYTES and size >= OUTLIER_FACTOR * max(second, 1):
+                shown = self.shown_prefix + big
+                yield self.a.finding("ART009", "largest entry", f"{shown} is {human_size(size)}, {size / max(second, 1):.0f}x the next largest entry ({human_size(second)})", shown)
+
+
+def _root_prefix(members: list[Member]) -> str:
+    """The single top-level directory every member is under (`package/`), or ''."""
+    first = None
+    for m in members:
+        if m.problem is not None:
+            continue
+        name = m.name
+        head, sep, _ = name.partition("/")
+        if not sep:
+            if m.type == "dir":
+                head = name
+            else:
+                return ""
+        if first is None:
+            first = head
+        elif head != first:
+            return ""
+    return f"{first}/" if first else ""
