@@ -33,6 +33,7 @@ import dataclasses
 import hashlib
 import heapq
 import os
+import threading
 from collections import OrderedDict, deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -238,20 +239,26 @@ def _work(src: SourceFile) -> bytes:
 
 
 WARM_LANGUAGES = ("javascript", "python")
-"""Grammars whose built-in packs the forkserver compiles before forking workers (see `warm`): what
-npm bundles and wheels are mostly made of, and quick to compile (0.08 s and 0.04 s). TypeScript and
-TSX take 0.15–0.2 s each; compiling them there too would delay every worker of a JavaScript-only
-release by that much (superset's wheel: 6.70 → 6.90 s, median of 4), so a worker compiles them
-when its first such file arrives, unless `prestart` was told the target has some."""
+"""Grammars whose built-in packs the forkserver compiles before forking workers (see `warm`), unless
+`prestart` names others: what npm bundles and wheels are mostly made of, and quick to compile
+(0.08 s and 0.04 s). TypeScript and TSX take 0.15–0.2 s each; compiling them there too would delay
+every worker of a JavaScript-only release by that much (superset's wheel: 6.70 → 6.90 s, median of
+4), so a worker compiles a grammar when its first such file arrives, unless `prestart` was told the
+target surely has some."""
+
+NPM_LANGUAGES = ("javascript", "typescript")
+"""What `prestart` warms for an npm tarball: JavaScript and the TypeScript of the `.d.ts` files
+npm packages ship (gemini-cli-core: 890 of them); Python is left to a worker that meets some, which
+keeps its 0.04 s off every worker's start."""
 
 WARM_ENV = "AUDITOR_WARM_LANGUAGES"
-"""Internal: languages `prestart` asks the forkserver to compile besides `WARM_LANGUAGES`
+"""Internal: the languages `prestart` asks the forkserver to compile instead of `WARM_LANGUAGES`
 (comma-separated). The forkserver reads its parent's environment once, at start-up."""
 
 
 def warm() -> None:
-    """Import the extractor, compile the built-in packs of `WARM_LANGUAGES` and build the secret
-    scanner in this process.
+    """Import the extractor, compile the built-in packs of `WARM_LANGUAGES` (or of the languages
+    `prestart` named) and build the secret scanner in this process.
 
     The forkserver does this once, before it forks any worker (`auditor.preload`): workers are
     forked with all three in memory, where each would otherwise import the extraction modules
@@ -264,8 +271,9 @@ def warm() -> None:
         from auditor.queries import builtin_query_dir, discover
 
         packs = discover([builtin_query_dir()])
-        extra = tuple(x for x in os.environ.get(WARM_ENV, "").split(",") if x in LANGUAGES)
-        for language in (*WARM_LANGUAGES, *extra):
+        named = os.environ.get(WARM_ENV)
+        languages = WARM_LANGUAGES if named is None else tuple(x for x in named.split(",") if x in LANGUAGES)
+        for language in languages:
             if any(language in p.languages for p in packs):
                 _compile_memo(language, packs)
         _secret_scanner()
@@ -305,20 +313,21 @@ def _pool(workers: int, spec: ExtractorSpec) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_init_worker, initargs=(spec,))
 
 
-def prestart(languages: tuple[str, ...] = ()) -> None:
+def prestart(languages: tuple[str, ...] | None = None) -> None:
     """Start the forkserver now, in the background, if this platform uses one: its start-up and
     `warm` then overlap the reading of a large target instead of delaying its first worker. Worth
     it only when workers will surely be needed (a scan that stays in this process would pay for a
-    server it never uses). `languages`: grammars the target surely has besides `WARM_LANGUAGES`,
-    compiled once there instead of in every worker (an npm package's TypeScript declarations:
-    gemini-cli-core's 890 `.d.ts` files made each worker compile TypeScript, 0.19 s; cold scan
-    3.66 → 3.58 s, median of 6). No effect on a server already running."""
+    server it never uses). `languages`: the grammars to compile there, once, instead of
+    `WARM_LANGUAGES` (`NPM_LANGUAGES` for an npm package: its TypeScript declarations made each of
+    gemini-cli-core's workers compile TypeScript, 0.19 s; cold scan 3.66 → 3.58 s, median of 6).
+    No effect on a server already running."""
     try:
         ctx = _context()
         if ctx.get_start_method() == "forkserver":
             from multiprocessing import forkserver
 
-            os.environ[WARM_ENV] = ",".join(languages)
+            if languages is not None:
+                os.environ[WARM_ENV] = ",".join(languages)
             try:
                 forkserver.ensure_running()
             finally:
@@ -374,6 +383,33 @@ class _Slot:
         self.origin = ""
 
 
+def _up() -> None:
+    """The task that makes a new pool start its workers (see `_Launch`)."""
+
+
+class _Launch:
+    """Workers being started in a background thread.
+
+    Starting a pool's workers blocks until the forkserver forks them, and the forkserver forks only
+    once `warm` is done: a scan that started its pool while the server was still warming sat idle
+    for that long (gemini-cli-core: 0.19 s), where it can read and queue the next files instead.
+    The thread submits `_up`, which makes the executor start every worker (`concurrent.futures`
+    starts them all on the first submission, except with the fork start method); the pipeline
+    submits nothing to the executor before the thread is done."""
+
+    def __init__(self, executor: ProcessPoolExecutor):
+        self.executor = executor
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="auditor-pool-start", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.executor.submit(_up)
+        except BaseException as exc:  # noqa: BLE001 - raised in the scan's thread by Pipeline._started
+            self.error = exc
+
+
 class Pipeline:
     """Runs extraction for a stream of tagged items (see the module doc). Use as a context manager,
     or call `close()`: it owns worker processes."""
@@ -391,6 +427,7 @@ class Pipeline:
         self.stats = PipelineStats()
         self._extractor: Extractor | None = None
         self._executor: ProcessPoolExecutor | None = None
+        self._launch: _Launch | None = None  # a pool whose workers are being started (see `_start_pool`)
         self._pending: deque[_Slot] = deque()
         self._queued: list[_Slot] = []
         self._queued_bytes = 0
@@ -419,6 +456,10 @@ class Pipeline:
         (on an error or Ctrl-C there is no point waiting for a 16 MB bundle to finish parsing)."""
         if self.cache is not None:
             self.cache.close()  # writes the results still pending
+        launch, self._launch = self._launch, None
+        if launch is not None:
+            launch.thread.join()
+            self._executor = launch.executor
         executor, self._executor = self._executor, None
         if executor is None:
             return
@@ -487,11 +528,13 @@ class Pipeline:
         if self.jobs == 1:
             self._complete(slot, process(self._local(), src))
             return
+        if self._launch is not None and not self._launch.thread.is_alive():
+            self._started()
         if self._executor is None:
             slot.queued = True
             self._queued.append(slot)
             self._queued_bytes += slot.nbytes
-            if self._queued_bytes >= POOL_START_BYTES or len(self._queued) >= POOL_START_FILES:
+            if self._launch is None and (self._queued_bytes >= POOL_START_BYTES or len(self._queued) >= POOL_START_FILES):
                 self._start_pool()
             return
         self._dispatch(slot)
@@ -507,8 +550,20 @@ class Pipeline:
         return self._extractor
 
     def _start_pool(self) -> None:
-        self._executor = _pool(self.jobs, self.spec)
+        """Start the workers in a background thread (see `_Launch`); files admitted meanwhile are
+        queued, and handed out once they are up (`_started`)."""
+        self._launch = _Launch(_pool(self.jobs, self.spec))
         self.stats.jobs = self.jobs
+
+    def _started(self) -> None:
+        """The workers are up (or failed to start: raises what starting them raised): hand out the
+        queued files."""
+        launch, self._launch = self._launch, None
+        assert launch is not None
+        launch.thread.join()
+        self._executor = launch.executor
+        if launch.error is not None:
+            raise launch.error
         for slot in self._queued:
             slot.queued = False
             self._dispatch(slot)
@@ -622,6 +677,8 @@ class Pipeline:
     def _wait(self, slot: _Slot) -> FileResult:
         if slot.result is not None:
             return slot.result
+        if slot.queued and self._launch is not None:  # its workers are starting: wait for them
+            self._started()
         if slot.queued:  # the pool never started: this scan is small, extract here
             self._queued.remove(slot)
             self._queued_bytes -= slot.nbytes

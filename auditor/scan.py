@@ -24,7 +24,7 @@ from auditor.config import Config, find_config, load_config
 from auditor.errors import StoreError
 from auditor.manifest import Manifest, manifest_from_config
 from auditor.models import Diagnostic, FileResult, Finding
-from auditor.parallel import POOL_START_BYTES, ExtractorSpec, Pipeline, PipelineStats, prestart
+from auditor.parallel import NPM_LANGUAGES, POOL_START_BYTES, ExtractorSpec, Pipeline, PipelineStats, prestart
 from auditor.queries import builtin_query_dir, discover
 from auditor.sources import open_target
 
@@ -179,8 +179,8 @@ def run_scan(
                 record[n] = (identity, [])
             if pipeline.jobs > 1 and _file_size(t) >= POOL_START_BYTES:
                 # a release artifact to read: workers will be needed, start their server now; npm
-                # packages (`npm pack` makes .tgz, sdists are .tar.gz) mostly ship .d.ts files
-                prestart(("typescript",) if t.endswith(".tgz") else ())
+                # packages (`npm pack` makes .tgz, sdists are .tar.gz) ship JavaScript and .d.ts files
+                prestart(NPM_LANGUAGES if t.endswith(".tgz") else None)
             for item in src.iter_files():
                 yield (n, t), item
 

@@ -75,51 +75,79 @@ def parse_only(target: str, config: Config) -> tuple[float, float, int, int]:
     return wall, cpu, files, size
 
 
-def _tree_usage(pid: int, cpu_seen: dict[int, float]) -> int:
-    """Resident bytes of `pid` and all its descendants; records each one's CPU seconds so far
-    (user + system) in `cpu_seen` (a process's last sample is kept after it exits)."""
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    cpu: dict[int, float] = {}
-    tick = os.sysconf("SC_CLK_TCK")
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
+class TreeSampler:
+    """Resident memory and CPU seconds of a process and all its descendants, read from /proc.
+
+    Listing every process of the machine costs about 0.9 ms; on a machine whose CPUs the scan keeps
+    busy, doing that every 20 ms took 4.5 % of a CPU from the run being measured (gemini-cli-core's
+    cold scan: 3.55 s sampled against 3.44 s unsampled, medians of 5). So the tree is looked for
+    every `FULL_EVERY`-th sample only; in between, only the processes already found are read."""
+
+    FULL_EVERY = 5
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.cpu: dict[int, float] = {}
+        """pid → CPU seconds (user + system) at its last sample; kept after the process exits."""
+        self._known: set[int] = {pid}
+        self._calls = 0
+        self._tick = os.sysconf("SC_CLK_TCK")
+        self._page = os.sysconf("SC_PAGE_SIZE")
+
+    def _stat(self, pid: int) -> tuple[int, int, float] | None:
+        """(parent pid, resident bytes, CPU seconds) of `pid`, or None if it is gone."""
         try:
-            with open(f"/proc/{entry}/stat") as fh:
+            with open(f"/proc/{pid}/stat") as fh:
                 fields = fh.read().rsplit(")", 1)[1].split()
-            ppid, pages = int(fields[1]), int(fields[21])
-            ticks = int(fields[11]) + int(fields[12])
+            return int(fields[1]), int(fields[21]) * self._page, (int(fields[11]) + int(fields[12])) / self._tick
         except (OSError, IndexError, ValueError):
-            continue
-        children.setdefault(ppid, []).append(int(entry))
-        rss[int(entry)] = pages * os.sysconf("SC_PAGE_SIZE")
-        cpu[int(entry)] = ticks / tick
-    total, stack = 0, [pid]
-    while stack:
-        p = stack.pop()
-        total += rss.get(p, 0)
-        cpu_seen[p] = max(cpu_seen.get(p, 0.0), cpu.get(p, 0.0))
-        stack.extend(children.get(p, ()))
-    return total
+            return None
+
+    def sample(self) -> int:
+        """Resident bytes of the tree now (recording each process's CPU seconds)."""
+        self._calls += 1
+        stats: dict[int, tuple[int, int, float]] = {}
+        if self._calls % self.FULL_EVERY == 1:
+            children: dict[int, list[int]] = {}
+            for entry in os.listdir("/proc"):
+                if entry.isdigit() and (st := self._stat(int(entry))) is not None:
+                    stats[int(entry)] = st
+                    children.setdefault(st[0], []).append(int(entry))
+            tree, stack = set(), [self.pid]
+            while stack:
+                p = stack.pop()
+                tree.add(p)
+                stack.extend(children.get(p, ()))
+            self._known = tree
+        else:
+            for p in self._known:
+                if (st := self._stat(p)) is not None:
+                    stats[p] = st
+        total = 0
+        for p in self._known:
+            if p in stats:
+                total += stats[p][1]
+                self.cpu[p] = max(self.cpu.get(p, 0.0), stats[p][2])
+        return total
 
 
 def run_cli(args: list[str], env: dict[str, str]) -> tuple[float, float, int]:
     """(wall seconds, CPU seconds, peak RSS bytes of the process tree) of `python -m auditor ARGS`.
 
     CPU seconds: every process of the tree (CLI, fork server, workers) as last sampled from /proc
-    every 20 ms (RUSAGE_CHILDREN would miss workers whose fork server nobody waits for)."""
+    every 20 ms (`TreeSampler`; RUSAGE_CHILDREN would miss workers whose fork server nobody waits
+    for)."""
     peak = 0
-    cpu_seen: dict[int, float] = {}
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "auditor", *args], env=env, cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    tree = TreeSampler(proc.pid)
     done = threading.Event()
 
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, _tree_usage(proc.pid, cpu_seen))
+            peak = max(peak, tree.sample())
             done.wait(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -128,7 +156,7 @@ def run_cli(args: list[str], env: dict[str, str]) -> tuple[float, float, int]:
     seconds = time.perf_counter() - t0
     done.set()
     sampler.join()
-    cpu = sum(cpu_seen.values())
+    cpu = sum(tree.cpu.values())
     if proc.returncode not in (0, 1):
         raise SystemExit(f"auditor {' '.join(args)} failed ({proc.returncode}): {stderr.decode(errors='replace')[-2000:]}")
     return seconds, cpu, peak

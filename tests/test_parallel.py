@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -146,7 +147,8 @@ def test_small_files_go_to_the_workers_in_batches_with_the_same_results(monkeypa
     submit = ProcessPoolExecutor.submit
 
     def counted(self, fn, *args):
-        tasks.append(len(args[0]) if fn is parallel._work_batch else 1)
+        if fn is not parallel._up:  # what starts the workers (see parallel._Launch)
+            tasks.append(len(args[0]) if fn is parallel._work_batch else 1)
         return submit(self, fn, *args)
 
     monkeypatch.setattr(ProcessPoolExecutor, "submit", counted)
@@ -195,24 +197,39 @@ def test_a_pack_that_does_not_compile_fails_the_scan_from_a_worker_before_anythi
 
 class _HeldExecutor:
     """A stand-in for the process pool that records submissions and runs nothing: each task's
-    future completes only when the test says so."""
+    future completes only when the test says so. Its workers are up once `up` is set."""
 
     def __init__(self, *args, **kwargs):
         self.submitted: list[tuple[object, list, Future]] = []
+        self.up = threading.Event()
+        self.up.set()
 
-    def submit(self, fn, arg):
+    def submit(self, fn, *args):
         future: Future = Future()
-        self.submitted.append((fn, arg, future))
+        if fn is parallel._up:  # starting the workers (see parallel._Launch)
+            assert self.up.wait(10), "the test never let the workers start"
+            future.set_result(None)
+            return future
+        self.submitted.append((fn, args[0], future))
         return future
 
     def shutdown(self, **kwargs):
         pass
 
 
+class _InstantLaunch(parallel._Launch):
+    """Workers that are up as soon as the pool starts."""
+
+    def __init__(self, executor):
+        super().__init__(executor)
+        self.thread.join()
+
+
 def test_workers_get_two_tasks_each_so_a_large_file_read_late_goes_before_waiting_small_ones(monkeypatch):
     monkeypatch.setattr(parallel, "POOL_START_FILES", 2)
     monkeypatch.setattr(parallel, "BATCH_FILES", 4)
     monkeypatch.setattr(parallel, "_pool", lambda workers, spec: _HeldExecutor())
+    monkeypatch.setattr(parallel, "_Launch", _InstantLaunch)
     small = [SourceFile(f"s{i:02}.js", f"const a{i} = 1;\n".encode()) for i in range(40)]
     big = SourceFile("big.js", b"const b = 1;\n" * 6000)  # 78 KB: over SMALL_FILE_BYTES, submitted alone
     with Pipeline(ExtractorSpec(tuple(load_packs(Config()))), jobs=2) as p:
@@ -229,6 +246,62 @@ def test_workers_get_two_tasks_each_so_a_large_file_read_late_goes_before_waitin
         pool.submitted[1][2].set_result([b""] * 4)
         p._pump()
         assert pool.submitted[5][0] is parallel._work_batch and [s.path for s in pool.submitted[5][1]] == ["s10.js", "s11.js", "s12.js", "s13.js"]
+
+
+def test_files_read_while_the_workers_start_are_queued_and_handed_out_once_they_are_up(monkeypatch):
+    """Starting workers waits for the forkserver to fork them; the scan reads on meanwhile."""
+    monkeypatch.setattr(parallel, "POOL_START_FILES", 2)
+    pool = _HeldExecutor()
+    pool.up.clear()
+    monkeypatch.setattr(parallel, "_pool", lambda workers, spec: pool)
+    files = [SourceFile(f"f{i:02}.js", b"const b = 1;\n" * 6000 + b"//%d\n" % i) for i in range(6)]  # one task each
+    with Pipeline(ExtractorSpec(tuple(load_packs(Config()))), jobs=2) as p:
+        for n, src in enumerate(files[:5]):
+            p._admit(parallel._Slot(n, src), src)  # would block here if the start did
+        assert p.stats.jobs == 2 and p._executor is None
+        assert [s.item.path for s in p._queued] == [f.path for f in files[:5]] and pool.submitted == []
+        pool.up.set()
+        p._launch.thread.join()
+        p._admit(parallel._Slot(5, files[5]), files[5])
+        assert p._executor is pool and p._queued == []
+        # two tasks per worker, largest first (all the same size here: in the order read)
+        assert [arg.path for _, arg, _ in pool.submitted] == ["f00.js", "f01.js", "f02.js", "f03.js"]
+
+
+def test_a_file_waited_for_while_the_workers_start_goes_to_them_once_they_are_up(monkeypatch):
+    from auditor import cache as cache_mod
+
+    class Answering(_HeldExecutor):
+        def submit(self, fn, *args):
+            future = super().submit(fn, *args)
+            if fn is parallel._work:
+                future.set_result(cache_mod.dumps(FileResult(args[0].path, "from-a-worker", 1, "", "")))
+            return future
+
+    monkeypatch.setattr(parallel, "POOL_START_FILES", 2)
+    pool = Answering()
+    pool.up.clear()
+    monkeypatch.setattr(parallel, "_pool", lambda workers, spec: pool)
+    files = [SourceFile(f"f{i}.js", b"const b = 1;\n" * 6000 + b"//%d\n" % i) for i in range(2)]
+    with Pipeline(ExtractorSpec(tuple(load_packs(Config()))), jobs=2) as p:
+        slots = [parallel._Slot(n, f) for n, f in enumerate(files)]
+        for slot in slots:
+            p._admit(slot, slot.item)
+        threading.Timer(0.2, pool.up.set).start()
+        assert p._wait(slots[0]).language == "from-a-worker"  # not extracted here while they started
+        assert [arg.path for _, arg, _ in pool.submitted] == ["f0.js", "f1.js"]
+
+
+def test_workers_that_fail_to_start_fail_the_scan_with_the_error(monkeypatch):
+    class NoWorkers(_HeldExecutor):
+        def submit(self, fn, *args):
+            raise OSError("cannot start a worker")
+
+    monkeypatch.setattr(parallel, "POOL_START_FILES", 2)
+    monkeypatch.setattr(parallel, "_pool", lambda workers, spec: NoWorkers())
+    with Pipeline(ExtractorSpec(tuple(load_packs(Config()))), jobs=2) as p:
+        with pytest.raises(OSError, match="cannot start a worker"):
+            list(p.run(_items(8)))
 
 
 def test_workers_started_from_the_console_script_do_not_run_it_again(tmp_path):
@@ -253,16 +326,18 @@ def test_workers_started_from_the_console_script_do_not_run_it_again(tmp_path):
     assert out.stdout.split() == ["True", "False", "auditor.__main__"]
 
 
-def test_warm_compiles_the_languages_prestart_names_as_well(monkeypatch):
-    """The forkserver compiles `WARM_LANGUAGES` and those `prestart` passes it (an npm tarball's
-    TypeScript), so that workers forked from it do not each compile them; unknown names are ignored."""
+def test_warm_compiles_the_languages_prestart_names_instead_of_the_default_ones(monkeypatch):
+    """The forkserver compiles `WARM_LANGUAGES`, or the languages `prestart` passes it (an npm
+    tarball's JavaScript and TypeScript), so that workers forked from it do not each compile them;
+    unknown names are ignored."""
     monkeypatch.setattr(parallel, "_COMPILED", parallel.OrderedDict())
     monkeypatch.delenv(parallel.WARM_ENV, raising=False)
     parallel.warm()
     assert sorted(lang for lang, _ in parallel._COMPILED) == ["javascript", "python"]
+    monkeypatch.setattr(parallel, "_COMPILED", parallel.OrderedDict())
     monkeypatch.setenv(parallel.WARM_ENV, "typescript,cobol")
     parallel.warm()
-    assert sorted(lang for lang, _ in parallel._COMPILED) == ["javascript", "python", "typescript"]
+    assert sorted(lang for lang, _ in parallel._COMPILED) == ["typescript"]
 
 
 def test_prestart_hands_the_languages_to_the_forkserver_only(monkeypatch):
@@ -271,5 +346,6 @@ def test_prestart_hands_the_languages_to_the_forkserver_only(monkeypatch):
     seen = []
     monkeypatch.setattr(forkserver, "ensure_running", lambda: seen.append(os.environ.get(parallel.WARM_ENV)))
     monkeypatch.delenv(parallel.WARM_ENV, raising=False)
-    parallel.prestart(("typescript",))
-    assert seen == ["typescript"] and parallel.WARM_ENV not in os.environ
+    parallel.prestart(parallel.NPM_LANGUAGES)
+    parallel.prestart()
+    assert seen == ["javascript,typescript", None] and parallel.WARM_ENV not in os.environ
