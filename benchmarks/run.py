@@ -105,9 +105,10 @@ class TreeSampler:
 
     def sample(self) -> int:
         """Resident bytes of the tree now (recording each process's CPU seconds)."""
+        full = self._calls % self.FULL_EVERY == 0
         self._calls += 1
         stats: dict[int, tuple[int, int, float]] = {}
-        if self._calls % self.FULL_EVERY == 1:
+        if full:
             children: dict[int, list[int]] = {}
             for entry in os.listdir("/proc"):
                 if entry.isdigit() and (st := self._stat(int(entry))) is not None:
