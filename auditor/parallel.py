@@ -409,6 +409,11 @@ class _Launch:
         except BaseException as exc:  # noqa: BLE001 - raised in the scan's thread by Pipeline._started
             self.error = exc
 
+    def wait(self) -> ProcessPoolExecutor:
+        """The executor, once the thread is done (its workers up, or `error` set)."""
+        self.thread.join()
+        return self.executor
+
 
 class Pipeline:
     """Runs extraction for a stream of tagged items (see the module doc). Use as a context manager,
@@ -458,8 +463,7 @@ class Pipeline:
             self.cache.close()  # writes the results still pending
         launch, self._launch = self._launch, None
         if launch is not None:
-            launch.thread.join()
-            self._executor = launch.executor
+            self._executor = launch.wait()
         executor, self._executor = self._executor, None
         if executor is None:
             return
@@ -560,8 +564,7 @@ class Pipeline:
         queued files."""
         launch, self._launch = self._launch, None
         assert launch is not None
-        launch.thread.join()
-        self._executor = launch.executor
+        self._executor = launch.wait()
         if launch.error is not None:
             raise launch.error
         for slot in self._queued:
