@@ -361,5 +361,39 @@ class MapRef:
     """ok, missing, remote, malformed."""
 
 
-ArtifactRecord = Artifact | Entry | SourceMapInfo | MapSource | MapRef
+@dataclass(frozen=True, slots=True)
+class MapCoverage:
+    """How much generated code one source of a map accounts for, from the map's `mappings`."""
+
+    TABLE: ClassVar[str] = "map_coverage"
+    artifact: str
+    map: str
+    idx: int
+    """Position in `sources` (running over sections), as `MapSource.idx`."""
+    path: str
+    """Normalized source path, as `MapSource.path`."""
+    generated_file: str | None
+    """Entry the map describes (`SourceMapInfo.generated`)."""
+    segments: int
+    """Mapping segments that map generated code to this source (0: the source has no generated code)."""
+    generated_bytes: int
+    """Generated columns those segments span (UTF-16 code units; bytes for ASCII code)."""
+
+
+@dataclass(frozen=True, slots=True)
+class BundleText:
+    """The bytes of a generated file a map with rebuilt sources describes, zlib-compressed: read
+    after extraction to test whether a map-revealed name occurs in what ships
+    (`auditor.sources.mappings.presence_rows`). Not a table row."""
+
+    artifact: str
+    map_origin: str
+    """`source map: <map path>`, the origin of the files rebuilt from that map."""
+    path: str
+    """Display path of the generated file."""
+    data: bytes
+    """zlib-compressed bytes of the generated file."""
+
+
+ArtifactRecord = Artifact | Entry | SourceMapInfo | MapSource | MapRef | MapCoverage
 """Rows a Source may yield for the artifact tables."""

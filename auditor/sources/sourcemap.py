@@ -130,6 +130,10 @@ class MapPart:
     """Per source: (start, end) byte range of the JSON string in the buffer, or None for null."""
     mappings_bytes: int = 0
     has_mappings: bool = False
+    mappings_range: tuple[int, int] | None = None
+    """Byte range of the `mappings` string's characters (between its quotes) in the buffer."""
+    offset_line: int = 0
+    """An index map section's `offset.line`: the generated line its mappings start at."""
     sections: list[MapPart] = field(default_factory=list)
     is_index: bool = False
 
@@ -268,6 +272,7 @@ def _parse_object(buf: bytes, pos: int, depth: int, problems: list[str]) -> tupl
             if buf[pos:pos + 1] == b'"':
                 end = _string_end(buf, pos)
                 part.mappings_bytes, part.has_mappings = end - pos - 2, True
+                part.mappings_range = (pos + 1, end - 1)
                 pos = end
             else:
                 value, pos = _load(buf, pos)
@@ -341,6 +346,7 @@ def _parse_sections(buf: bytes, pos: int, depth: int, problems: list[str]) -> tu
             return out, pos + 1
         pos = _expect(buf, pos, b"{")
         section: MapPart | None = None
+        offset_line = 0
         while True:
             pos = _ws(buf, pos)
             if buf[pos:pos + 1] == b"}":
@@ -353,6 +359,10 @@ def _parse_sections(buf: bytes, pos: int, depth: int, problems: list[str]) -> tu
                 section, pos = _parse_object(buf, pos, depth + 1, problems)
                 if section.is_index:
                     raise MapError("an index map section holds another index map (not allowed by the spec)")
+            elif key == "offset":
+                value, pos = _load(buf, pos)
+                line = value.get("line") if isinstance(value, dict) else None
+                offset_line = line if isinstance(line, int) and not isinstance(line, bool) and line >= 0 else 0
             elif key == "url":
                 _, pos = _load(buf, pos)
                 problems.append(f"sections[{len(out)}] refers to a map by `url`; such sections are not followed")
@@ -362,6 +372,7 @@ def _parse_sections(buf: bytes, pos: int, depth: int, problems: list[str]) -> tu
             if buf[pos:pos + 1] == b",":
                 pos += 1
         if section is not None:
+            section.offset_line = offset_line
             _validate(section, problems, top=False, where=f"sections[{len(out)}].map: ")
             out.append(section)
         pos = _ws(buf, pos)
