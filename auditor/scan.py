@@ -23,7 +23,7 @@ from auditor import cache as cache_mod
 from auditor.config import Config, find_config, load_config
 from auditor.errors import StoreError
 from auditor.manifest import Manifest, manifest_from_config
-from auditor.models import Diagnostic, FileResult, Finding
+from auditor.models import BundleText, Diagnostic, FileResult, Finding
 from auditor.parallel import NPM_LANGUAGES, POOL_START_BYTES, ExtractorSpec, Pipeline, PipelineStats, prestart
 from auditor.queries import builtin_query_dir, discover
 from auditor.sources import open_target
@@ -140,6 +140,7 @@ def run_scan(
     diagnostics: list[Diagnostic] = []
     emitted: list[Finding] = []
     records: list = []
+    bundle_texts: list[BundleText] = []
     pipeline = Pipeline(spec, jobs or 1, cache_dir)
     cache = pipeline.cache
     cache_limit = cache_mod.max_cache_bytes() if cache is not None else None  # a bad limit fails before anything is written
@@ -197,6 +198,9 @@ def run_scan(
             if isinstance(item, Finding):
                 emitted.append(item)
                 continue
+            if isinstance(item, BundleText):  # read after extraction (mappings.record_presence), not stored
+                bundle_texts.append(item)
+                continue
             if not isinstance(item, FileResult):  # artifact rows: models.Artifact, Entry, SourceMapInfo, ...
                 records.append(item)
                 continue
@@ -253,6 +257,12 @@ def run_scan(
         store.insert_records(conn, scan_id, records)
         if manifest is not None:
             manifest.store(conn, scan_id)
+        if bundle_texts:  # which map-revealed names occur in the generated files (REL002, REL003)
+            from auditor.sources.mappings import record_presence
+            diagnostics_late = record_presence(conn, scan_id, bundle_texts)
+            store.insert_rows(conn, "diagnostics", ("scan_id", "path", "code", "severity", "message", "line", "origin"),
+                              ((scan_id, d.path, d.code, d.severity.value, d.message, d.line, d.origin) for d in diagnostics_late))
+            diagnostics.extend(diagnostics_late)
         finding_count = rules.evaluate(conn, scan_id, emitted)
         if manifest is not None:
             manifest.apply(conn, scan_id)  # severity overrides and suppressions

@@ -191,13 +191,14 @@ def test_an_archive_nested_one_level_is_opened_and_its_files_scanned(tmp_path):
 def test_single_bundle_target_follows_its_sibling_map(tmp_path):
     (tmp_path / "app.js").write_text("var a=process.env.BUNDLE_FLAG;\n//# sourceMappingURL=app.js.map\n")
     (tmp_path / "app.js.map").write_bytes(source_map(["webpack://app/./src/a.ts", "webpack://app/./src/b.ts"],
-                                                     ["const a = process.env.BUNDLE_FLAG;\n", "export const hidden = 'only in the map here';\n"]))
+                                                     ["const a = process.env.BUNDLE_FLAG;\n", "export const hidden = 'only in the map here';\n"],
+                                                     mappings="AAAA"))  # generated code from src/a.ts only
     _, conn = scan(tmp_path, tmp_path / "app.js")
     assert q(conn, "SELECT kind, entry_count FROM artifacts") == [("bundle", 2)]
     assert q(conn, "SELECT path, kind FROM entries ORDER BY path") == [("app.js", "bundle"), ("app.js.map", "source-map")]
     assert q(conn, "SELECT path, origin FROM files ORDER BY path, origin") == [
         ("app.js", ""), ("src/a.ts", "source map: app.js.map"), ("src/b.ts", "source map: app.js.map")]
-    assert q(conn, "SELECT path, in_bundle FROM map_sources ORDER BY idx") == [("src/a.ts", "unknown"), ("src/b.ts", "no")]
+    assert q(conn, "SELECT path, in_bundle FROM map_sources ORDER BY idx") == [("src/a.ts", "yes"), ("src/b.ts", "no")]
 
 
 def test_an_entry_far_larger_than_the_rest_is_noted(tmp_path):

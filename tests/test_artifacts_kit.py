@@ -86,8 +86,10 @@ def wheel(path: Path, files: dict[str, bytes | str], name: str = "demo_pkg", ver
 
 
 def source_map(sources: list, contents: list | None = None, file: str | None = None, **extra) -> bytes:
-    """A v3 source map as bytes."""
-    m = {"version": 3, "sources": sources, "names": [], "mappings": "AAAA", **extra}
+    """A v3 source map as bytes. Its `mappings` (unless given) map one generated line to each source,
+    as a bundler's map does: no source is map-only."""
+    lines = ["AAAA"] + ["ACAA"] * (len(sources) - 1) if sources else []
+    m = {"version": 3, "sources": sources, "names": [], "mappings": ";".join(lines), **extra}
     if file is not None:
         m["file"] = file
     if contents is not None:

@@ -67,7 +67,7 @@ def test_bundle_map_rebuilds_sources_and_decides_what_is_only_in_the_map(tmp_pat
         ["webpack://app/./src/flags.ts", "webpack://app/./src/tools.ts", "webpack://app/./src/secret-menu.ts",
          "webpack://app/./src/types.ts", "webpack://app/./node_modules/lib/index.js", "webpack:///webpack/bootstrap"],
         [BUNDLED_TS, PARTIAL_TS, DROPPED_TS, TYPES_ONLY_TS, "module.exports = 'third party code here';\n", "// webpack runtime\n"],
-        file="main.js")
+        file="main.js", mappings="AAAA;ACAA;AEAA;ACAA;ACAA")  # no segment from src/secret-menu.ts
     pkg = npm_tgz(tmp_path / "app.tgz", {
         "dist/main.js": BUNDLE + "var tools=[{name:\"web_search\",description:\"searching the web\"}];\n//# sourceMappingURL=main.js.map\n",
         "dist/main.js.map": smap,
@@ -77,9 +77,9 @@ def test_bundle_map_rebuilds_sources_and_decides_what_is_only_in_the_map(tmp_pat
         ("src/flags.ts", False, True, 3, 3, "yes", []),
         ("src/tools.ts", False, True, 5, 2, "partial", ["AGENT_SWARMS", "Spawn a swarm of agents", "spawn_swarm"]),
         ("src/secret-menu.ts", False, True, 2, 0, "no", ["Open the internal debug console", "internal-secret-menu"]),
-        ("src/types.ts", False, True, 0, 0, "unknown", []),
-        ("node_modules/lib/index.js", True, False, 0, 0, "unknown", []),
-        ("webpack/bootstrap", True, False, 0, 0, "unknown", []),
+        ("src/types.ts", False, True, 0, 0, "yes", []),
+        ("node_modules/lib/index.js", True, False, 0, 0, "yes", []),
+        ("webpack/bootstrap", True, False, 0, 0, "yes", []),
     ]
     assert q(conn, "SELECT kind, sources, with_content, third_party, rebuilt, map_only, generated, generated_shipped, status FROM source_maps") == [
         ("external", 6, 6, 2, 4, 1, "dist/main.js", True, "ok")]
@@ -221,7 +221,9 @@ def test_a_50_mb_single_line_map_in_a_tarball_is_audited(tmp_path):
     assert q(conn, "SELECT sources, with_content, status FROM source_maps") == [(2, 1, "ok")]
     assert q(conn, "SELECT flag_key FROM flag_reads WHERE resolved") == [("HUGE_FLAG",)]
     assert ("ART009", "largest entry", "huge.js.map") in findings(conn)
-    assert q(conn, "SELECT code FROM diagnostics") == []
+    # random Base64 with no separator is one 50 MB segment: not decodable, and said so
+    assert [(c, "`mappings` cannot be decoded: no separator" in m) for c, m in q(conn, "SELECT code, message FROM diagnostics")] == [
+        ("source-map-problem", True)]
 
 
 def test_map_target_on_its_own(tmp_path):

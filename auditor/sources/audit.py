@@ -8,22 +8,25 @@ import dataclasses
 import hashlib
 import io
 import posixpath
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 from auditor.languages import language_for
 from auditor.models import (
     Artifact,
+    BundleText,
     Diagnostic,
     Entry,
     Finding,
+    MapCoverage,
     MapRef,
     MapSource,
     Severity,
     SourceFile,
     SourceMapInfo,
 )
-from auditor.sources import classify, sourcemap
+from auditor.sources import classify, mappings, sourcemap
 from auditor.sources.archive import Budget, FileReader, Member, ReadFailed, TarReader, ZipReader, show_name
 from auditor.sources.artifact import ZIP_SUFFIXES, ArtifactSource, sha256_file
 from auditor.sources.limits import human_size
@@ -472,22 +475,32 @@ class _ArtifactAudit:
         gen_member = self._lookup(generated) if generated and bundle is None else None
         shipped = bundle is not None or gen_member is not None
         index = None
+        gen_data: bytes | None = bundle
+
+        def generated_bytes() -> bytes | None:
+            nonlocal gen_data
+            if gen_data is None and gen_member is not None:
+                try:
+                    gen_data = self.reader.read(gen_member, gen_member.size + 1)
+                except ReadFailed:
+                    gen_data = b""
+            return gen_data or None
 
         def bundle_index() -> sourcemap.BundleIndex:
             nonlocal index
             if index is None:
-                if bundle is not None:
-                    index = sourcemap.BundleIndex([bundle])
-                elif gen_member is not None:
-                    try:
-                        index = sourcemap.BundleIndex([self.reader.read(gen_member, gen_member.size + 1)])
-                    except ReadFailed:
-                        index = sourcemap.BundleIndex([])
+                if shipped:
+                    data = generated_bytes()
+                    index = sourcemap.BundleIndex([data] if data else [])
                 else:
                     index = self._union()
             return index
 
         sources = pm.flat_sources()
+        coverage, cov_problems = mappings.map_coverage(pm, generated_bytes() if shipped else None)
+        for problem in cov_problems:
+            yield Diagnostic(shown, "source-map-problem", problem, Severity.WARNING)
+        shown_generated = self.shown_prefix + generated if generated else "any shipped bundle"
         with_content = content_bytes = third_bytes = third = rebuilt = map_only = 0
         only_paths: list[str] = []
         for src in sources:
@@ -506,6 +519,9 @@ class _ArtifactAudit:
                 content_bytes += nbytes
                 third_bytes += nbytes if is_third else 0
             rebuild = text is not None and (not is_third or a.limits.rebuild_third_party) and nbytes <= a.max_file_bytes
+            cov = coverage[src.idx] if coverage is not None and src.idx < len(coverage) else None
+            if cov is not None:
+                yield MapCoverage(self.key, map_path, src.idx, path, generated, cov[0], cov[1])
             lits_n = present_n = 0
             status = "unknown"
             missing: tuple[str, ...] = ()
@@ -526,17 +542,25 @@ class _ArtifactAudit:
                     data = text.encode("utf-8", "surrogatepass")
                     yield SourceFile(self.shown_prefix + path, mask(data, secrets) if secrets else data, origin=origin)
                     rebuilt += 1
-            if status == "no":
+            if cov is not None and shipped:  # the mappings decide: generated code from it, or none
+                status = mappings.in_bundle_status(cov[0], status)
+                only = cov[0] == 0 and text is not None and (not is_third or a.limits.rebuild_third_party)
+            else:
+                only = status == "no"
+            if only:
+                status = "no"
                 map_only += 1
                 only_paths.append(path)
                 if len(only_paths) <= MAP_CONTENT_RULE_LIMIT:
-                    yield a.finding("ART010", path, f"{path} ({lits_n} distinctive strings) ships only in source map {shown}: "
-                                    f"none of its strings is in {generated or 'any shipped bundle'}", self.shown_prefix + path, None, origin)
+                    yield a.finding("ART010", path, mappings.map_only_message(path, shown, shown_generated, cov is not None and shipped,
+                                                                              lits_n, present_n), self.shown_prefix + path, None, origin)
             yield MapSource(self.key, map_path, src.idx, src.source[:500], path, text is not None, nbytes, is_third, rebuild and bool(language_for(path)),
                             lits_n, present_n, status, missing)
         if len(only_paths) > MAP_CONTENT_RULE_LIMIT:
             yield a.finding("ART010", f"{shown}: more", f"{len(only_paths) - MAP_CONTENT_RULE_LIMIT} more sources ship only in {shown} "
                             f"(see the map_only_sources view)", shown, None, origin)
+        if rebuilt and shipped and generated_bytes():
+            yield BundleText(self.key, origin, shown_generated, zlib.compress(generated_bytes(), 1))
         n = sum(1 for s in sources if isinstance(s.source, str))
         if generated and n >= 2:
             self.bundles.add(generated)

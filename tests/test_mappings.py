@@ -1,0 +1,153 @@
+"""Map coverage decoded from `mappings` (auditor/sources/mappings.py), map-only sources (ART010) and
+presence of map-revealed names in the bundle's bytes (REL003, REL002), on a map made by a real
+bundler (tests/fixtures/releases/bun-map, see its README) and on maps built here."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from auditor.sources import mappings, sourcemap
+from test_artifacts_kit import npm_tgz, q, scan
+
+FIXTURE = Path(__file__).parent / "fixtures" / "releases" / "bun-map"
+B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+def vlq(v: int) -> str:
+    v = (-v << 1) | 1 if v < 0 else v << 1
+    out = ""
+    while True:
+        d, v = v & 31, v >> 5
+        out += B64[d | (32 if v else 0)]
+        if not v:
+            return out
+
+
+def reference(m: str, n: int, lengths: list[int]) -> tuple[list[int], list[int]]:
+    """Segments and spanned columns per source, decoded one segment at a time (the spec, plainly)."""
+    segs, cols, src = [0] * n, [0] * n, 0
+    for li, line in enumerate(m.split(";")):
+        col, out = 0, []
+        for s in line.split(",") if line else []:
+            vals, v, sh = [], 0, 0
+            for ch in s:
+                d = B64.index(ch)
+                v |= (d & 31) << sh
+                sh += 5
+                if not d & 32:
+                    vals.append(-(v >> 1) if v & 1 else v >> 1)
+                    v = sh = 0
+            col += vals[0]
+            if len(vals) >= 4:
+                src += vals[1]
+            out.append((col, src if len(vals) >= 4 else -1))
+        for i, (c, s) in enumerate(out):
+            end = out[i + 1][0] if i + 1 < len(out) else (lengths[li] if li < len(lengths) else c)
+            if 0 <= s < n:
+                segs[s] += 1
+                cols[s] += max(end - c, 0)
+    return segs, cols
+
+
+def test_bun_built_map_matches_the_reference_decoder():
+    pm = sourcemap.parse_map((FIXTURE / "dist" / "index.js.map").read_bytes())
+    cov, problems = mappings.map_coverage(pm, (FIXTURE / "dist" / "index.js").read_bytes())
+    assert problems == []
+    # Node's module.SourceMap, every generated column looked up (see the fixture's README)
+    assert cov == [(51, 291), (13, 80), (7, 22)]
+
+
+@pytest.mark.parametrize("block", [4 * 1024 * 1024, 97, 65, 20])
+def test_decoder_agrees_with_a_plain_decoder_on_random_maps_in_any_block_size(block, monkeypatch):
+    monkeypatch.setattr(mappings, "BLOCK", block)
+    rng = random.Random(block)
+    for _ in range(150):
+        n = rng.randint(1, 5)
+        lines, src = [], 0
+        for _ in range(rng.randint(0, 7)):
+            segs = []
+            for _ in range(rng.randint(0, 6)):
+                dc = rng.randint(0, 5000 if rng.random() < 0.1 else 30)
+                if rng.random() < 0.2:
+                    segs.append(vlq(dc))
+                else:
+                    ns = rng.randint(0, n - 1)
+                    segs.append(vlq(dc) + vlq(ns - src) + vlq(rng.randint(-3, 3)) + vlq(rng.randint(-40, 40)))
+                    src = ns
+            lines.append(",".join(segs))
+        m = ";".join(lines)
+        lengths = [rng.randint(0, 9000) for _ in range(len(lines))]
+        try:
+            cov = mappings.decode(m.encode(), n, np.array(lengths, dtype=np.int64))
+        except mappings.MappingsError:
+            assert block < 64  # only a block too short to hold one separator is refused
+            continue
+        assert (cov.segments.tolist(), cov.generated.tolist()) == reference(m, n, lengths), m
+
+
+def test_bad_mappings_are_errors_with_a_position():
+    with pytest.raises(mappings.MappingsError, match="invalid character '!' in mappings at byte 5"):
+        mappings.decode(b"AAAA,!AAA", 1)
+    with pytest.raises(mappings.MappingsError, match="cut off"):
+        mappings.decode(b"AAAA,g", 1)
+
+
+def bun_release(tmp_path: Path, extra_source: tuple[str, str] | None = None) -> Path:
+    """The bun-built release as an npm tarball; `extra_source` (path, content) is appended to the
+    map's sources with no segment, as webpack lists a module it emitted no code for."""
+    smap = json.loads((FIXTURE / "dist" / "index.js.map").read_text())
+    if extra_source:
+        smap["sources"].append(extra_source[0])
+        smap["sourcesContent"].append(extra_source[1])
+    return npm_tgz(tmp_path / "app.tgz", {"dist/index.js": (FIXTURE / "dist" / "index.js").read_text(),
+                                          "dist/index.js.map": json.dumps(smap)})
+
+
+SECRET_MENU = "export function secretMenu() {\n  return process.env.INTERNAL_SECRET_MENU ? 'Open the internal debug console' : null;\n}\n"
+
+
+def test_map_only_sources_are_exactly_those_without_segments(tmp_path):
+    _, conn = scan(tmp_path, bun_release(tmp_path, ("../src/secret-menu.ts", SECRET_MENU)))
+    assert q(conn, "SELECT path, segments, generated_bytes, generated_file FROM map_coverage ORDER BY idx") == [
+        ("src/index.ts", 51, 291, "dist/index.js"), ("src/tools.ts", 13, 80, "dist/index.js"),
+        ("src/internal.ts", 7, 22, "dist/index.js"), ("src/secret-menu.ts", 0, 0, "dist/index.js")]
+    # internal.ts: none of its strings ('dump_memory', ...) is in the bundle, yet it has generated code
+    assert q(conn, "SELECT path, in_bundle FROM map_sources ORDER BY idx") == [
+        ("src/index.ts", "partial"), ("src/tools.ts", "partial"), ("src/internal.ts", "partial"), ("src/secret-menu.ts", "no")]
+    assert q(conn, "SELECT subject, path FROM findings WHERE rule_id = 'ART010'") == [("src/secret-menu.ts", "src/secret-menu.ts")]
+    (msg,) = q(conn, "SELECT message FROM findings WHERE rule_id = 'ART010'")[0]
+    assert "no mapping segment of dist/index.js comes from it" in msg
+    assert q(conn, "SELECT map_only FROM source_maps") == [(1,)]
+    assert q(conn, "SELECT path FROM map_uncovered_sources") == [("src/secret-menu.ts",)]
+    assert "1 only in the map" in q(conn, "SELECT message FROM findings WHERE rule_id = 'ART001'")[0][0]
+
+
+def test_no_false_map_only_source_when_every_source_has_segments(tmp_path):
+    _, conn = scan(tmp_path, bun_release(tmp_path))
+    assert q(conn, "SELECT count(*) FROM findings WHERE rule_id = 'ART010'") == [(0,)]
+    assert q(conn, "SELECT count(*) FROM map_sources WHERE in_bundle = 'no'") == [(0,)]
+
+
+def test_rel003_only_for_texts_absent_from_the_bundle(tmp_path):
+    _, conn = scan(tmp_path, bun_release(tmp_path))
+    presence = q(conn, "SELECT thing, subject, found, bundle, bundle_line FROM bundle_presence WHERE thing = 'capability' ORDER BY subject")
+    assert ("capability", "option:--teleport", True, "dist/index.js", 1) in presence
+    assert ("capability", "option:--voice", False, "dist/index.js", None) in presence
+    assert ("capability", "tool:spawn_swarm", False, "dist/index.js", None) in presence
+    rel003 = {s for (s,) in q(conn, "SELECT subject FROM findings WHERE rule_id = 'REL003'")}
+    assert "option:--voice" in rel003 and "tool:spawn_swarm" in rel003
+    assert "option:--teleport" not in rel003 and "command:debug-dump" not in rel003 and "tool:list_files" not in rel003
+    # a flag key is looked up too: bun removed feature('VOICE_MODE'), so the key is not in the bundle
+    assert q(conn, "SELECT found FROM bundle_presence WHERE thing = 'flag' AND subject = 'VOICE_MODE'") == [(False,)]
+
+
+def test_find_strings_takes_whole_literals_and_option_prefixes():
+    data = b'x=new G3("--teleport [session]","Resume");y=\'read_file\';z="not_read_file_here";w=`a\\"b`'
+    found = mappings.find_strings(data, {"--teleport", "read_file", "Resume", "absent", 'a"b'})
+    assert found == {"--teleport": data.index(b"--teleport"), "read_file": data.index(b"read_file"),
+                     "Resume": data.index(b"Resume"), 'a"b': data.index(b'a\\"b')}
