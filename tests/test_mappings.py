@@ -148,6 +148,8 @@ def test_rel003_only_for_texts_absent_from_the_bundle(tmp_path):
 
 def test_find_strings_takes_whole_literals_and_option_prefixes():
     data = b'x=new G3("--teleport [session]","Resume");y=\'read_file\';z="not_read_file_here";w=`a\\"b`'
-    found = mappings.find_strings(data, {"--teleport", "read_file", "Resume", "absent", 'a"b'})
+    data += b";v=process.env.MY_HOME||s.experimental?.fastMode;"
+    found = mappings.find_strings(data, {"--teleport", "read_file", "Resume", "absent", 'a"b', ".MY_HOME", ".fastMode", ".slowMode"})
     assert found == {"--teleport": data.index(b"--teleport"), "read_file": data.index(b"read_file"),
-                     "Resume": data.index(b"Resume"), 'a"b': data.index(b'a\\"b')}
+                     "Resume": data.index(b"Resume"), 'a"b': data.index(b'a\\"b'),
+                     ".MY_HOME": data.index(b".MY_HOME"), ".fastMode": data.index(b".fastMode")}

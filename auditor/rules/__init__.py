@@ -36,6 +36,7 @@ from importlib import resources
 import duckdb
 
 from auditor.errors import AuditorError
+from auditor.identity import stable_name
 from auditor.models import Finding, Severity
 
 DOC_HEADINGS = (("what", "What it finds"), ("why", "Why it matters"), ("example", "Example"), ("fix", "How to fix"))
@@ -108,16 +109,19 @@ def get_rule(rule_id: str) -> Rule:
 
 
 def normalize_path(path: str | None) -> str:
-    """Path as used in fingerprints: POSIX, no leading `./`, no temp-dir or `package/` prefix noise."""
+    """Path as used in fingerprints: POSIX, no leading `./`, no temp-dir or `package/` prefix noise,
+    bundler content hashes replaced (`chunk-5FZXKDXH.js` → `chunk-[hash].js`, see `auditor.identity`)."""
     if not path:
         return ""
     p = posixpath.normpath(path.replace("\\", "/")).lstrip("/")
-    return re.sub(r"^(\./)+", "", p)
+    return stable_name(re.sub(r"^(\./)+", "", p))
 
 
 def fingerprint(rule_id: str, path: str | None, subject: str) -> str:
-    """Stable identity of a finding across runs: rule id + normalized path + subject (no line numbers)."""
-    h = hashlib.sha256(f"{rule_id}\x1f{normalize_path(path)}\x1f{subject}".encode("utf-8"))
+    """Stable identity of a finding across runs and releases: rule id + normalized path + subject (no
+    line numbers; content hashes in the path and subject stripped, so a chunk renamed by a rebuild
+    keeps its findings' fingerprints)."""
+    h = hashlib.sha256(f"{rule_id}\x1f{normalize_path(path)}\x1f{stable_name(subject)}".encode("utf-8"))
     return h.hexdigest()[:32]
 
 
@@ -165,9 +169,35 @@ def evaluate(conn: duckdb.DuckDBPyConnection, scan_id: int, emitted: list[Findin
     seen = set()
     unique = []
     for row in rows:
-        k = (row[1], row[8], row[6], row[10])  # rule, fingerprint, line, target
+        k = (row[1], row[8], row[5], row[6], row[10])  # rule, fingerprint, path, line, target
         if k not in seen:
             seen.add(k)
             unique.append(row)
+    unique, evidence = merge_sightings(unique)
     unique.sort(key=lambda r: (r[1], r[5] or "", r[6] or 0, r[3]))
+    store.insert_rows(conn, "finding_evidence", ("scan_id", "fingerprint", "path", "line", "origin"), evidence)
     return store.insert_rows(conn, "findings", _COLUMNS, unique)
+
+
+def merge_sightings(rows: list[tuple]) -> tuple[list[tuple], list[tuple]]:
+    """One finding per thing per release: among findings of one rule, subject and target, those in
+    sources rebuilt from a source map (origin `source map: …`) are folded into the finding in the
+    shipped code when there is one; each folded finding becomes an evidence row (scan_id,
+    fingerprint kept, path, line, origin) of the first shipped one. Rows are `_COLUMNS` tuples;
+    returns (findings kept, evidence rows)."""
+    groups: dict[tuple, list[tuple]] = {}
+    for row in rows:
+        groups.setdefault((row[1], row[3], row[10]), []).append(row)
+    kept: list[tuple] = []
+    evidence: list[tuple] = []
+    for group in groups.values():
+        shipped = [r for r in group if not (r[9] or "").startswith("source map:")]
+        if len(shipped) == len(group) or not shipped:
+            kept.extend(group)
+            continue
+        kept.extend(shipped)
+        first = min(shipped, key=lambda r: (r[5] or "", r[6] or 0))
+        for r in group:
+            if r is not first:
+                evidence.append((r[0], first[8], r[5], r[6], r[9] or ""))
+    return kept, evidence

@@ -280,6 +280,8 @@ def map_only_message(path: str, map_shown: str, generated: str, by_mappings: boo
 
 QUOTED = re.compile(rb"""(?<=["'`])[^"'`]{1,%d}(?=["'`])""" % 512)
 OPTION_END = re.compile(rb"[ \[<=,|]")
+IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
+MEMBER = re.compile(rb"\.([A-Za-z_$][\w$]*)(?![\w$])")
 QUOTED_SEARCHES = 200
 """Texts holding a quote character searched for by a scan of the whole file (each costs one pass)."""
 PRESENCE_MAX_BYTES = 256 * 1024 * 1024
@@ -300,7 +302,8 @@ def _texts(thing: str, subject: str, name: str, name_expr: str | None, descripti
 def find_strings(data: bytes, texts: set[str]) -> dict[str, int]:
     """Byte offset of the first occurrence of each of `texts` as a whole string literal's content
     in `data` (between quote characters), or, for an option name (`--x`), as the start of one
-    (`"--x [value]"`). Texts with characters JSON/JS would escape are also looked for escaped.
+    (`"--x [value]"`); a text `.name` as a member access (`process.env.NAME`, `s.experimental?.name`).
+    Texts with characters JSON/JS would escape are also looked for escaped.
     One pass over `data`; only matches are kept. A text holding a quote character is looked for
     anywhere (as written or escaped), for the first QUOTED_SEARCHES such texts."""
     wanted: dict[bytes, str] = {}
@@ -319,6 +322,14 @@ def find_strings(data: bytes, texts: set[str]) -> dict[str, int]:
         wanted.setdefault(b, t)
         wanted.setdefault(esc, t)
     options = any(b.startswith(b"-") for b in wanted)
+    members = {t[1:].encode(): t for t in texts if t.startswith(".") and IDENTIFIER.fullmatch(t[1:])}
+    if members:  # `.name` texts: a member access in the code, one pass over every `.identifier`
+        for m in MEMBER.finditer(data):
+            t = members.get(m.group(1))
+            if t is not None and t not in found:
+                found[t] = m.start()
+                if len(found) == len(members):
+                    break
     for m in QUOTED.finditer(data):
         seg = m.group()
         t = wanted.get(seg)
@@ -352,7 +363,11 @@ def record_presence(conn, scan_id: int, texts: list) -> list:
     for origin, kind, name, name_expr, description in caps:
         wanted.setdefault(origin, []).append(("capability", f"{kind}:{name}", _texts("capability", kind, name, name_expr, description)))
     for origin, key in flags:
-        wanted.setdefault(origin, []).append(("flag", key, [key]))
+        texts = [key]
+        last = key.rsplit(".", 1)[-1]
+        if IDENTIFIER.fullmatch(last):  # read as a member: process.env.KEY, settings.experimental?.key
+            texts.append("." + last)
+        wanted.setdefault(origin, []).append(("flag", key, texts))
     rows = []
     diagnostics = []
     budget = PRESENCE_MAX_BYTES

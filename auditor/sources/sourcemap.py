@@ -482,7 +482,7 @@ def decode_js_string(raw: str) -> str:
 
     try:
         return ESCAPE.sub(rep, raw)
-    except (ValueError, OverflowError):
+    except (ValueError, OverflowError, IndexError):  # `\u` without hex digits
         return raw
 
 
