@@ -516,11 +516,12 @@ def _scan_or_label(value: str, which: str, other: str, db: Path, manifest: Path 
     from auditor.manifest import load_manifest, manifest_from_config
     from auditor.scan import effective_config, run_scan
 
-    if Path(value).exists():
+    if Path(value).exists() or value.startswith("npm:"):
         cfg = effective_config([value], config)
         man = load_manifest(manifest) if manifest is not None else manifest_from_config(cfg)
-        name = Path(value).name or value
-        label = f"{name} ({which})" if name == (Path(other).name or other) else name
+        name = value if value.startswith("npm:") else (Path(value).name or value)
+        other_name = other if other.startswith("npm:") else (Path(other).name or other)
+        label = f"{name} ({which})" if name == other_name else name
         return run_scan([value], db, label, cfg, manifest=man, **perf).scan_id
     if not Path(db).exists():
         raise StoreError(f"{value!r} is neither a target nor a scan label (database {db} not found)")
@@ -535,8 +536,8 @@ def _scan_or_label(value: str, which: str, other: str, db: Path, manifest: Path 
 
 @app.command()
 def diff(
-    old: Annotated[str, typer.Argument(help="Older release: a target to scan, or a scan label in --db.")],
-    new: Annotated[str, typer.Argument(help="Newer release: a target to scan, or a scan label in --db.")],
+    old: Annotated[str, typer.Argument(help="Older release: a target to scan (path or npm:NAME@VERSION), or a scan label in --db.")],
+    new: Annotated[str, typer.Argument(help="Newer release: a target to scan (path or npm:NAME@VERSION), or a scan label in --db.")],
     format: Annotated[DiffFormat, typer.Option("--format", help="Report format (markdown fits a release PR comment).")] = DiffFormat.text,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file instead of stdout.")] = None,
     manifest: Annotated[Path | None, typer.Option("--manifest", help="Manifest applied when scanning targets.")] = None,
@@ -546,7 +547,9 @@ def diff(
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes for parsing (default: the CPUs available). Output is the same for any number.", show_default=False)] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the extraction cache ($AUDITOR_CACHE_DIR, default ~/.cache/auditor).")] = False,
 ) -> None:
-    """Compare two releases: flags, capabilities and entries added and removed, size ratio, new findings."""
+    """Compare two releases: flags, capabilities and entries added and removed (chunks renamed by a new
+    content hash matched by content), size jumps, new findings; each added flag or capability is
+    new in code or newly exposed (already shipped, readable now through a new map)."""
     from auditor.report.diff import diff_scans
 
     try:

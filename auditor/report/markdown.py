@@ -78,14 +78,17 @@ def diff_markdown(d: dict, limit: int = 100) -> str:
             lines.append(f"- … and {len(items) - limit} more")
         lines.extend(["", "</details>", ""])
 
-    section("Flags added", [f"`{f['key']}` ({f['provider']})" for f in d["flags"]["added"]])
+    section("Flags added", [f"`{f['key']}` ({f['provider']}) · {f['how']}" for f in d["flags"]["added"]])
     section("Flags removed", [f"`{f['key']}` ({f['provider']})" for f in d["flags"]["removed"]])
-    section("Capabilities added", [f"{c['kind']} `{c['name']}`" + (" (hidden)" if c["hidden"] else "") for c in d["capabilities"]["added"]])
+    section("Capabilities added", [f"{c['kind']} `{c['name']}`" + (" (hidden)" if c["hidden"] else "") + f" · {c['how']}"
+                                   for c in d["capabilities"]["added"]])
     section("Capabilities removed", [f"{c['kind']} `{c['name']}`" for c in d["capabilities"]["removed"]])
     section("Now hidden", [f"{c['kind']} `{c['name']}`" for c in d["capabilities"]["now_hidden"]])
     section("Now visible", [f"{c['kind']} `{c['name']}`" for c in d["capabilities"]["now_visible"]])
     section(f"{d['entries']['source'].capitalize()} added", [f"`{p}`" for p in d["entries"]["added"]])
     section(f"{d['entries']['source'].capitalize()} removed", [f"`{p}`" for p in d["entries"]["removed"]])
+    section("Renamed (content hash)", [f"`{r['old']}` → `{r['new']}` (matched by {r['matched_by']})" for r in d["entries"]["renamed"]])
+    section("Size jumps", [f"`{j['path']}` {j['old_size']:,} → {j['new_size']:,} bytes (×{j['factor']})" for j in d["entries"]["size_jumps"]])
     if d["findings"]["new"]:
         lines += ["### New findings", "", "| | rule | location | message |", "|---|---|---|---|"]
         for f in d["findings"]["new"][:limit]:
