@@ -69,6 +69,13 @@ def check_report(conn: duckdb.DuckDBPyConnection, scan_id: int, fail_on: str = "
         FROM findings WHERE scan_id = ?
         ORDER BY CASE severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, rule_id, path NULLS FIRST, line NULLS FIRST, subject
         """, [scan_id])
+    evidence: dict[str, list[dict]] = {}
+    for fp, path, line, origin in conn.execute(
+            "SELECT fingerprint, path, line, origin FROM finding_evidence WHERE scan_id = ? ORDER BY fingerprint, path, line",
+            [scan_id]).fetchall():
+        evidence.setdefault(fp, []).append({"path": path, "line": line, "origin": origin})
+    for f in findings:
+        f["evidence"] = evidence.get(f["fingerprint"], [])
     threshold = Severity(fail_on).rank
     counts = {"error": 0, "warning": 0, "note": 0}
     failing = 0
@@ -100,14 +107,26 @@ def check_report(conn: duckdb.DuckDBPyConnection, scan_id: int, fail_on: str = "
     }
 
 
+def flag_key_count(conn: duckdb.DuckDBPyConnection, scan_id: int) -> int:
+    """The number of flag keys of a scan, as every report counts them: distinct resolved
+    high-confidence (key, provider) pairs, wherever they were read (shipped code, source maps)."""
+    return conn.execute("SELECT count(*) FROM (SELECT DISTINCT flag_key, provider FROM flag_reads "
+                        "WHERE scan_id = ? AND resolved AND confidence = 'high')", [scan_id]).fetchone()[0]
+
+
 def capability_summary(conn: duckdb.DuckDBPyConnection, scan_id: int) -> dict:
-    """Counts of flags, gates and capabilities of a scan, with a few examples of each kind."""
-    flags = conn.execute("SELECT count(DISTINCT flag_key) FROM flag_reads WHERE scan_id = ? AND resolved", [scan_id]).fetchone()[0]
+    """Counts of flags, gates and capabilities of a scan. A capability seen in several places (the
+    bundle, its source map, several files) counts once: one per (kind, name, parent), as the
+    `capability_records` view has them."""
+    flags = flag_key_count(conn, scan_id)
     gates = _rows(conn, "SELECT kind, count(*) AS n FROM gates WHERE scan_id = ? GROUP BY kind ORDER BY kind", [scan_id])
     caps = _rows(conn, """
-        SELECT kind, count(*) AS total, count(*) FILTER (hidden) AS hidden, count(*) FILTER (len(gate_keys) > 0) AS gated,
-               count(*) FILTER (list_contains(tags, 'experimental')) AS experimental
-        FROM capability_inventory WHERE scan_id = ? GROUP BY kind ORDER BY kind""", [scan_id])
+        SELECT kind, count(*) AS total, count(*) FILTER (hidden) AS hidden, count(*) FILTER (gated) AS gated,
+               count(*) FILTER (experimental) AS experimental
+        FROM (SELECT kind, name, parent, bool_or(hidden) AS hidden, bool_or(len(gate_keys) > 0) AS gated,
+                     bool_or(list_contains(tags, 'experimental')) AS experimental
+              FROM capability_inventory WHERE scan_id = ? GROUP BY kind, name, parent)
+        GROUP BY kind ORDER BY kind""", [scan_id])
     return {
         "flags": flags,
         "gates": {g["kind"]: g["n"] for g in gates},

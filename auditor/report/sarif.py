@@ -61,6 +61,13 @@ def to_sarif(report: dict) -> dict:
                     region["endLine"] = int(f["end_line"])
                 loc["region"] = region
             res["locations"] = [{"physicalLocation": loc}]
+        related = [e for e in f.get("evidence") or [] if e.get("path")]
+        if related:  # the same finding seen elsewhere (a source rebuilt from a map, another chunk)
+            res["relatedLocations"] = [
+                {"id": i + 1, "physicalLocation": {"artifactLocation": {"uri": _uri(e["path"]), "uriBaseId": "SRCROOT"},
+                                                   **({"region": {"startLine": int(e["line"])}} if e.get("line") else {})},
+                 **({"message": {"text": e["origin"]}} if e.get("origin") else {})}
+                for i, e in enumerate(related)]
         if f.get("origin"):
             res["properties"]["origin"] = f["origin"]
         if f.get("target"):
