@@ -26,7 +26,7 @@ from auditor.models import (
     SourceFile,
     SourceMapInfo,
 )
-from auditor.sources import classify, mappings, sourcemap
+from auditor.sources import bundler_meta, classify, mappings, sourcemap
 from auditor.sources.archive import Budget, FileReader, Member, ReadFailed, TarReader, ZipReader, show_name
 from auditor.sources.artifact import ZIP_SUFFIXES, ArtifactSource, sha256_file
 from auditor.sources.limits import human_size
@@ -303,6 +303,10 @@ class _ArtifactAudit:
         kind = classify.entry_kind(p, head, minified or classify.looks_bundled(p, data), bool(entry_refs), size)
         self.kind_of[p] = kind
         yield from self.kind_findings(p, kind, head, covered, why)
+        if bundler_meta.is_candidate(p):
+            meta = bundler_meta.read_metadata(p, data)
+            if meta is not None:
+                yield a.finding("ART015", f"{meta.tool} metadata", bundler_meta.message(shown, meta), shown)
         if kind == "archive":
             outcome = yield from self.nested(m, p, data)
             if outcome != "not opened":
