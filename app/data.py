@@ -290,6 +290,23 @@ def scans() -> pd.DataFrame:
     )
 
 
+def scans_by_release() -> list[int]:
+    """Finished scan ids, oldest release first: by package version (semver) when all scans are of
+    one package, else by start time (`auditor.report.diff.release_order`, as `auditor diff` orders them)."""
+    from auditor.report.diff import release_order
+
+    if not has("artifacts"):
+        rows = query("SELECT scan_id, started_at, NULL AS n, NULL AS v FROM scans WHERE finished_at IS NOT NULL")
+    else:
+        rows = query("""
+            SELECT s.scan_id, s.started_at, a.package_name, a.package_version FROM scans s
+            LEFT JOIN (SELECT scan_id, min(package_name) AS package_name, min(package_version) AS package_version
+                       FROM artifacts WHERE parent IS NULL GROUP BY scan_id) a USING (scan_id)
+            WHERE s.finished_at IS NOT NULL""")
+    return release_order([(int(r[0]), r[1], r[2] if isinstance(r[2], str) else None, r[3] if isinstance(r[3], str) else None)
+                          for r in rows.itertuples(index=False)])
+
+
 def scan_label(scan_id: int) -> str:
     """`#id label` of a scan."""
     label = scalar("SELECT label FROM scans WHERE scan_id = ?", [scan_id])

@@ -143,3 +143,15 @@ def test_diff_takes_npm_specs(tmp_path, monkeypatch):
     d = diff_json(tmp_path, "npm:left-pad@1.0.0", "npm:left-pad@1.1.0")
     assert (d["old"]["label"], d["new"]["label"]) == ("npm:left-pad@1.0.0", "npm:left-pad@1.1.0")
     assert [f["key"] for f in d["flags"]["added"]] == ["NEW_FLAG"] and [f["key"] for f in d["flags"]["removed"]] == ["OLD_FLAG"]
+
+
+def test_releases_are_ordered_by_version_then_time():
+    from auditor.report.diff import release_order, version_key
+
+    assert sorted(["1.10.0", "1.9.2", "1.10.0-rc.1", "0.61.0", "1.10.0-rc.10", "1.10.0-rc.2"], key=version_key) == [
+        "0.61.0", "1.9.2", "1.10.0-rc.1", "1.10.0-rc.2", "1.10.0-rc.10", "1.10.0"]
+    # scanned out of order: 0.61.0 first (scan 1), then 0.60.0 (scan 2)
+    rows = [(1, "2026-01-02", "@google/gemini-cli", "0.61.0"), (2, "2026-01-03", "@google/gemini-cli", "0.60.0")]
+    assert release_order(rows) == [2, 1]
+    mixed = [(1, "2026-01-02", "a", "2.0.0"), (2, "2026-01-01", None, None)]
+    assert release_order(mixed) == [2, 1]  # not one package: by time

@@ -12,6 +12,7 @@ if len(ids) < 2:
             "(`auditor scan NEW --db …`) to compare them here.")
     st.stop()
 
+ids = data.scans_by_release()[::-1]  # newest release first: by version (semver) or time, not by scan id
 labels = {i: data.scan_label(i) for i in ids}
 c1, c2 = st.columns(2)
 old = c1.selectbox("Old", ids, index=1, format_func=labels.get, key="diff_old")

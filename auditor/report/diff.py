@@ -222,3 +222,45 @@ def diff_scans(conn: duckdb.DuckDBPyConnection, old: int, new: int) -> dict:
         "gates": {"old": conn.execute(gsql, [old]).fetchone()[0], "new": conn.execute(gsql, [new]).fetchone()[0]},
         "findings": {"new": new_findings, "gone": len(fp_old - fp_new)},
     }
+
+
+def version_key(version: str | None) -> tuple:
+    """Sort key of a release version: semver (`1.10.0` after `1.9.2`, `1.0.0-rc.1` before `1.0.0`),
+    PEP 440-like `1.0rc1` too; None and unparsable versions sort first."""
+    import re
+
+    if not version:
+        return (0,)
+    core, _, pre = version.lstrip("vV").partition("-")
+    m = re.match(r"^(\d+(?:\.\d+)*)(.*)$", core.split("+", 1)[0])
+    if not m:
+        return (0,)
+    nums = tuple(int(x) for x in m.group(1).split("."))
+    nums += (0,) * (4 - len(nums))
+    pre = pre or m.group(2).lstrip(".")
+    pre_key = tuple((0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"[.\-]", pre) if p) if pre else ()
+    return (1, nums, 0 if pre else 1, pre_key)
+
+
+def release_order(scans: list[tuple]) -> list[int]:
+    """Scan ids oldest release first: `scans` are (scan_id, started_at, package_name, package_version)
+    rows; scans of one package are ordered by version, the rest by start time (never by scan id
+    alone: a release scanned late is still compared as the release it is)."""
+    def key(row):
+        scan_id, started, name, version = row
+        return (name or "", version_key(version), started or "", scan_id)
+    named = [r for r in scans if r[2] and r[3]]
+    names = {r[2] for r in named}
+    if len(names) == 1 and len(named) == len(scans):
+        return [r[0] for r in sorted(scans, key=key)]
+    return [r[0] for r in sorted(scans, key=lambda r: (r[1] is None, r[1] or 0, r[0]))]
+
+
+def scans_by_release(conn: duckdb.DuckDBPyConnection) -> list[int]:
+    """Finished scans of the database, oldest release first (`release_order`)."""
+    rows = conn.execute("""
+        SELECT s.scan_id, s.started_at, a.package_name, a.package_version FROM scans s
+        LEFT JOIN (SELECT scan_id, min(package_name) AS package_name, min(package_version) AS package_version
+                   FROM artifacts WHERE parent IS NULL GROUP BY scan_id) a USING (scan_id)
+        WHERE s.finished_at IS NOT NULL""").fetchall()
+    return release_order(rows)
