@@ -148,37 +148,37 @@ def _block(chunk: np.ndarray, base: int, st: _State, segments, generated, length
     starts = np.concatenate(([0], ends[:-1] + 1)) if len(ends) else np.zeros(0, dtype=np.int64)
     if len(ends) and int((ends - starts).max()) > 12:
         raise MappingsError(f"a value in mappings near byte {base + int(digit_pos[starts[np.argmax(ends - starts)]])} is over 60 bits")
-    value_of_digit = np.zeros(len(digits), dtype=np.int64)
+    value_of_digit = np.zeros(len(digits), dtype=np.int32)
     if len(ends):
         value_of_digit[ends[:-1] + 1] = 1
-        value_of_digit = np.cumsum(value_of_digit)
+        np.cumsum(value_of_digit, out=value_of_digit)
     shift = (np.arange(len(digits), dtype=np.int64) - starts[value_of_digit]) * 5 if len(digits) else value_of_digit
     raw = np.add.reduceat((digits & 31) << shift, starts) if len(ends) else np.zeros(0, dtype=np.int64)
     del shift, value_of_digit, digits
     values = np.where(raw & 1, -(raw >> 1), raw >> 1)
     del raw
-    # segments: the separators before a value's first character say which segment and line it is in
+    # a value starts a segment when a separator (or the block's start) comes right before it; its
+    # line (relative to the block's first) is the number of semicolons before it
     first_char = digit_pos[starts] if len(starts) else np.zeros(0, dtype=np.int64)
-    seps = np.flatnonzero(~is_digit)
-    sep_codes = codes[seps]
-    del codes, is_digit, digit_pos
-    # segment id of a value = separators before it; line id = semicolons before it
-    seg_of_value = np.searchsorted(seps, first_char)
-    semis = seps[sep_codes == _SEMI]
-    line_of_value = np.searchsorted(semis, first_char)
+    semi_before = np.cumsum(codes == _SEMI, dtype=np.int32)
+    n_semis = int(semi_before[-1]) if len(semi_before) else 0
     if len(values) == 0:
-        if len(semis):
+        if n_semis:
             st.flush(segments, generated, lengths, n_sources)
-            st.line += len(semis)
+            st.line += n_semis
             st.col = 0
         return
-    seg_start = np.flatnonzero(np.diff(seg_of_value, prepend=-1))  # first value of each segment
+    starts_segment = np.ones(len(values), dtype=bool)
+    inner = first_char > 0
+    starts_segment[inner] = codes[first_char[inner] - 1] < 0
+    del codes, is_digit, digit_pos
+    seg_start = np.flatnonzero(starts_segment)  # first value of each segment
     nvals = np.diff(np.append(seg_start, len(values)))
-    seg_line = line_of_value[seg_start]  # relative to the block's first line
+    seg_line = semi_before[first_char[seg_start]].astype(np.int64)  # relative to the block's first line
     col_delta = values[seg_start]
     has_src = nvals >= 4
     src_delta = np.where(has_src, values[np.minimum(seg_start + 1, len(values) - 1)], 0)
-    del values, seg_of_value, line_of_value, first_char
+    del values, first_char, semi_before
     # generated column: running sum of deltas, restarting on each line (the first line continues st.col)
     new_line = np.diff(seg_line, prepend=-1) != 0
     csum = np.cumsum(col_delta)
@@ -212,7 +212,7 @@ def _block(chunk: np.ndarray, base: int, st: _State, segments, generated, length
     generated += np.bincount(src[valid], weights=span[valid], minlength=n_sources)[:n_sources].astype(np.int64)
     # carry: the last segment's span is decided by what follows it
     last_line = int(seg_line[-1])
-    trailing_semis = len(semis) - last_line  # semicolons after the last segment
+    trailing_semis = n_semis - last_line  # semicolons after the last segment
     st.line += last_line
     st.col = int(cols[-1])
     st.src = int(src[-1])
