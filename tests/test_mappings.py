@@ -153,3 +153,53 @@ def test_find_strings_takes_whole_literals_and_option_prefixes():
     assert found == {"--teleport": data.index(b"--teleport"), "read_file": data.index(b"read_file"),
                      "Resume": data.index(b"Resume"), 'a"b': data.index(b'a\\"b'),
                      ".MY_HOME": data.index(b".MY_HOME"), ".fastMode": data.index(b".fastMode")}
+
+
+CLI_TS = """\
+import { Command } from 'commander';
+const program = new Command();
+program.command('debug-dump', { hidden: true }).description('Dump the agent state');
+program.command('serve');
+"""
+CLI_JS = """\
+const { Command } = require('commander');
+const program = new Command();
+program.command('debug-dump', { hidden: true }).description('Dump the agent state');
+program.command('serve');
+//# sourceMappingURL=cli.js.map
+"""
+
+
+def test_one_record_per_capability_across_bundle_and_map(tmp_path):
+    from auditor.report.check import check_report
+    from auditor.report.sarif import to_sarif
+    from test_artifacts_kit import source_map
+
+    pkg = npm_tgz(tmp_path / "app.tgz", {"dist/cli.js": CLI_JS, "dist/cli.js.map": source_map(["../src/cli.ts"], [CLI_TS], file="cli.js")})
+    summary, conn = scan(tmp_path, pkg)
+    assert q(conn, "SELECT origin FROM capabilities WHERE name = 'debug-dump' ORDER BY origin") == [("",), ("source map: dist/cli.js.map",)]
+    assert q(conn, "SELECT kind, name, hidden, sightings, in_shipped_code, in_source_map FROM capability_records ORDER BY name") == [
+        ("command", "debug-dump", True, 2, True, True), ("command", "serve", False, 2, True, True)]
+    assert q(conn, "SELECT subject, path FROM findings WHERE rule_id = 'CAP001'") == [("command:debug-dump", "dist/cli.js")]
+    assert q(conn, "SELECT path, line, origin FROM finding_evidence") == [("src/cli.ts", 3, "source map: dist/cli.js.map")]
+    report = check_report(conn, summary.scan_id)
+    assert report["summary"]["capabilities"]["command"]["total"] == 2 and report["summary"]["capabilities"]["command"]["hidden"] == 1
+    (cap001,) = [f for f in report["findings"] if f["rule_id"] == "CAP001"]
+    assert cap001["evidence"] == [{"path": "src/cli.ts", "line": 3, "origin": "source map: dist/cli.js.map"}]
+    (res,) = [r for r in to_sarif(report)["runs"][0]["results"] if r["ruleId"] == "CAP001"]
+    assert res["relatedLocations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "src/cli.ts"
+
+
+def test_rel002_for_an_internal_flag_whose_key_is_still_in_the_bundle(tmp_path):
+    from test_artifacts_kit import source_map
+
+    src = "import { feature } from 'bun:bundle';\nexport const tools: string[] = [];\nif (feature('INTERNAL_DEBUG')) {\n  tools.push('dump_state');\n}\n"
+    # the build did not fold the call: a renamed helper still reads the key at run time
+    bundle = 'var t=[];function q(k){return globalThis.__F[k]}\nif(q("INTERNAL_DEBUG")){t.push("dump_state")}\n//# sourceMappingURL=cli.js.map\n'
+    pkg = npm_tgz(tmp_path / "app.tgz", {"dist/cli.js": bundle, "dist/cli.js.map": source_map(["../src/tools.ts"], [src], file="cli.js")})
+    _, conn = scan(tmp_path, pkg)
+    assert q(conn, "SELECT found, bundle_line, bundle_col FROM bundle_presence WHERE subject = 'INTERNAL_DEBUG'") == [(True, 2, 6)]  # the key, inside its quotes
+    assert q(conn, "SELECT subject, path, line, message FROM findings WHERE rule_id = 'REL002'") == [
+        ("INTERNAL_DEBUG", "dist/cli.js", 2, "internal flag INTERNAL_DEBUG (bundler) gating 1 line of src/tools.ts is still in dist/cli.js "
+                                            "at line 2, column 6 (the build did not remove it)")]
+    assert q(conn, "SELECT count(*) FROM findings WHERE rule_id = 'REL003' AND subject = 'flag:INTERNAL_DEBUG'") == [(0,)]
