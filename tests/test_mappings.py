@@ -200,6 +200,6 @@ def test_rel002_for_an_internal_flag_whose_key_is_still_in_the_bundle(tmp_path):
     _, conn = scan(tmp_path, pkg)
     assert q(conn, "SELECT found, bundle_line, bundle_col FROM bundle_presence WHERE subject = 'INTERNAL_DEBUG'") == [(True, 2, 6)]  # the key, inside its quotes
     assert q(conn, "SELECT subject, path, line, message FROM findings WHERE rule_id = 'REL002'") == [
-        ("INTERNAL_DEBUG", "dist/cli.js", 2, "internal flag INTERNAL_DEBUG (bundler) gating 1 line of src/tools.ts is still in dist/cli.js "
+        ("INTERNAL_DEBUG", "dist/cli.js", 2, "internal flag INTERNAL_DEBUG (bundler) gating 3 lines of src/tools.ts is still in dist/cli.js "
                                             "at line 2, column 6 (the build did not remove it)")]
     assert q(conn, "SELECT count(*) FROM findings WHERE rule_id = 'REL003' AND subject = 'flag:INTERNAL_DEBUG'") == [(0,)]
