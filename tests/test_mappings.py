@@ -203,3 +203,11 @@ def test_rel002_for_an_internal_flag_whose_key_is_still_in_the_bundle(tmp_path):
         ("INTERNAL_DEBUG", "dist/cli.js", 2, "internal flag INTERNAL_DEBUG (bundler) gating 3 lines of src/tools.ts is still in dist/cli.js "
                                             "at line 2, column 6 (the build did not remove it)")]
     assert q(conn, "SELECT count(*) FROM findings WHERE rule_id = 'REL003' AND subject = 'flag:INTERNAL_DEBUG'") == [(0,)]
+
+
+def test_a_hidden_command_in_two_chunks_is_one_finding_with_evidence(tmp_path):
+    js = CLI_JS.replace("//# sourceMappingURL=cli.js.map\n", "")
+    pkg = npm_tgz(tmp_path / "app.tgz", {"dist/chunk-5FZXKDXH.js": js, "dist/chunk-Q2W3E4R5.js": js})
+    _, conn = scan(tmp_path, pkg)
+    assert q(conn, "SELECT subject, path, line FROM findings WHERE rule_id = 'CAP001'") == [("command:debug-dump", "dist/chunk-5FZXKDXH.js", 3)]
+    assert q(conn, "SELECT path, line, origin FROM finding_evidence") == [("dist/chunk-Q2W3E4R5.js", 3, "")]

@@ -179,25 +179,39 @@ def evaluate(conn: duckdb.DuckDBPyConnection, scan_id: int, emitted: list[Findin
     return store.insert_rows(conn, "findings", _COLUMNS, unique)
 
 
+THING_RULES = ("CAP", "FLG", "REL001", "REL003")
+"""Rules (ids or prefixes) whose subject names the thing itself (a capability, a flag key, an
+identifier): one finding per subject and target however many files it was seen in."""
+
+
 def merge_sightings(rows: list[tuple]) -> tuple[list[tuple], list[tuple]]:
-    """One finding per thing per release: among findings of one rule, subject and target, those in
-    sources rebuilt from a source map (origin `source map: …`) are folded into the finding in the
-    shipped code when there is one; each folded finding becomes an evidence row (scan_id,
-    fingerprint kept, path, line, origin) of the first shipped one. Rows are `_COLUMNS` tuples;
-    returns (findings kept, evidence rows)."""
+    """One finding per thing per release. Among findings of one rule, subject and target: for a
+    THING_RULES rule all are folded into one (in shipped code when seen there, else the first by
+    path and line); for other rules, those in sources rebuilt from a source map (origin
+    `source map: …`) are folded into the shipped finding when there is one. Each folded finding
+    becomes an evidence row (scan_id, fingerprint kept, path, line, origin). Rows are `_COLUMNS`
+    tuples; returns (findings kept, evidence rows)."""
     groups: dict[tuple, list[tuple]] = {}
     for row in rows:
         groups.setdefault((row[1], row[3], row[10]), []).append(row)
     kept: list[tuple] = []
     evidence: list[tuple] = []
-    for group in groups.values():
-        shipped = [r for r in group if not (r[9] or "").startswith("source map:")]
-        if len(shipped) == len(group) or not shipped:
+    for (rule_id, _, _), group in groups.items():
+        if len(group) == 1:
             kept.extend(group)
             continue
-        kept.extend(shipped)
-        first = min(shipped, key=lambda r: (r[5] or "", r[6] or 0))
+        shipped = [r for r in group if not (r[9] or "").startswith("source map:")]
+        if rule_id.startswith(THING_RULES):
+            first = min(shipped or group, key=lambda r: (r[5] or "", r[6] or 0))
+            kept.append(first)
+        elif len(shipped) == len(group) or not shipped:
+            kept.extend(group)
+            continue
+        else:
+            kept.extend(shipped)
+            first = min(shipped, key=lambda r: (r[5] or "", r[6] or 0))
+        thing = rule_id.startswith(THING_RULES)
         for r in group:
-            if r is not first:
+            if r is not first and (thing or not any(r is k for k in shipped)):
                 evidence.append((r[0], first[8], r[5], r[6], r[9] or ""))
     return kept, evidence
