@@ -211,3 +211,10 @@ def test_a_hidden_command_in_two_chunks_is_one_finding_with_evidence(tmp_path):
     _, conn = scan(tmp_path, pkg)
     assert q(conn, "SELECT subject, path, line FROM findings WHERE rule_id = 'CAP001'") == [("command:debug-dump", "dist/chunk-5FZXKDXH.js", 3)]
     assert q(conn, "SELECT path, line, origin FROM finding_evidence") == [("dist/chunk-Q2W3E4R5.js", 3, "")]
+
+
+def test_a_map_revealed_finding_says_where_its_name_is_in_the_bundle(tmp_path):
+    _, conn = scan(tmp_path, bun_release(tmp_path))
+    # --teleport is hidden (hideHelp) and found only in the rebuilt src/index.ts; its option string is in the bundle
+    (fp,) = q(conn, "SELECT fingerprint FROM findings WHERE rule_id = 'CAP001' AND subject = 'option:--teleport'")[0]
+    assert q(conn, "SELECT path, line, origin FROM finding_evidence WHERE fingerprint = ?", fp) == [("dist/index.js", 1, "")]

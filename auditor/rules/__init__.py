@@ -174,9 +174,26 @@ def evaluate(conn: duckdb.DuckDBPyConnection, scan_id: int, emitted: list[Findin
             seen.add(k)
             unique.append(row)
     unique, evidence = merge_sightings(unique)
+    evidence.extend(_bundle_evidence(conn, scan_id, unique))
     unique.sort(key=lambda r: (r[1], r[5] or "", r[6] or 0, r[3]))
     store.insert_rows(conn, "finding_evidence", ("scan_id", "fingerprint", "path", "line", "origin"), evidence)
     return store.insert_rows(conn, "findings", _COLUMNS, unique)
+
+
+def _bundle_evidence(conn: duckdb.DuckDBPyConnection, scan_id: int, rows: list[tuple]) -> list[tuple]:
+    """Evidence rows saying where in the shipped bundle a thing found in a map-rebuilt source
+    occurs (`bundle_presence`): for findings with a source-map origin whose subject is that
+    capability (`kind:name`) or flag key."""
+    found = {(o, s): (b, line) for o, s, b, line in conn.execute(
+        "SELECT origin, subject, bundle, bundle_line FROM bundle_presence WHERE scan_id = ? AND found", [scan_id]).fetchall()}
+    if not found:
+        return []
+    out = []
+    for r in rows:
+        hit = found.get((r[9], r[3])) or found.get((r[9], r[3].removeprefix("flag:")))
+        if hit is not None:
+            out.append((r[0], r[8], hit[0], hit[1], ""))
+    return out
 
 
 THING_RULES = ("CAP", "FLG", "REL001", "REL003")
