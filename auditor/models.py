@@ -313,7 +313,8 @@ class SourceMapInfo:
     rebuilt: int
     """Sources rebuilt as virtual files and handed to extraction."""
     map_only: int
-    """Rebuilt sources none of whose distinctive literals is in the generated file."""
+    """Sources with content and no generated code: no segment in the decoded `mappings` (or, when
+    those cannot be decoded, none of their distinctive literals in the generated file)."""
     status: str = "ok"
     """ok, or malformed (see diagnostics)."""
 
@@ -338,7 +339,7 @@ class MapSource:
     """Distinctive string literals in the rebuilt source."""
     literals_in_bundle: int
     in_bundle: str
-    """yes, partial, no (only in the map), unknown (nothing to compare)."""
+    """yes, partial, no (only in the map: no mapping segment), unknown (nothing to compare)."""
     missing: tuple[str, ...] = ()
     """Literals absent from the generated file (at most 200, each at most 200 characters, secrets dropped)."""
 
