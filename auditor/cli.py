@@ -597,6 +597,76 @@ def check(
     raise typer.Exit(1 if report["failing"] else 0)
 
 
+@app.command()
+def init(
+    target: Annotated[str | None, typer.Argument(help="Directory or release whose public surface to write down (default: the current directory).", show_default=False)] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead: auditor.toml, pyproject.toml, or any other name for a standalone manifest (check --manifest FILE).", show_default=False)] = None,
+    db: DbOption = Path(DEFAULT_DB),
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes for parsing (default: the CPUs available).", show_default=False)] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the extraction cache.")] = False,
+) -> None:
+    """Write a manifest of what TARGET exposes today (flags, capabilities by kind, artifact entries) into
+    auditor.toml or pyproject.toml, marking with `# REVIEW` what looks internal; then `check --fail-on note`
+    passes on this release and fails on a later one for exactly what is new."""
+    import tomllib
+    from dataclasses import replace
+
+    from auditor import init as init_mod
+    from auditor.manifest import load_manifest, manifest_from_config, parse_manifest
+    from auditor.report.check import check_report
+    from auditor.scan import effective_config, run_scan
+
+    target = target or "."
+    perf = _perf(jobs, no_cache)
+    try:
+        dest = init_mod.destination(target, output)
+        cfg = effective_config([target], None)
+        cfg = replace(cfg, extra={k: v for k, v in cfg.extra.items() if k != "manifest"})
+        label = f"init {Path(target).resolve().name if target == '.' else Path(target).name or target}"
+        first = run_scan([target], db, label, cfg, **perf)
+        conn = store.connect(db, read_only=True)
+        try:
+            surface = init_mod.surface(conn, first.scan_id)
+        finally:
+            conn.close()
+        text = init_mod.manifest_toml(surface, dest.prefix, target)
+        section = tomllib.loads(text)
+        for part in filter(None, dest.prefix.split(".")):
+            section = section[part]
+        man = parse_manifest(section, str(dest.path), dest.path.parent)
+        second = run_scan([target], db, label, cfg, manifest=man, **perf)
+        conn = store.connect(db, read_only=True)
+        try:
+            today = [f for f in check_report(conn, second.scan_id, "note")["findings"] if not f["suppressed"]]
+        finally:
+            conn.close()
+        init_mod.append(dest, text + init_mod.suppress_toml(today, dest.prefix))
+        if dest.style == "standalone":
+            load_manifest(dest.path)
+        else:
+            from auditor.config import load_config
+
+            manifest_from_config(load_config(dest.path))
+    except AuditorError as exc:
+        fail(str(exc))
+        return
+    from auditor.config import find_config
+
+    caps = ", ".join(f"{len(v)} {k}{'s' if len(v) != 1 else ''}" for k, v in surface["capabilities"].items()) or "no capability"
+    review = sum(1 for _, n in surface["flags"] if n) + sum(1 for v in surface["capabilities"].values() for _, n in v if n) \
+        + sum(1 for _, n in surface["entries"] if n)
+    out.print(f"Wrote the manifest of {escape(target)} to {escape(str(dest.path))}: {len(surface['flags'])} flags, {caps}, "
+              f"{len(surface['entries'])} entries allowed; {review} marked # REVIEW (look internal); "
+              f"{len(today)} finding{'s' if len(today) != 1 else ''} of today accepted as " + escape("[[suppress]]") + " (review them too).")
+    if dest.style == "standalone":
+        how = f" --manifest {dest.path}"
+    else:
+        found = find_config(Path(target)) if Path(target).exists() else None
+        how = "" if found is not None and found.resolve() == dest.path.resolve() else f" --config {dest.path}"
+    out.print(f"Next: auditor check {escape(target)}{escape(how)} --fail-on note   (passes now; a release that adds a flag, "
+              "capability, entry or finding fails)")
+
+
 def _scan_or_label(value: str, which: str, other: str, db: Path, manifest: Path | None, config: Path | None, perf: dict) -> int:
     """Scan id for a `diff` operand: a target (scanned now) or the label of a scan in the database."""
     from auditor.manifest import load_manifest, manifest_from_config
