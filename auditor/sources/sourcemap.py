@@ -471,7 +471,7 @@ def decode_js_string(raw: str) -> str:
 
     try:
         return ESCAPE.sub(rep, raw)
-    except (ValueError, OverflowError):
+    except (ValueError, OverflowError, IndexError):  # a cut escape (`\u` at the end of a cut segment)
         return raw
 
 
