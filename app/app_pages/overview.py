@@ -20,7 +20,7 @@ else:
     verdict = v["verdict"]
     box = {"fail": st.error, "pass": st.success, "incomplete": st.warning}[verdict["status"]]
     box(f"**{verdict['status'].upper()}** — the verdict of `auditor check --fail-on {verdict['fail_on']}`: "
-        f"{v['counts']['error']} errors, {v['counts']['warning']} warnings, {v['counts']['note']} notes",
+        + ", ".join(f"{n} {s}{'' if n == 1 else 's'}" for s, n in v["counts"].items()),
         icon={"fail": ":material/error:", "pass": ":material/check_circle:", "incomplete": ":material/warning:"}[verdict["status"]])
     st.code("\n".join(verdict["lines"]), language=None, wrap_lines=True)
 
