@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -45,14 +46,15 @@ class _LazyConsole:
     @property
     def console(self) -> Console:
         """The Console itself (for an API that wants one, such as `Progress(console=…)`). When its
-        stream is not a terminal (a pipe, a file, a CI log) and no width is set, lines are as wide
-        as their content (`NOT_A_TERMINAL_WIDTH`): tables never cut a path or a line number."""
+        stream is not a terminal (a pipe, a file, a CI log) and no width is set (`$COLUMNS` sets
+        one), lines are as wide as their content (`NOT_A_TERMINAL_WIDTH`): tables never cut a path
+        or a line number."""
         if self._console is None:
             from rich.console import Console
 
             options = dict(self._options)
             stream = sys.stderr if options.get("stderr") else sys.stdout
-            if "width" not in options and not _is_terminal(stream):
+            if "width" not in options and not _is_terminal(stream) and not os.environ.get("COLUMNS"):
                 options["width"] = NOT_A_TERMINAL_WIDTH
             self._console = Console(**options)
         return self._console
@@ -655,7 +657,8 @@ def init(
     caps = ", ".join(f"{len(v)} {k}{'s' if len(v) != 1 else ''}" for k, v in surface["capabilities"].items()) or "no capability"
     review = sum(1 for _, n in surface["flags"] if n) + sum(1 for v in surface["capabilities"].values() for _, n in v if n) \
         + sum(1 for _, n in surface["entries"] if n)
-    out.print(f"Wrote the manifest of {escape(target)} to {escape(str(dest.path))}: {len(surface['flags'])} flags, {caps}, "
+    shown_dest = os.path.relpath(dest.path) if dest.path.resolve().is_relative_to(Path.cwd().resolve()) else str(dest.path)
+    out.print(f"Wrote the manifest of {escape(target)} to {escape(shown_dest)}: {len(surface['flags'])} flags, {caps}, "
               f"{len(surface['entries'])} entries allowed; {review} marked # REVIEW (look internal); "
               f"{len(today)} finding{'s' if len(today) != 1 else ''} of today accepted as " + escape("[[suppress]]") + " (review them too).")
     if dest.style == "standalone":
