@@ -94,7 +94,7 @@ def print_check(console: Console, report: dict, findings_hint: str = "auditor fi
     grouped by rule, and where to see each finding."""
     s = report["summary"]
     man = report["manifest"]
-    console.print(f"[bold]auditor check[/] {escape(report['scan']['label'])}: {s['files']:,} files, {s['flags']:,} flag keys, "
+    console.print(f"[bold]auditor check[/] {escape(report['scan']['label'])}: {s['files']:,} files, "
                   f"{sum(s['gates'].values()):,} gates; manifest: {escape(man['path'] or 'inline') if man else 'none (shipped-vs-public rules skipped)'}")
     print_verdict(console, s["verdict"])
     print_groups(console, report["groups"])

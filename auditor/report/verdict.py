@@ -105,7 +105,7 @@ def group_findings(findings: list[dict], rules: dict | None = None, top: int = T
         g["count"] += 1
         if "baseline_state" in f:
             g["new"] = (g["new"] or 0) + (f["baseline_state"] == "new")
-        loc = location(f)
+        loc = location(f) or (f.get("subject") or "")
         if loc and loc not in g["locations"] and len(g["locations"]) < top:
             g["locations"].append(loc)
     out = sorted(groups.values(), key=lambda g: (SEVERITY_RANK.get(g["severity"], 3), g["name"], g["rule_id"]))
