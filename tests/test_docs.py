@@ -152,5 +152,5 @@ def test_readme_quick_start_runs_as_written_and_prints_what_it_shows(tmp_path):
         assert done.returncode == 0, (command, done.stdout, done.stderr)
         printed = done.stdout.splitlines()
         for line in shown:
-            if line.startswith(("FAIL  ", "PASS  ", "      ", "Wrote the manifest", "Next: auditor check", "acme-agent")):
+            if line.startswith(("FAIL  ", "PASS  ", "      ", "Wrote the manifest", "Next: auditor check", "acme-agent", "auditor check ")):
                 assert line in printed, f"`{command}` no longer prints {line!r}"

@@ -223,3 +223,44 @@ def test_check_npm_pack_audits_exactly_the_packed_tarball_without_scripts(tmp_pa
         conn.close()
     r = run("check", "--npm-pack", str(tmp_path / "nothing"), "--db", str(db))
     assert r.exit_code == 2 and "no package.json" in r.output
+
+
+def test_scan_reports_its_phases_to_the_progress_callback(tmp_path):
+    from auditor.config import Config
+    from auditor.scan import run_scan
+
+    cli_map = {"version": 3, "file": "cli.js", "sources": ["../src/cli.ts"],
+               "sourcesContent": ["if (process.env.ACME_X) { run(); }\n"], "mappings": "AAAA"}
+    tgz = npm_tgz(tmp_path / "p-1.0.0.tgz", {"dist/cli.js": "process.env.ACME_X;\n//# sourceMappingURL=cli.js.map\n",
+                                             "dist/cli.js.map": json.dumps(cli_map)})
+    events: list[tuple[str, int]] = []
+    run_scan([str(tgz)], tmp_path / "db.duckdb", None, Config(), lambda e, n, t: events.append((e, n)))
+    order = [e for e, _ in events]
+    assert order[:2] == ["open", "start"]
+    assert order.count("map-file") == 1 and order.count("file") == 1  # the bundle, and the source its map rebuilds
+    assert sum(n for e, n in events if e == "bytes") > 0 and order.count("entry") == 3
+    assert order[-3:] == ["resolve", "rules", "done"]
+
+
+def test_progress_display_describes_entries_files_rebuilt_sources_and_bytes():
+    from rich.console import Console
+
+    from auditor.cli import _ScanProgress
+
+    with _ScanProgress(Console(file=io.StringIO(), force_terminal=True)) as p:
+        p("open", 0, None)
+        p("start", 0, None)
+        for _ in range(3):
+            p("entry", 1, None)
+        p("file", 1, None)
+        p("bytes", 2048, None)
+        p("map-file", 1, None)
+        p("bytes", 1024, None)
+        assert p._describe() == "Extracting: 3 entries read, 2 files extracted (1 rebuilt from source maps), 3.0 KiB"
+        p("resolve", 0, None)
+        p("rules", 0, None)
+
+
+def test_scan_shows_no_progress_when_not_a_terminal(tmp_path):
+    r = CliRunner().invoke(app, ["scan", str(release(tmp_path, "acme-1.0.0.tgz", CLI_V1)), "--db", str(tmp_path / "db.duckdb")])
+    assert r.exit_code == 0 and "Extracting" not in r.stderr and "Opening targets" not in r.stderr

@@ -168,7 +168,7 @@ def npm_error(stdout: str | None, stderr: str | None, returncode: int) -> str:
     for ln in lines:
         m = _NPM_ERROR.match(ln)
         if m and not _NPM_NOISE.match(m.group(1)):
-            return re.sub(r"^[a-z0-9-]+ (?=[A-Z])", "", m.group(1))[:300]
+            return re.sub(r"^[a-z][a-z-]* (?=[A-Z])", "", m.group(1))[:300]  # `notarget No matching …`
     return lines[-1][:300] if lines else f"exit status {returncode}"
 
 
