@@ -246,10 +246,10 @@ class _ScanProgress:
     `ProgressFn` (see `auditor.scan`); transient: nothing is left on screen."""
 
     def __init__(self, console):
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+        from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-        self.bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                            TimeElapsedColumn(), console=console, transient=True)
+        self.bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                            console=console, transient=True)
         self.task = None
         self.entries = self.files = self.rebuilt = self.bytes = 0
         self.total: int | None = None
@@ -265,10 +265,11 @@ class _ScanProgress:
     def _describe(self) -> str:
         from auditor.sources.limits import human_size
 
-        parts = []
-        if self.entries:
-            parts.append(f"{self.entries:,} entries read")
-        parts.append(f"{self.files + self.rebuilt:,} files extracted" + (f" of {self.total:,}" if self.total else "")
+        done = self.files + self.rebuilt
+        if not done:
+            return f"Reading entries: {self.entries:,} read" if self.entries else "Opening targets (download, list entries)"
+        parts = [f"{self.entries:,} entries read"] if self.entries else []
+        parts.append(f"{done:,}" + (f" of {self.total:,}" if self.total else "") + (" file extracted" if done == 1 else " files extracted")
                      + (f" ({self.rebuilt:,} rebuilt from source maps)" if self.rebuilt else ""))
         parts.append(human_size(self.bytes))
         return "Extracting: " + ", ".join(parts)
@@ -279,6 +280,7 @@ class _ScanProgress:
             self.bar.update(self.task, total=total, description=self._describe())
         elif event == "entry":
             self.entries += advance
+            self.bar.update(self.task, description=self._describe())
         elif event in ("file", "map-file"):
             if event == "file":
                 self.files += advance

@@ -264,3 +264,25 @@ def test_progress_display_describes_entries_files_rebuilt_sources_and_bytes():
 def test_scan_shows_no_progress_when_not_a_terminal(tmp_path):
     r = CliRunner().invoke(app, ["scan", str(release(tmp_path, "acme-1.0.0.tgz", CLI_V1)), "--db", str(tmp_path / "db.duckdb")])
     assert r.exit_code == 0 and "Extracting" not in r.stderr and "Opening targets" not in r.stderr
+
+
+def test_an_incomplete_audit_leads_the_verdict_and_is_never_a_pass(tmp_path):
+    from auditor.report.check import check_report
+    from auditor.report.verdict import compute_verdict
+
+    db = tmp_path / "db.duckdb"
+    assert run("scan", str(clean_tgz(tmp_path)), "--db", str(db), "--quiet").exit_code == 0
+    conn = store.connect(db)
+    try:
+        conn.execute("INSERT INTO diagnostics VALUES (1, 'dist/huge.js', 'extract-crashed', 'error', 'the parser crashed', NULL, '')")
+        verdict = compute_verdict(conn, 1, check_report(conn, 1)["findings"])
+    finally:
+        conn.close()
+    assert verdict["status"] == "incomplete" and verdict["incomplete"] == 1
+    assert verdict["lines"][0].startswith("INCOMPLETE  1 item could not be audited: dist/huge.js")
+    assert verdict["lines"][1] == "      nothing at or above error in what could be audited"  # never a PASS
+    assert not any(line.startswith("PASS") for line in verdict["lines"]) and len(verdict["lines"]) <= MAX_LINES
+
+
+def clean_tgz(tmp_path: Path) -> Path:
+    return npm_tgz(tmp_path / "clean-1.0.0.tgz", {"index.js": "module.exports = 1;\n"}, {"name": "clean", "main": "index.js"})

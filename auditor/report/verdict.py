@@ -16,7 +16,8 @@ or `PASS  nothing at or above error` first when nothing fails. Lines, in order:
    incomplete audit is never a pass.
 2. `FAIL` lines: one per rule with unsuppressed (and, with a baseline, new) findings at or above
    `fail_on`, most severe rule first: the message of its first finding, `[RULE]`, `(+N more)`.
-3. `PASS  nothing at or above <fail_on>` when there is no such finding.
+3. `PASS  nothing at or above <fail_on>` when there is no such finding (without the word `PASS`,
+   and `in what could be audited`, when the audit is incomplete).
 4. The flags a release lets anyone read, by class (compile-time = bundler defines, environment,
    remote = a flag service SDK, in-house), and how many the manifest does not declare public.
 5. The hidden or gated capabilities that ship, by kind.
@@ -235,7 +236,10 @@ def compute_verdict(conn: duckdb.DuckDBPyConnection, scan_id: int, findings: lis
                 below[f["severity"]] = below.get(f["severity"], 0) + 1
         if below:
             text += "; " + ", ".join(_plural(n, s) for s, n in sorted(below.items(), key=lambda kv: SEVERITY_RANK[kv[0]]))
-        entries.append({"status": "PASS", "rule_id": None, "text": text})
+        if failures:  # an incomplete audit is never a pass: only what was audited is clean
+            entries.append({"status": "", "rule_id": None, "text": text + " in what could be audited"})
+        else:
+            entries.append({"status": "PASS", "rule_id": None, "text": text})
     entries.append({"status": "", "rule_id": None, "text": flags_line(flags)})
     if cap_line:
         entries.append({"status": "", "rule_id": None, "text": cap_line})
