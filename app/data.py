@@ -347,17 +347,6 @@ def keys_by_provider(scan_id: int) -> pd.DataFrame:
     )
 
 
-def findings_by_rule(scan_id: int) -> pd.DataFrame:
-    """rule_id, severity, findings (unsuppressed)."""
-    return query(
-        """
-        SELECT rule_id, severity, count(*) AS findings FROM findings WHERE scan_id = ? AND NOT suppressed
-        GROUP BY rule_id, severity ORDER BY CASE severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, rule_id
-        """,
-        [scan_id],
-    )
-
-
 def files_by_language(scan_id: int) -> pd.DataFrame:
     """language, files, bytes; files rebuilt from source maps counted apart."""
     return query(
@@ -554,9 +543,29 @@ def capabilities(scan_id: int, kinds: list[str] | None = None) -> pd.DataFrame |
 # --------------------------------------------------------------------------- shipped vs public
 
 
+def report(function: str, *args):
+    """`auditor.report.<function>(cursor, *args)` on the current snapshot, cached per snapshot: the
+    dashboard shows what the CLI computes (verdict, shipped vs public, diff), never its own version.
+    `function` is `module:name` under `auditor.report`, e.g. `diff:diff_scans`."""
+    snap = snapshot()
+    return _cached_report(str(snap.path), snap.key, function, tuple(args), snap.conn)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _cached_report(path: str, key: tuple, function: str, args: tuple, _conn: duckdb.DuckDBPyConnection):
+    import importlib
+
+    module, _, name = function.partition(":")
+    cur = _conn.cursor()
+    try:
+        return getattr(importlib.import_module(f"auditor.report.{module}"), name)(cur, *args)
+    finally:
+        cur.close()
+
+
 @dataclass
 class ShippedView:
-    """Every flag and capability of a scan against where it was seen and whether it is meant to be public."""
+    """`auditor.report.shipped.shipped_vs_public` as data frames for the page."""
 
     flags: pd.DataFrame
     """key, provider, in_source, shipped, in_bundle, in_map, only_in_map, public, internal, reads, status, mismatch."""
@@ -569,103 +578,43 @@ class ShippedView:
     public_known: bool = False
 
 
-def _entries_cte(scan_id: int) -> tuple[str, bool]:
-    """(SELECT path, bundle of the scan's scanned artifact entries, whether the scan has any)."""
-    if has("entries") and scalar("SELECT count(*) FROM entries WHERE scan_id = ?", [scan_id]):
-        return (f"SELECT path, bool_or(kind = 'bundle' OR minified) AS bundle FROM entries "
-                f"WHERE scan_id = {int(scan_id)} AND scanned GROUP BY path"), True
-    return "SELECT NULL::VARCHAR AS path, NULL::BOOLEAN AS bundle WHERE false", False
-
-
-_WHERE_SEEN = """
-    bool_or(NOT x.from_map AND e.path IS NULL) AS in_source,
-    bool_or(NOT x.from_map AND e.path IS NOT NULL) AS shipped,
-    bool_or(NOT x.from_map AND coalesce(e.bundle, false)) AS in_bundle,
-    bool_or(x.from_map) AS in_map
-"""
+_FLAG_COLUMNS = ["key", "provider", "in_source", "shipped", "in_bundle", "in_map", "only_in_map", "public", "internal",
+                 "reads", "status", "mismatch"]
 
 
 def shipped_vs_public(scan_id: int) -> ShippedView:
-    """Flags and capabilities against: in source, shipped in an artifact (in a bundle), only in a source map, public.
-
-    `in_source`: seen in a plain file (a directory target); `shipped`: in an artifact entry; `in_bundle`: that entry
-    is a bundle (or minified); `in_map`: in a file rebuilt from a source map's `sourcesContent`; `only_in_map`: seen
-    in a map and nowhere else. A mismatch is something seen only in a source map, or — when the scan was compared
-    with a manifest — present (shipped; for a directory scan, in source) while not public; for capabilities only
-    those hidden, gated or of a kind the manifest lists.
-    """
-    notes = []
-    entries, artifact_known = _entries_cte(scan_id)
-    if not artifact_known:
-        notes.append("This scan has no artifact entries (its targets were directories, or the database predates "
-                     "release scanning): `shipped` is unknown and what is in source is treated as what ships.")
-    public_known = manifest_recorded(scan_id)
-    if not public_known:
-        notes.append("No manifest recorded for this scan (`auditor check --manifest …`): `public` is unknown, so only "
-                     "what appears only in a source map counts as a mismatch.")
-    public = _public_flag_sql(scan_id) or "NULL::BOOLEAN"
-    internal = ("coalesce((SELECT bool_or(p.internal) FROM flag_status p WHERE p.scan_id = f.scan_id "
-                "AND p.flag_key = f.flag_key AND p.provider = f.provider), false)") if public_known else "NULL::BOOLEAN"
-    df = query(
-        f"""
-        WITH e AS ({entries}),
-        x AS (SELECT scan_id, flag_key, provider, path, origin LIKE 'source map:%' AS from_map
-              FROM flag_reads WHERE scan_id = ? AND resolved),
-        f AS (SELECT x.scan_id, x.flag_key, x.provider, {_WHERE_SEEN}, count(*) AS reads
-              FROM x LEFT JOIN e ON e.path = x.path GROUP BY ALL)
-        SELECT f.flag_key AS key, f.provider, in_source, shipped, in_bundle, in_map,
-               in_map AND NOT shipped AND NOT in_source AS only_in_map, {public} AS public, {internal} AS internal, reads
-        FROM f ORDER BY key, provider
-        """,
-        [scan_id],
-    )
-    present = df["shipped"] if artifact_known else df["in_source"]
-    df["mismatch"] = df["only_in_map"].astype(bool)
-    if public_known:
-        df["mismatch"] |= present.astype(bool) & ~df["public"].astype(bool)
-    df["status"] = [_status(r, artifact_known) for r in df.itertuples()]
-    df = df.sort_values(["mismatch", "only_in_map", "shipped", "key"], ascending=[False, False, False, True]).reset_index(drop=True)
-
+    """Flags and capabilities against: in source, shipped (in a bundle), only in a source map, public
+    (see `auditor.report.shipped`)."""
+    v = report("shipped:shipped_vs_public", int(scan_id))
+    flags = pd.DataFrame(v["flags"], columns=_FLAG_COLUMNS)
     caps = None
-    cap_sql = _capabilities_sql(scan_id)
-    if cap_sql is not None:
-        kind_declared = (
-            "EXISTS (SELECT 1 FROM manifest_entries m WHERE m.scan_id = " + str(int(scan_id)) +
-            " AND m.section = 'capability_kind' AND m.kind = x.kind)"
-        ) if public_known else "false"
-        caps = query(
-            f"""
-            WITH e AS ({entries}),
-            x AS (SELECT *, origin LIKE 'source map:%' AS from_map FROM ({cap_sql}))
-            SELECT x.kind, x.name, bool_or(x.hidden) AS hidden, bool_or(x.gated) AS gated,
-                   array_to_string(list_sort(list_distinct(flatten(list(x.gate_keys)))), ', ') AS gate_keys,
-                   {_WHERE_SEEN},
-                   bool_or(x.public) AS public, bool_or({kind_declared}) AS kind_declared, count(*) AS registrations
-            FROM x LEFT JOIN e ON e.path = x.path GROUP BY x.kind, x.name ORDER BY x.kind, x.name
-            """
-        )
-        caps["only_in_map"] = caps["in_map"] & ~caps["shipped"] & ~caps["in_source"]
-        present = caps["shipped"] if artifact_known else caps["in_source"]
-        caps["mismatch"] = caps["only_in_map"].astype(bool)
-        if public_known:
-            caps["mismatch"] |= (present.astype(bool) & ~caps["public"].fillna(False).astype(bool)
-                                 & (caps["hidden"] | caps["gated"] | caps["kind_declared"]).astype(bool))
-        caps["status"] = [_status(r, artifact_known) + (", hidden" if r.hidden else "") + (", gated" if r.gated else "")
-                          for r in caps.itertuples()]
-        caps = caps.sort_values(["mismatch", "hidden", "gated", "kind", "name"], ascending=[False, False, False, True, True]).reset_index(drop=True)
-        caps = _redact_frame(caps, ["name"])
-    return ShippedView(df, notes, caps, artifact_known, public_known)
+    if v["capabilities"] is not None:
+        caps = _redact_frame(pd.DataFrame(v["capabilities"], columns=[
+            "kind", "name", "hidden", "gated", "gate_keys", "in_source", "shipped", "in_bundle", "in_map", "only_in_map",
+            "public", "kind_declared", "registrations", "status", "mismatch"]), ["name"])
+    return ShippedView(flags, list(v["notes"]), caps, v["artifact_known"], v["public_known"])
 
 
-def _status(r, artifact_known: bool) -> str:
-    public = None if r.public is None or pd.isna(r.public) else bool(r.public)
-    if r.only_in_map:
-        return "only in source map"
-    present = r.shipped if artifact_known else r.in_source
-    where = ("shipped" if r.shipped else "source only") if artifact_known else "in source"
-    if not present:
-        return "public, not shipped" if public else where
-    return where + {None: "", True: ", public", False: ", not public"}[public]
+def exposure(scan_id: int) -> pd.DataFrame:
+    """stage, what (flags | capabilities), count (None when unknown): `auditor.report.shipped.exposure`."""
+    from auditor.report.shipped import exposure as funnel
+
+    return pd.DataFrame(funnel(report("shipped:shipped_vs_public", int(scan_id))), columns=["stage", "what", "count"])
+
+
+def verdict_available() -> bool:
+    """True when the database holds what the verdict reads (capabilities and manifests: schema 5 and later)."""
+    return has("capability_inventory", "manifests", "flag_status")
+
+
+def verdict(scan_id: int) -> dict | None:
+    """The verdict and the findings grouped by rule, as `auditor check` reports them
+    (`auditor.report.check.check_report`: `summary.verdict`, `groups`), or None on an older database."""
+    if not verdict_available():
+        return None
+    r = report("check:check_report", int(scan_id))
+    verdict = dict(r["summary"]["verdict"], lines=[redact(line) for line in r["summary"]["verdict"]["lines"]])
+    return {"verdict": verdict, "groups": r["groups"], "counts": r["counts"]}
 
 
 # --------------------------------------------------------------------------- artifact
@@ -853,66 +802,20 @@ def code_context(scan_id: int, path: str | None, line: int | None) -> pd.DataFra
 # --------------------------------------------------------------------------- release diff
 
 
-@dataclass
-class Diff:
-    """What changed from scan `old` to scan `new`."""
-
-    flags_added: pd.DataFrame
-    flags_removed: pd.DataFrame
-    findings_new: pd.DataFrame
-    findings_fixed: pd.DataFrame
-    files_added: pd.DataFrame
-    files_removed: pd.DataFrame
-    files_changed: int
-    capabilities_added: pd.DataFrame | None = None
-    capabilities_removed: pd.DataFrame | None = None
-    entries_added: pd.DataFrame | None = None
-    entries_removed: pd.DataFrame | None = None
-    size_old: int = 0
-    size_new: int = 0
+def diff_available() -> bool:
+    """True when the database holds what `auditor diff` compares (capabilities: schema 4 and later)."""
+    return has("capabilities", "gates")
 
 
-def _minus(select: str, old: int, new: int) -> pd.DataFrame:
-    return query(f"({select.format(s=new)}) EXCEPT ({select.format(s=old)}) ORDER BY ALL LIMIT {MAX_ROWS}")
-
-
-def diff(old: int, new: int) -> Diff:
-    """Flags, findings (by fingerprint), files, capabilities and entries added and removed between two scans."""
-    old, new = int(old), int(new)
-    flag_sel = "SELECT flag_key AS key, provider, confidence FROM flags WHERE scan_id = {s}"
-    find_sel = "SELECT fingerprint, rule_id, severity, subject, message, path FROM findings WHERE scan_id = {s} AND NOT suppressed"
-    file_sel = "SELECT path, origin FROM files WHERE scan_id = {s}"
-    fixed = query(
-        f"SELECT o.rule_id, o.severity, o.subject, o.message, o.path FROM ({find_sel.format(s=old)}) o "
-        f"WHERE o.fingerprint NOT IN (SELECT fingerprint FROM findings WHERE scan_id = {new} AND NOT suppressed) ORDER BY ALL"
-    )
-    new_f = query(
-        f"SELECT n.rule_id, n.severity, n.subject, n.message, n.path FROM ({find_sel.format(s=new)}) n "
-        f"WHERE n.fingerprint NOT IN (SELECT fingerprint FROM findings WHERE scan_id = {old} AND NOT suppressed) ORDER BY ALL"
-    )
-    changed = scalar(
-        f"SELECT count(*) FROM files a JOIN files b ON a.path = b.path AND a.origin = b.origin "
-        f"WHERE a.scan_id = {old} AND b.scan_id = {new} AND a.sha256 <> b.sha256"
-    )
-    size_of = ("SELECT coalesce((SELECT sum(size) FROM entries WHERE scan_id = {s}), sum(size), 0) FROM files WHERE scan_id = {s}"
-               if has("entries") else "SELECT coalesce(sum(size), 0) FROM files WHERE scan_id = {s}")
-    d = Diff(
-        _minus(flag_sel, old, new), _minus(flag_sel, new, old),
-        _redact_frame(new_f, ["subject", "message"]), _redact_frame(fixed, ["subject", "message"]),
-        _minus(file_sel, old, new), _minus(file_sel, new, old), int(changed or 0),
-        size_old=int(scalar(size_of.format(s=old)) or 0), size_new=int(scalar(size_of.format(s=new)) or 0),
-    )
-    if _capabilities_sql(old) is not None:
-        a = f"SELECT kind, name, hidden FROM ({_capabilities_sql(new)})"
-        b = f"SELECT kind, name, hidden FROM ({_capabilities_sql(old)})"
-        d.capabilities_added = query(f"({a}) EXCEPT ({b}) ORDER BY ALL")
-        d.capabilities_removed = query(f"({b}) EXCEPT ({a}) ORDER BY ALL")
-    if has("entries") and {"path", "kind", "size"} <= columns("entries") and scalar(
-        f"SELECT count(*) FROM entries WHERE scan_id IN ({old}, {new})"
-    ):
-        ent_sel = "SELECT path, kind FROM entries WHERE scan_id = {s}"
-        d.entries_added = _minus(ent_sel, old, new)
-        d.entries_removed = _minus(ent_sel, new, old)
+def diff(old: int, new: int) -> dict | None:
+    """`auditor.report.diff.diff_scans(old, new)` — the dict `auditor diff --format json` prints —
+    with secrets redacted from finding texts, or None on an older database."""
+    if not diff_available():
+        return None
+    d = report("diff:diff_scans", int(old), int(new))
+    for f in d["findings"]["new"]:
+        for k in ("subject", "message"):
+            f[k] = redact(f[k])
     return d
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -44,15 +45,33 @@ class _LazyConsole:
 
     @property
     def console(self) -> Console:
-        """The Console itself (for an API that wants one, such as `Progress(console=…)`)."""
+        """The Console itself (for an API that wants one, such as `Progress(console=…)`). When its
+        stream is not a terminal (a pipe, a file, a CI log) and no width is set (`$COLUMNS` sets
+        one), lines are as wide as their content (`NOT_A_TERMINAL_WIDTH`): tables never cut a path
+        or a line number."""
         if self._console is None:
             from rich.console import Console
 
-            self._console = Console(**self._options)
+            options = dict(self._options)
+            stream = sys.stderr if options.get("stderr") else sys.stdout
+            if "width" not in options and not _is_terminal(stream) and not os.environ.get("COLUMNS"):
+                options["width"] = NOT_A_TERMINAL_WIDTH
+            self._console = Console(**options)
         return self._console
 
     def __getattr__(self, name: str):
         return getattr(self.console, name)
+
+
+NOT_A_TERMINAL_WIDTH = 10_000
+"""Console width when the output is not a terminal: wide enough that nothing wraps or is cut."""
+
+
+def _is_terminal(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 out = _LazyConsole(highlight=False, soft_wrap=True)
@@ -62,11 +81,46 @@ DEFAULT_DB = "auditor.duckdb"
 DbOption = Annotated[Path, typer.Option("--db", help="DuckDB database file.", envvar="AUDITOR_DB")]
 
 
-class ReportFormat(StrEnum):
-    """Output formats of listing commands."""
+def _formats(report: str) -> type[StrEnum]:
+    """The `--format` choices of a report, from the format registry (`auditor.report.formats`)."""
+    from auditor.report.formats import FORMATS
 
-    text = "text"
-    json = "json"
+    return StrEnum(f"{report.capitalize()}Format", {f: f for f in FORMATS[report]})
+
+
+FlagsFormat = _formats("flags")
+FindingsFormat = _formats("findings")
+CapabilitiesFormat = _formats("capabilities")
+GatesFormat = _formats("gates")
+RulesFormat = _formats("rules")
+CheckFormat = _formats("check")
+
+
+def _output(report: str, fmt: str, data: object, output: Path | None = None) -> None:
+    """Render `data` as report `report` in format `fmt` (see `auditor.report.formats.FORMATS`) to
+    stdout or to the file `output`."""
+    from auditor.report.formats import is_rich, renderer
+
+    render = renderer(report, str(fmt))
+    if is_rich(report, str(fmt)):
+        _render_rich(lambda console: render(console, data), output)
+    else:
+        _emit(render(data), output)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from auditor import __version__
+
+        print(f"auditor {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", help="Print the auditor's version and exit.", callback=_version, is_eager=True)] = False,
+) -> None:
+    """Feature-flag inventory and hidden-capability auditor for source trees and releases."""
 
 
 class FailOn(StrEnum):
@@ -83,6 +137,13 @@ class SqlFormat(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
+
+
+def escape(text: str) -> str:
+    """`text` with Rich markup escaped (Rich imported on first use)."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
 
 
 def fail(message: str) -> None:
@@ -137,25 +198,10 @@ def scan(
         cfg = effective_config(targets, config)
         if exclude:
             cfg = replace(cfg, exclude=cfg.exclude + tuple(exclude))
-        if quiet:
+        if quiet or not _is_terminal(sys.stderr):
             summary = run_scan(targets, db, label, cfg, **perf)
         else:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-            with Progress(
-                TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                TimeElapsedColumn(), console=err.console, transient=True,
-            ) as bar:
-                task = bar.add_task("Scanning", total=None)
-
-                def progress(event: str, advance: int, total: int | None) -> None:
-                    if event == "start":
-                        bar.update(task, total=total)
-                    elif event == "file":
-                        bar.advance(task, advance)
-                    elif event == "done":
-                        bar.update(task, description="Writing")
-
+            with _ScanProgress(err.console) as progress:
                 summary = run_scan(targets, db, label, cfg, progress, **perf)
     except AuditorError as exc:
         fail(str(exc))
@@ -164,28 +210,89 @@ def scan(
         if _fails(db, summary.scan_id, fail_on):
             raise typer.Exit(1)
         return
-    providers = ", ".join(f"{p} {n}" for p, n in summary.by_provider.items()) or "none"
-    out.print(
-        f"[bold]Scan {summary.scan_id}[/] ({summary.label}) → {db}\n"
-        f"  files        {summary.files}\n"
-        f"  flag keys    {summary.keys} ({providers})\n"
-        f"  flag reads   {summary.reads} ({summary.low_confidence} low confidence, {summary.unresolved} unresolved)\n"
-        f"  definitions  {summary.definitions}\n"
-        f"  diagnostics  {summary.diagnostics}\n"
-        f"  findings     {summary.findings}\n"
-        f"  time         {summary.seconds:.2f}s{_pipeline_note(summary.pipeline)}\n"
-        f"Next: auditor flags --db {db}   ·   auditor findings --db {db}"
-    )
+    from auditor.report.artifacts import artifact_lines
+    from auditor.report.check import check_report
+    from auditor.report.text import print_groups, print_verdict
+
     conn = _open_read(db)  # one read connection for the reports (opening the file costs 10-20 ms)
     try:
-        _print_artifacts_for(conn, summary.scan_id)
-        if summary.findings:
-            _print_findings_for(conn, summary.scan_id)
+        report = check_report(conn, summary.scan_id, (fail_on or FailOn.error).value)
+        artifacts = artifact_lines(conn, summary.scan_id)
         failed = fail_on is not None and _worst_at_or_above(conn, summary.scan_id, fail_on)
     finally:
         conn.close()
+    providers = ", ".join(f"{p} {n}" for p, n in summary.by_provider.items()) or "none"
+    out.print(
+        f"[bold]Scan {summary.scan_id}[/] ({escape(summary.label)}) → {escape(str(db))}: {summary.files:,} files, "
+        f"{summary.keys:,} flag keys ({providers}), {summary.reads:,} reads, {summary.definitions:,} definitions, "
+        f"{summary.diagnostics:,} diagnostics, {summary.findings:,} findings in {summary.seconds:.2f}s{_pipeline_note(summary.pipeline)}"
+    )
+    for line in artifacts:
+        out.print(f"  {escape(line)}")
+    print_verdict(out, report["summary"]["verdict"])
+    print_groups(out, report["groups"])
+    c = report["counts"]
+    out.print(f"[bold]Findings[/]: {c['error']:,} error, {c['warning']:,} warning, {c['note']:,} note"
+              + (f" — each one: auditor findings --db {escape(str(db))} (--rule, --severity, --path; --format json|csv)" if summary.findings else ""))
+    out.print(f"Next: auditor flags --db {escape(str(db))}   ·   auditor capabilities --db {escape(str(db))}   ·   auditor app --db {escape(str(db))}")
     if failed:
         raise typer.Exit(1)
+
+
+class _ScanProgress:
+    """A Rich progress display of a scan's phases on stderr (a terminal only): open the targets
+    (download, list entries), read entries and extract files (with the files rebuilt from source
+    maps and the bytes parsed, `N of M` when the total is known), resolve keys, run the rules. A
+    `ProgressFn` (see `auditor.scan`); transient: nothing is left on screen."""
+
+    def __init__(self, console):
+        from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        self.bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                            console=console, transient=True)
+        self.task = None
+        self.entries = self.files = self.rebuilt = self.bytes = 0
+        self.total: int | None = None
+
+    def __enter__(self):
+        self.bar.__enter__()
+        self.task = self.bar.add_task("Opening targets (download, list entries)", total=None)
+        return self
+
+    def __exit__(self, *exc):
+        return self.bar.__exit__(*exc)
+
+    def _describe(self) -> str:
+        from auditor.sources.limits import human_size
+
+        done = self.files + self.rebuilt
+        if not done:
+            return f"Reading entries: {self.entries:,} read" if self.entries else "Opening targets (download, list entries)"
+        parts = [f"{self.entries:,} entries read"] if self.entries else []
+        parts.append(f"{done:,}" + (f" of {self.total:,}" if self.total else "") + (" file extracted" if done == 1 else " files extracted")
+                     + (f" ({self.rebuilt:,} rebuilt from source maps)" if self.rebuilt else ""))
+        parts.append(human_size(self.bytes))
+        return "Extracting: " + ", ".join(parts)
+
+    def __call__(self, event: str, advance: int, total: int | None) -> None:
+        if event == "start":
+            self.total = total
+            self.bar.update(self.task, total=total, description=self._describe())
+        elif event == "entry":
+            self.entries += advance
+            self.bar.update(self.task, description=self._describe())
+        elif event in ("file", "map-file"):
+            if event == "file":
+                self.files += advance
+            else:
+                self.rebuilt += advance
+            self.bar.update(self.task, completed=self.files + self.rebuilt, description=self._describe())
+        elif event == "bytes":
+            self.bytes += advance
+        elif event == "resolve":
+            self.bar.update(self.task, description="Resolving flag keys, gates and capabilities")
+        elif event == "rules":
+            self.bar.update(self.task, description="Running the rules and writing the scan")
 
 
 def _pipeline_note(stats) -> str:
@@ -204,21 +311,6 @@ def _pipeline_note(stats) -> str:
     if stats.crashed:
         parts.append(f"{stats.crashed} crashed the parser")
     return f" ({', '.join(parts)})"
-
-
-def _print_artifacts_for(conn: duckdb.DuckDBPyConnection, scan_id: int) -> None:
-    """One line per release artifact of the scan: kind, package, entries, bytes, source maps."""
-    from auditor.report.artifacts import artifact_lines
-
-    for line in artifact_lines(conn, scan_id):
-        out.print(f"  artifact     {line}", markup=False)
-
-
-def _print_findings_for(conn: duckdb.DuckDBPyConnection, scan_id: int) -> None:
-    from auditor.report.findings import findings_report
-    from auditor.report.text import print_findings
-
-    print_findings(out, findings_report(conn, scan_id))
 
 
 def _worst_at_or_above(conn: duckdb.DuckDBPyConnection, scan_id: int, level: FailOn) -> bool:
@@ -264,26 +356,18 @@ def _read_scan(db: Path, scan: str | None, build) -> tuple[int, object]:
         conn.close()
 
 
-def _print_json(data: object) -> None:
-    print(json.dumps(data, indent=2, default=str))
-
-
 @app.command()
 def flags(
     db: DbOption = Path(DEFAULT_DB),
     scan: Annotated[str | None, typer.Option("--scan", help="Scan label (default: the newest scan).")] = None,
-    format: Annotated[ReportFormat, typer.Option("--format", help="Output format.")] = ReportFormat.text,
+    format: Annotated[FlagsFormat, typer.Option("--format", help="Output format.")] = "text",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
 ) -> None:
     """Print the flag inventory of a scan: keys by provider, reads, definitions, drift."""
     from auditor.report.inventory import inventory
 
     _, data = _read_scan(db, scan, inventory)
-    if format is ReportFormat.json:
-        _print_json(data)
-        return
-    from auditor.report.text import print_inventory
-
-    print_inventory(out, data)
+    _output("flags", format, data, output)
 
 
 @app.command()
@@ -331,38 +415,47 @@ def sql(
         out.print(f"{len(rows)} row{'s' if len(rows) != 1 else ''}")
 
 
+class SeverityChoice(StrEnum):
+    """A finding severity (`--severity`)."""
+
+    error = "error"
+    warning = "warning"
+    note = "note"
+
+
 @app.command()
 def findings(
     db: DbOption = Path(DEFAULT_DB),
     scan: Annotated[str | None, typer.Option("--scan", help="Scan label (default: the newest scan).")] = None,
-    format: Annotated[ReportFormat, typer.Option("--format", help="Output format.")] = ReportFormat.text,
+    rule: Annotated[list[str] | None, typer.Option("--rule", help="Only this rule id (e.g. ART001); repeatable.", show_default=False)] = None,
+    severity: Annotated[list[SeverityChoice] | None, typer.Option("--severity", help="Only this severity; repeatable.", show_default=False)] = None,
+    path: Annotated[str | None, typer.Option("--path", help="Only findings whose path contains this text, or matches it as a glob (*, ?, [..]).", show_default=False)] = None,
+    format: Annotated[FindingsFormat, typer.Option("--format", help="Output format.")] = "text",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
     fail_on: Annotated[FailOn | None, typer.Option("--fail-on", help="Exit 1 when a finding at or above this severity is present.")] = None,
 ) -> None:
-    """List the findings of a scan (rule id, severity, location, message)."""
+    """List the findings of a scan (rule id, severity, location, message), filtered by rule, severity, path."""
     from auditor.report.findings import findings_report
+    from auditor.rules import all_rules
 
-    scan_id, data = _read_scan(db, scan, findings_report)
-    if format is ReportFormat.json:
-        _print_json(data)
-    else:
-        from auditor.report.text import print_findings
-
-        print_findings(out, data)
+    unknown = sorted({r.upper() for r in rule or []} - set(all_rules()))
+    if unknown:
+        fail(f"no such rule: {unknown[0]} (`auditor rules` lists them)")
+    scan_id, data = _read_scan(db, scan, lambda conn, sid: findings_report(
+        conn, sid, rules=rule, severities=[s.value for s in severity or []], path=path))
+    _output("findings", format, data, output)
     if _fails(db, scan_id, fail_on):
         raise typer.Exit(1)
 
 
 @app.command("rules")
-def rules_cmd() -> None:
+def rules_cmd(
+    format: Annotated[RulesFormat, typer.Option("--format", help="Output format.")] = "text",
+) -> None:
     """List every rule: id, default severity, name and summary."""
-    from rich.table import Table
+    from auditor.report.findings import rules_report
 
-    from auditor.rules import all_rules
-
-    table = Table("id", "severity", "name", "summary")
-    for r in all_rules().values():
-        table.add_row(r.id, r.severity.value, r.name, r.summary)
-    out.print(table)
+    _output("rules", format, rules_report())
 
 
 @app.command()
@@ -403,15 +496,6 @@ def app_cmd(
     dashboard.exec_(db, port)  # becomes the Streamlit server: signals reach it directly
 
 
-class CheckFormat(StrEnum):
-    """Output formats of `auditor check`."""
-
-    text = "text"
-    json = "json"
-    sarif = "sarif"
-    markdown = "markdown"
-
-
 class DiffFormat(StrEnum):
     """Output formats of `auditor diff`."""
 
@@ -449,7 +533,7 @@ def _render_rich(render, output: Path | None) -> None:
     from rich.console import Console
 
     buf = io.StringIO()
-    render(Console(file=buf, width=140, color_system=None, highlight=False, soft_wrap=True))
+    render(Console(file=buf, width=NOT_A_TERMINAL_WIDTH, color_system=None, highlight=False, soft_wrap=True))
     _emit(buf.getvalue(), output)
 
 
@@ -458,9 +542,10 @@ def check(
     targets: Annotated[list[str] | None, typer.Argument(help="Directories, files or releases to check. None: the shipped demo, with its manifest.", show_default=False)] = None,
     manifest: Annotated[Path | None, typer.Option("--manifest", help="Manifest of what is meant to be public (TOML, or an OpenFeature flag manifest .json). Default: the one the configuration names.")] = None,
     fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Exit 1 when a new, unsuppressed finding at or above this severity is present.")] = FailOn.error,
-    format: Annotated[CheckFormat, typer.Option("--format", help="Report format.")] = CheckFormat.text,
+    format: Annotated[CheckFormat, typer.Option("--format", help="Report format.")] = "text",
     baseline: Annotated[Path | None, typer.Option("--baseline", help="A previous `check --format json` or SARIF report: its findings are not new.")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file instead of stdout.")] = None,
+    npm_pack: Annotated[Path | None, typer.Option("--npm-pack", help="Check what `npm publish` would upload from this package directory: runs `npm pack --ignore-scripts` into a temporary directory and audits that tarball (no lifecycle script runs).", show_default=False)] = None,
     db: DbOption = Path(DEFAULT_DB),
     label: Annotated[str | None, typer.Option(help="Name for this scan (default: the targets' names).")] = None,
     config: Annotated[Path | None, typer.Option("--config", help="auditor.toml or pyproject.toml to use instead of searching upward.")] = None,
@@ -468,47 +553,123 @@ def check(
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the extraction cache ($AUDITOR_CACHE_DIR, default ~/.cache/auditor).")] = False,
 ) -> None:
     """Scan targets, compare what ships with the manifest, report findings; exit 1 on findings at or above --fail-on."""
+    import contextlib
+    import tempfile
+
     from auditor.manifest import load_manifest, manifest_from_config
     from auditor.report.check import check_report, load_baseline
     from auditor.scan import effective_config, run_scan
 
     targets = list(targets or [])
-    if not targets:
-        targets = [str(demo_check_target())]
-        label = label or "demo"
-        config = config or demo_project() / "auditor.toml"
-        if manifest is None:
-            manifest = demo_manifest()
+    with contextlib.ExitStack() as stack:
+        if npm_pack is not None:
+            from auditor.pack import npm_pack_directory
+
+            try:
+                tarball = npm_pack_directory(npm_pack, Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="auditor-pack-"))))
+            except AuditorError as exc:
+                fail(str(exc))
+                return
+            if config is None:
+                from auditor.config import find_config
+
+                config = find_config(npm_pack)  # the package's own auditor.toml / pyproject.toml
+            targets.append(str(tarball))
+            label = label or tarball.name
+        elif not targets:
+            targets = [str(demo_check_target())]
+            label = label or "demo"
+            config = config or demo_project() / "auditor.toml"
+            if manifest is None:
+                manifest = demo_manifest()
+        try:
+            cfg = effective_config(targets, config)
+            man = load_manifest(manifest) if manifest is not None else manifest_from_config(cfg)
+            base = load_baseline(baseline) if baseline is not None else None
+            summary = run_scan(targets, db, label, cfg, manifest=man, **_perf(jobs, no_cache))
+            conn = store.connect(db, read_only=True)
+            try:
+                report = check_report(conn, summary.scan_id, fail_on.value, base)
+            finally:
+                conn.close()
+        except AuditorError as exc:
+            fail(str(exc))
+            return
+    if man is None and format != "text":  # the text report says so in its header and verdict
+        err.print("auditor: note: no manifest (--manifest FILE, or `auditor init` to write one): the shipped-vs-public rules were skipped")
+    _output("check", format, report, output)
+    raise typer.Exit(1 if report["failing"] else 0)
+
+
+@app.command()
+def init(
+    target: Annotated[str | None, typer.Argument(help="Directory or release whose public surface to write down (default: the current directory).", show_default=False)] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead: auditor.toml, pyproject.toml, or any other name for a standalone manifest (check --manifest FILE).", show_default=False)] = None,
+    db: DbOption = Path(DEFAULT_DB),
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes for parsing (default: the CPUs available).", show_default=False)] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the extraction cache.")] = False,
+) -> None:
+    """Write a manifest of what TARGET exposes today (flags, capabilities by kind, artifact entries) into
+    auditor.toml or pyproject.toml, marking with `# REVIEW` what looks internal; then `check --fail-on note`
+    passes on this release and fails on a later one for exactly what is new."""
+    import tomllib
+    from dataclasses import replace
+
+    from auditor import init as init_mod
+    from auditor.manifest import load_manifest, manifest_from_config, parse_manifest
+    from auditor.report.check import check_report
+    from auditor.scan import effective_config, run_scan
+
+    target = target or "."
+    perf = _perf(jobs, no_cache)
     try:
-        cfg = effective_config(targets, config)
-        man = load_manifest(manifest) if manifest is not None else manifest_from_config(cfg)
-        base = load_baseline(baseline) if baseline is not None else None
-        summary = run_scan(targets, db, label, cfg, manifest=man, **_perf(jobs, no_cache))
+        dest = init_mod.destination(target, output)
+        cfg = effective_config([target], None)
+        cfg = replace(cfg, extra={k: v for k, v in cfg.extra.items() if k != "manifest"})
+        label = f"init {Path(target).resolve().name if target == '.' else Path(target).name or target}"
+        first = run_scan([target], db, label, cfg, **perf)
         conn = store.connect(db, read_only=True)
         try:
-            report = check_report(conn, summary.scan_id, fail_on.value, base)
+            surface = init_mod.surface(conn, first.scan_id)
         finally:
             conn.close()
+        text = init_mod.manifest_toml(surface, dest.prefix, target)
+        section = tomllib.loads(text)
+        for part in filter(None, dest.prefix.split(".")):
+            section = section[part]
+        man = parse_manifest(section, str(dest.path), dest.path.parent)
+        second = run_scan([target], db, label, cfg, manifest=man, **perf)
+        conn = store.connect(db, read_only=True)
+        try:
+            today = [f for f in check_report(conn, second.scan_id, "note")["findings"] if not f["suppressed"]]
+        finally:
+            conn.close()
+        init_mod.append(dest, text + init_mod.suppress_toml(today, dest.prefix))
+        if dest.style == "standalone":
+            load_manifest(dest.path)
+        else:
+            from auditor.config import load_config
+
+            manifest_from_config(load_config(dest.path))
     except AuditorError as exc:
         fail(str(exc))
         return
-    if man is None:
-        err.print("auditor: note: no manifest (--manifest FILE): the shipped-vs-public rules were skipped")
-    if format is CheckFormat.json:
-        _emit(json.dumps(report, indent=2, default=str), output)
-    elif format is CheckFormat.sarif:
-        from auditor.report.sarif import to_sarif
+    from auditor.config import find_config
 
-        _emit(json.dumps(to_sarif(report), indent=2, default=str), output)
-    elif format is CheckFormat.markdown:
-        from auditor.report.markdown import check_markdown
-
-        _emit(check_markdown(report), output)
+    caps = ", ".join(f"{len(v)} {k}{'s' if len(v) != 1 else ''}" for k, v in surface["capabilities"].items()) or "no capability"
+    review = sum(1 for _, n in surface["flags"] if n) + sum(1 for v in surface["capabilities"].values() for _, n in v if n) \
+        + sum(1 for _, n in surface["entries"] if n)
+    shown_dest = os.path.relpath(dest.path) if dest.path.resolve().is_relative_to(Path.cwd().resolve()) else str(dest.path)
+    out.print(f"Wrote the manifest of {escape(target)} to {escape(shown_dest)}: {len(surface['flags'])} flags, {caps}, "
+              f"{len(surface['entries'])} entries allowed; {review} marked # REVIEW (look internal); "
+              f"{len(today)} finding{'s' if len(today) != 1 else ''} of today accepted as " + escape("[[suppress]]") + " (review them too).")
+    if dest.style == "standalone":
+        how = f" --manifest {dest.path}"
     else:
-        from auditor.report.text import print_check
-
-        _render_rich(lambda c: print_check(c, report), output)
-    raise typer.Exit(1 if report["failing"] else 0)
+        found = find_config(Path(target)) if Path(target).exists() else None
+        how = "" if found is not None and found.resolve() == dest.path.resolve() else f" --config {dest.path}"
+    out.print(f"Next: auditor check {escape(target)}{escape(how)} --fail-on note   (passes now; a release that adds a flag, "
+              "capability, entry or finding fails)")
 
 
 def _scan_or_label(value: str, which: str, other: str, db: Path, manifest: Path | None, config: Path | None, perf: dict) -> int:
@@ -586,18 +747,14 @@ def capabilities(
     db: DbOption = Path(DEFAULT_DB),
     scan: Annotated[str | None, typer.Option("--scan", help="Scan label (default: the newest scan).")] = None,
     kind: Annotated[str | None, typer.Option("--kind", help="Only this kind: tool, command, option, route, setting.")] = None,
-    format: Annotated[ReportFormat, typer.Option("--format", help="Output format.")] = ReportFormat.text,
+    format: Annotated[CapabilitiesFormat, typer.Option("--format", help="Output format.")] = "text",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
 ) -> None:
     """List the capabilities of a scan: tools, commands, options, routes, settings, hidden or gated."""
     from auditor.report.check import capabilities_report
 
     _, rows = _read_scan(db, scan, lambda conn, scan_id: capabilities_report(conn, scan_id, kind))
-    if format is ReportFormat.json:
-        _print_json(rows)
-        return
-    from auditor.report.text import print_capabilities
-
-    print_capabilities(out, rows)
+    _output("capabilities", format, rows, output)
 
 
 @app.command()
@@ -605,18 +762,14 @@ def gates(
     db: DbOption = Path(DEFAULT_DB),
     scan: Annotated[str | None, typer.Option("--scan", help="Scan label (default: the newest scan).")] = None,
     flag: Annotated[str | None, typer.Option("--flag", help="Only gates decided by this flag key.")] = None,
-    format: Annotated[ReportFormat, typer.Option("--format", help="Output format.")] = ReportFormat.text,
+    format: Annotated[GatesFormat, typer.Option("--format", help="Output format.")] = "text",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
 ) -> None:
     """List the gates of a scan: conditionals that read a flag, with polarity, gated lines and nesting."""
     from auditor.report.check import gates_report
 
     _, rows = _read_scan(db, scan, lambda conn, scan_id: gates_report(conn, scan_id, flag))
-    if format is ReportFormat.json:
-        _print_json(rows)
-        return
-    from auditor.report.text import print_gates
-
-    print_gates(out, rows)
+    _output("gates", format, rows, output)
 
 
 @app.command()

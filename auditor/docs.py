@@ -1,12 +1,16 @@
-"""Reference sections of the README generated from their sources of truth, so they cannot drift.
+"""Reference documentation generated from its sources of truth, so it cannot drift.
 
-- the database schema, from the migrations in `auditor/schema/*.sql` (columns from DuckDB itself,
-  meanings from the SQL comments);
-- the query-pack captures and settings, from `queries/captures.toml`.
+Whole files (`FILES`, under `docs/`):
+- `docs/cli.md`, every command, argument and option, from the Typer app (`auditor.cli.app`);
+- `docs/rules.md`, every rule and its documentation, from the rule TOMLs (`auditor/rules/*.toml`);
+- `docs/schema.md`, every table and view, from the migrations in `auditor/schema/*.sql` (columns
+  from DuckDB itself, meanings from the SQL comments).
 
-Each lives in README.md between `<!-- BEGIN name -->` and `<!-- END name -->` markers.
-`tests/test_docs.py` fails when a block is stale; refresh with
-`AUDITOR_UPDATE_GOLDEN=1 python -m pytest tests/test_docs.py` or `python -m auditor.docs README.md`.
+Blocks (`BLOCKS`) inside hand-written pages, between `<!-- BEGIN name -->` and `<!-- END name -->`:
+- `captures`, the query-pack captures and settings, from `queries/captures.toml` (docs/packs.md).
+
+`tests/test_docs.py` fails when any of them is stale; refresh with `python -m auditor.docs`
+(or `AUDITOR_UPDATE_GOLDEN=1 python -m pytest tests/test_docs.py`).
 """
 
 from __future__ import annotations
@@ -110,7 +114,97 @@ def captures_markdown() -> str:
     return "\n".join(parts) + "\n"
 
 
-BLOCKS = {"schema": schema_markdown, "captures": captures_markdown}
+def _click_command():
+    import typer
+
+    from auditor.cli import app
+
+    return typer.main.get_command(app)
+
+
+def _option_type(param) -> str:
+    if getattr(param, "is_flag", False):
+        return "flag"
+    t = param.type
+    choices = getattr(t, "choices", None)
+    if choices:
+        name = " \\| ".join(f"`{getattr(c, 'value', c)}`" for c in choices)
+    else:
+        name = {"integer range": "integer", "int range": "integer", "int": "integer", "str": "text"}.get(t.name, t.name)
+    return name + (", repeatable" if getattr(param, "multiple", False) else "")
+
+
+def _summary(help_text: str | None) -> str:
+    """The first sentence of a command's help, on one line."""
+    text = " ".join((help_text or "").split())
+    end = text.find(". ")
+    return text if end < 0 else text[: end + 1]
+
+
+def cli_markdown() -> str:
+    """`docs/cli.md`: every command of `auditor` with its help, usage, arguments and options."""
+    import click
+
+    group = _click_command()
+    ctx = click.Context(group, info_name="auditor")
+    parts = ["# CLI reference", "",
+             "Generated from the command line itself (`python -m auditor.docs`); `auditor COMMAND --help` prints the same.",
+             "Exit codes: 0 nothing at or above `--fail-on`; 1 findings at or above it; 2 a usage or input error, or an "
+             "incomplete audit. Errors are one line on stderr: `auditor: error: …`.", ""]
+    globals_ = [p for p in group.params if p.opts and p.opts[0].startswith("--")]
+    if globals_:
+        parts += ["Before any command: " + ", ".join(f"`{p.opts[0]}` ({p.help})" for p in globals_), ""]
+    parts += ["| command | what it does |", "|---|---|"]
+    for name, cmd in group.commands.items():
+        parts.append(f"| [`auditor {name}`](#auditor-{name}) | {_md(_summary(cmd.help))} |")
+    parts.append("")
+    for name, cmd in group.commands.items():
+        sub = click.Context(cmd, info_name=name, parent=ctx)
+        usage = " ".join(cmd.collect_usage_pieces(sub))
+        parts += [f"## auditor {name}", "", "```text", f"auditor {name} {usage}".rstrip(), "```", ""]
+        parts += [_md(" ".join(line.strip() for line in (cmd.help or "").strip().splitlines() if line.strip())), ""]
+        args = [p for p in cmd.params if p.param_type_name == "argument"]
+        opts = [p for p in cmd.params if p.param_type_name == "option"]
+        for a in args:
+            parts.append(f"- `{a.human_readable_name.upper()}`: {_md(getattr(a, 'help', None) or '')}")
+        if args:
+            parts.append("")
+        if opts:
+            parts += ["| option | value | default | meaning |", "|---|---|---|---|"]
+            for o in opts:
+                names = ", ".join(f"`{x}`" for x in (*o.opts, *o.secondary_opts))
+                default = o.default
+                shown = "" if default in (None, False, (), []) or not o.show_default and o.show_default is not None \
+                    else f"`{getattr(default, 'value', default)}`"
+                if getattr(o, "envvar", None):
+                    shown += f" (`${o.envvar}`)"
+                parts.append(f"| {names} | {_option_type(o)} | {shown.strip()} | {_md(o.help or '')} |")
+            parts.append("")
+    return "\n".join(parts).rstrip() + "\n"
+
+
+def rules_markdown() -> str:
+    """`docs/rules.md`: every rule, a table then each one's documentation (as `auditor explain` prints it)."""
+    from auditor.report.findings import rules_report
+    from auditor.report.markdown import rules_markdown as render
+
+    return ("# Rules\n\nGenerated from the rule files `auditor/rules/*.toml` (`python -m auditor.docs`); `auditor rules` "
+            "lists them, `auditor explain ID` prints one. A manifest's `[severity]` table changes a rule's severity or "
+            "turns it off (see [configuration](configuration.md)).\n\n" + render(rules_report()))
+
+
+def schema_page() -> str:
+    """`docs/schema.md`: the database schema reference."""
+    return ("# Database schema\n\nGenerated from the migrations (`python -m auditor.docs`). Query it with "
+            "`auditor sql \"SELECT …\"`, the dashboard's SQL page, or any DuckDB client.\n\n" + schema_markdown())
+
+
+BLOCKS = {"captures": captures_markdown}
+"""Generated blocks inside hand-written pages: name → generator."""
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+FILES = {"cli.md": cli_markdown, "rules.md": rules_markdown, "schema.md": schema_page}
+"""Whole generated files under `docs/`: name → generator."""
 
 
 def block(text: str, name: str) -> str | None:
@@ -127,10 +221,17 @@ def refresh(text: str) -> str:
     return text
 
 
+BLOCK_FILES = ("packs.md",)
+"""Hand-written pages under `docs/` holding generated blocks."""
+
+
 def main(argv: list[str]) -> int:
-    """`python -m auditor.docs README.md`: regenerate the blocks in place."""
-    for arg in argv or ["README.md"]:
-        path = Path(arg)
+    """`python -m auditor.docs [DIR]`: regenerate `docs/` (the generated files and the blocks in place)."""
+    docs = Path(argv[0]) if argv else DOCS
+    for name, make in FILES.items():
+        (docs / name).write_text(make(), encoding="utf-8")
+    for name in BLOCK_FILES:
+        path = docs / name
         path.write_text(refresh(path.read_text(encoding="utf-8")), encoding="utf-8")
     return 0
 

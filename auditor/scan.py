@@ -33,7 +33,11 @@ UNCACHED_CODES = frozenset({"extract-crashed", "extract-failed", "secret-scan-fa
 had one is not cached whole."""
 
 ProgressFn = Callable[[str, int, int | None], None]
-"""progress(event, advance, total): event is `start` (total known or None), `file` (advance by 1), `done`."""
+"""progress(event, advance, total): event is `open` (targets about to be opened: downloaded, listed),
+`start` (total files known, or None), `entry` (an artifact entry was read; advance 1), `file` (a file
+was extracted; advance 1), `map-file` (a file rebuilt from a source map was extracted; advance 1),
+`bytes` (advance: bytes of the file just extracted), `resolve` (keys are being resolved), `rules`
+(rules run and the scan is written), `done`."""
 
 
 @dataclass(slots=True)
@@ -121,6 +125,8 @@ def run_scan(
     host = store.Host() if replayable and store.may_create(db_path) else None
     if manifest is None:
         manifest = manifest_from_config(config)  # `manifest = "file"` or [tool.auditor.manifest]
+    if progress:
+        progress("open", 0, None)
     sources = [open_target(t, config) for t in targets]  # fail fast on a missing target
     # Workers build their own Extractor from this (pack sources + options), see auditor/parallel.py.
     spec = ExtractorSpec(tuple(load_packs(config)), {
@@ -203,6 +209,8 @@ def run_scan(
                 continue
             if not isinstance(item, FileResult):  # artifact rows: models.Artifact, Entry, SourceMapInfo, ...
                 records.append(item)
+                if progress and type(item).__name__ == "Entry":
+                    progress("entry", 1, total)
                 continue
             res = item
             if res.secrets:
@@ -214,7 +222,10 @@ def run_scan(
             diagnostics.extend(res.diagnostics)
             file_rows.append((res.path, res.language, res.size, res.sha256, res.origin, target))
             if progress:
-                progress("file", 1, total)
+                progress("map-file" if res.origin.startswith("source map:") else "file", 1, total)
+                progress("bytes", res.size, total)
+    if progress:
+        progress("resolve", 0, total)
     for identity, items in record.values():
         if not any(isinstance(i, Diagnostic) and i.code in UNCACHED_CODES for i in items) and \
                 not any(isinstance(i, FileResult) and any(d.code in UNCACHED_CODES for d in i.diagnostics) for i in items):
@@ -229,6 +240,8 @@ def run_scan(
         if r.flag_key is not None and r.read.confidence.value == "high":
             by_provider.setdefault(r.read.provider, set()).add(r.flag_key)
 
+    if progress:
+        progress("rules", 0, total)
     conn = store.connect(db_path)
     try:
         conn.execute("BEGIN TRANSACTION")

@@ -143,8 +143,31 @@ def test_overview_shows_headline_counts_and_scans(app, facts):
     assert "Newest (#2 demo)" in app.sidebar.selectbox[0].options
     scans = app.dataframe[-1].value
     assert list(scans["label"]) == ["demo", "demo-old"]
-    providers = set(app.dataframe[0].value["language"])
-    assert {"typescript", "python", "tsx"} <= providers
+    languages = next(d.value for d in app.dataframe if "language" in d.value.columns)
+    assert {"typescript", "python", "tsx"} <= set(languages["language"])
+
+
+def test_overview_leads_with_the_verdict_check_reports(app, demo_db):
+    """The dashboard computes nothing itself: its verdict and grouped findings are `check_report`'s."""
+    from auditor.report.check import check_report
+
+    conn = store.connect(demo_db, read_only=True)
+    try:
+        report = check_report(conn, 2)
+    finally:
+        conn.close()
+    assert app.code[0].value == "\n".join(report["summary"]["verdict"]["lines"])
+    assert app.title[0].value == "Overview" and app.markdown  # verdict box before the counts
+    groups = next(d.value for d in app.dataframe if "rule_id" in d.value.columns)
+    assert list(zip(groups["rule_id"], groups["count"])) == [(g["rule_id"], g["count"]) for g in report["groups"]]
+    assert list(groups["severity"]) == sorted(groups["severity"], key=["error", "warning", "note"].index)  # most severe first
+
+
+def test_overview_without_a_manifest_says_public_is_unknown(app):
+    app.sidebar.selectbox[0].set_value(1).run()  # demo-old: scanned without a manifest
+    shown = text_of(app)
+    assert "no manifest (auditor init writes one)" in app.code[0].value
+    assert "**manifest says public** needs a manifest" in shown
 
 
 def test_overview_follows_the_scan_picked_in_the_sidebar(app):
@@ -241,6 +264,8 @@ def test_shipped_vs_public_without_a_manifest(app):
     shown = text_of(app)
     assert "No manifest recorded for this scan" in shown
     assert set(app.dataframe[0].value["public"]) == {"?"}
+    assert set(app.dataframe[0].value[""]) <= {""}  # nothing highlighted: without a manifest nothing is compared
+    assert metrics(app)["Flag mismatches"] == "?"
 
 
 def test_capabilities_page(app, facts):
@@ -390,6 +415,9 @@ def test_overview_on_a_release(release_app):
     m = metrics(release_app)
     assert m["Artifacts"] == "1" and m["Entries"] == "3"
     assert int(m["Gated capabilities"]) >= 2
+    lines = release_app.code[0].value.splitlines()
+    assert lines[0].startswith("FAIL  ") and "[ART001]" in lines[0]  # the source map leak leads
+    assert "Not shown" not in text_of(release_app)  # a release with a manifest: every exposure stage is known
 
 
 V2_RELATIONS = {"scans", "files", "flag_reads", "flag_definitions", "diagnostics", "findings", "auditor_meta",

@@ -234,7 +234,7 @@ def test_npm_spec_is_downloaded_with_npm_pack_ignoring_scripts(tmp_path, monkeyp
     assert q(conn, "SELECT flag_key FROM flag_reads WHERE resolved") == [("LEFT_PAD_FLAG",)]
 
 
-@pytest.mark.parametrize("spec", ["npm:left-pad", "npm:git+https://example.com/x.git@1", "npm:--foo@1", "npm:a@$(rm -rf)"])
+@pytest.mark.parametrize("spec", ["npm:git+https://example.com/x.git@1", "npm:--foo@1", "npm:a@$(rm -rf)"])
 def test_npm_specs_other_than_name_at_version_are_refused_before_running_npm(tmp_path, spec):
     result = CliRunner().invoke(app, ["scan", spec, "--db", str(tmp_path / "a.duckdb"), "--quiet"])
     assert result.exit_code == 2 and "npm:NAME@VERSION" in result.output

@@ -399,7 +399,7 @@ def test_cli_says_a_scan_was_replayed_and_cache_counts_it_once(release, tmp_path
     assert "replayed" not in cold.stdout and "(replayed from the cache: same artifacts, packs, manifest and rules)" in warm.stdout
 
     def report(text: str) -> list[str]:  # without the lines naming the database or the time
-        return [ln for ln in text.splitlines() if not ln.lstrip().startswith(("time", "Scan ", "Next:"))]
+        return [ln for ln in text.splitlines() if not ln.lstrip().startswith(("time", "Scan ", "Next:", "Findings:"))]
 
     assert report(cold.stdout) == report(warm.stdout) and any("ART006" in ln for ln in report(warm.stdout))
     (entry,) = [p for p in (tmp_path / "c").rglob("*") if p.parent.name == cache.SCANS_DIR]

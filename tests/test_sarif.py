@@ -43,8 +43,17 @@ def test_rules_results_and_locations(demo_sarif):
     for r in results:
         assert rules[r["ruleIndex"]]["id"] == r["ruleId"]
         loc = r["locations"][0]["physicalLocation"]
-        assert loc["artifactLocation"]["uriBaseId"] == "SRCROOT" and not loc["artifactLocation"]["uri"].startswith("/")
+        from_map = r["properties"].get("origin", "").startswith("source map: ")
+        # a file rebuilt from a map points at the path the map names, the map itself is a related location
+        assert loc["artifactLocation"]["uriBaseId"] == ("MAPSOURCES" if from_map else "SRCROOT")
+        assert not loc["artifactLocation"]["uri"].startswith("/")
+        if from_map:
+            related = r["relatedLocations"][0]["physicalLocation"]["artifactLocation"]
+            assert related == {"uri": r["properties"]["origin"].removeprefix("source map: ").split("#")[0], "uriBaseId": "SRCROOT"}
         assert len(r["partialFingerprints"]["auditorFingerprint/v1"]) == 32
+    assert any(r["properties"].get("origin") == "source map: dist/cli.js.map" and
+               r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].startswith("src/") for r in results)
+    assert "informationUri" not in run["tool"]["driver"]  # no project URL in the metadata: no made-up page
     suppressed = [r for r in results if r.get("suppressions")]
     assert suppressed and suppressed[0]["suppressions"][0]["justification"] == "kept for the 2.0 export migration"
 

@@ -1,5 +1,6 @@
-"""Release diff: pick two scans; what was added and removed."""
+"""Release diff: pick two scans; what was added and removed — `auditor diff`'s own report."""
 
+import pandas as pd
 import streamlit as st
 
 import data
@@ -22,36 +23,43 @@ if old == new:
     st.stop()
 
 d = data.diff(old, new)
+if d is None:
+    ui.absent("Capabilities", "A release diff compares flags, capabilities, entries and findings as `auditor diff` does; "
+              "this database predates capability tables. Re-scan both releases with a newer auditor.")
+    st.stop()
+st.caption(f"The same comparison as `auditor diff {d['old']['label']} {d['new']['label']}`.")
 cols = st.columns(5)
-cols[0].metric("Flags added", len(d.flags_added))
-cols[1].metric("Flags removed", len(d.flags_removed))
-cols[2].metric("New findings", len(d.findings_new))
-cols[3].metric("Fixed findings", len(d.findings_fixed))
-cols[4].metric("Size", ui.human_bytes(d.size_new), help="Artifact entries when the scan has them, else parsed files.",
-               delta=f"{d.size_new / d.size_old:.2f}× of {ui.human_bytes(d.size_old)}" if d.size_old else None, delta_color="off")
+cols[0].metric("Flags added", len(d["flags"]["added"]))
+cols[1].metric("Flags removed", len(d["flags"]["removed"]))
+cols[2].metric("New findings", len(d["findings"]["new"]))
+cols[3].metric("Fixed findings", d["findings"]["gone"])
+size = d["size"]
+cols[4].metric("Size", ui.human_bytes(size["new"]), help="Artifact bytes when the scans read artifacts, else parsed files.",
+               delta=f"{size['ratio']:.2f}× of {ui.human_bytes(size['old'])}" if size["ratio"] else None, delta_color="off")
 
 
-def section(title: str, added, removed, what: str, labels_=("added", "removed")) -> None:
+def section(title: str, added: list, removed: list, columns: list[str], labels_=("added", "removed")) -> None:
     st.subheader(title)
-    if added is None:
-        ui.absent(title, f"{what} are recorded by scans with a newer auditor; re-scan both releases to compare them.")
-        return
     left, right = st.columns(2)
     with left:
         st.markdown(f"**:green[+ {len(added)}] {labels_[0]}**")
-        if not added.empty:
-            ui.table(added)
+        if added:
+            ui.table(pd.DataFrame(added, columns=columns))
     with right:
         st.markdown(f"**:red[− {len(removed)}] {labels_[1]}**")
-        if not removed.empty:
-            ui.table(removed)
+        if removed:
+            ui.table(pd.DataFrame(removed, columns=columns))
 
 
-section("Flags", d.flags_added, d.flags_removed, "Flags")
-section("Findings", d.findings_new, d.findings_fixed, "Findings", ("new", "fixed"))
-section("Capabilities", d.capabilities_added, d.capabilities_removed, "Capabilities")
-if d.entries_added is not None:
-    section("Entries", d.entries_added, d.entries_removed, "Entries")
+section("Flags", d["flags"]["added"], d["flags"]["removed"], ["key", "provider"])
+caps = d["capabilities"]
+section("Capabilities", caps["added"], caps["removed"], ["kind", "name", "hidden"])
+if caps["now_hidden"] or caps["now_visible"]:
+    section("Visibility", caps["now_hidden"], caps["now_visible"], ["kind", "name"], ("now hidden", "now visible"))
+source = d["entries"]["source"]
+section(source.capitalize(), [{"path": p} for p in d["entries"]["added"]], [{"path": p} for p in d["entries"]["removed"]], ["path"])
+st.subheader("New findings")
+if d["findings"]["new"]:
+    ui.table(pd.DataFrame(d["findings"]["new"], columns=["severity", "rule_id", "subject", "message", "path", "line"]))
 else:
-    section("Files", d.files_added, d.files_removed, "Files")
-st.caption(f"{d.files_changed} files present in both scans changed content.")
+    st.caption(f"No new finding; {d['findings']['gone']} gone.")

@@ -9,7 +9,8 @@ import ui
 scan = ui.scan_id()
 st.title("Shipped vs public")
 st.caption(f"Scan {data.scan_label(scan)} — every flag and capability against: in source, shipped in the artifact "
-           "(in a bundle), only in a source map, declared public in the manifest. Mismatches first, highlighted.")
+           "(in a bundle), only in a source map, declared public in the manifest. With a manifest, mismatches come first, "
+           "highlighted; without one nothing is compared.")
 
 view = data.shipped_vs_public(scan)
 df = view.flags
@@ -23,10 +24,11 @@ cols[1].metric("Shipped" if view.artifact_known else "In source",
                int(df["shipped"].sum()) if view.artifact_known else int(df["in_source"].sum()))
 cols[2].metric("Only in a source map", int(df["only_in_map"].sum()))
 cols[3].metric("Not public", int((~df["public"].fillna(True).astype(bool)).sum()) if view.public_known else "?")
-cols[4].metric("Flag mismatches", int(df["mismatch"].sum()))
-cols[5].metric("Capability mismatches", int(caps["mismatch"].sum()) if caps is not None else "?")
+cols[4].metric("Flag mismatches", int(df["mismatch"].sum()) if view.public_known else "?")
+cols[5].metric("Capability mismatches", int(caps["mismatch"].sum()) if caps is not None and view.public_known else "?")
 
-only_mismatch = st.toggle("Mismatches only", value=False)
+only_mismatch = st.toggle("Mismatches only", value=False, disabled=not view.public_known,
+                          help=None if view.public_known else "Needs a manifest: `auditor init` writes one.")
 
 
 def grid(frame: pd.DataFrame, first: list[str], extra: list[str]) -> None:
@@ -52,8 +54,8 @@ def grid(frame: pd.DataFrame, first: list[str], extra: list[str]) -> None:
     def highlight(row):
         return ["background-color: #fde2e1" if row[""] == "⚠" else ""] * len(row)
 
-    st.dataframe(out.style.apply(highlight, axis=1), hide_index=True, width="stretch",
-                 height=min(640, 38 + 35 * len(out)))
+    styled = out.style.apply(highlight, axis=1) if view.public_known else out  # a highlight means something only with a manifest
+    st.dataframe(styled, hide_index=True, width="stretch", height=min(640, 38 + 35 * len(out)))
 
 
 st.subheader("Flags")

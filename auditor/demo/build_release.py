@@ -266,4 +266,4 @@ def demo_release() -> Path:
 
 
 if __name__ == "__main__":
-    print(build_release(Path(sys.argv[1]) if len(sys.argv) > 1 else Path.cwd()))
+    print(os.path.relpath(build_release(Path(sys.argv[1]) if len(sys.argv) > 1 else Path.cwd())))

@@ -58,6 +58,8 @@ def check_report(conn: duckdb.DuckDBPyConnection, scan_id: int, fail_on: str = "
     findings by severity), `fail_on`, `failing` (unsuppressed, not-in-baseline findings at or above
     `fail_on`), `rules` (id → name, severity, summary for the rules that fired), `findings`
     (sorted by severity, rule, path, line; each with `baseline_state` when a baseline is given).
+    `summary.verdict` is `report.verdict.compute_verdict` (the lines every format leads with);
+    `groups` the unsuppressed findings grouped by rule (`report.verdict.group_findings`).
     """
     scan = _rows(conn, "SELECT scan_id, label, targets, tool_version, file_count FROM scans WHERE scan_id = ?", [scan_id])
     if not scan:
@@ -93,6 +95,10 @@ def check_report(conn: duckdb.DuckDBPyConnection, scan_id: int, fail_on: str = "
     fired = sorted({f["rule_id"] for f in findings})
     summary = capability_summary(conn, scan_id)
     summary["files"] = scan["file_count"]
+    from auditor.report.verdict import compute_verdict, group_findings
+
+    names = {rid: {"name": r.name} for rid, r in rules.items()}
+    summary["verdict"] = compute_verdict(conn, scan_id, findings, fail_on)
     return {
         "scan": {"label": scan["label"], "targets": list(scan["targets"]), "tool_version": scan["tool_version"]},
         "manifest": ({"path": Path(manifest[0]["path"]).name if manifest[0]["path"] else None, "name": manifest[0]["name"]}
@@ -103,6 +109,7 @@ def check_report(conn: duckdb.DuckDBPyConnection, scan_id: int, fail_on: str = "
         "failing": failing,
         "rules": {rid: {"name": rules[rid].name, "severity": rules[rid].severity.value, "summary": rules[rid].summary}
                   for rid in fired if rid in rules},
+        "groups": group_findings(findings, names),
         "findings": findings,
     }
 

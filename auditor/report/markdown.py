@@ -17,33 +17,54 @@ def _loc(f: dict) -> str:
     return loc
 
 
+def verdict_markdown(verdict: dict) -> list[str]:
+    """The verdict lines (`report.verdict.compute_verdict`) as a fenced text block: the same words as the terminal."""
+    return ["```text", *verdict["lines"], "```", ""]
+
+
+def groups_markdown(groups: list[dict], rules: dict | None = None) -> list[str]:
+    """Findings grouped by rule (`report.verdict.group_findings`) as a table."""
+    if not groups:
+        return []
+    lines = ["| | rule | findings | where (first 3) |", "|---|---|---:|---|"]
+    for g in groups:
+        count = f"{g['count']:,}" + (f" ({g['new']:,} new)" if g["new"] is not None else "")
+        where = "<br>".join(f"`{_cell(loc)}`" for loc in g["locations"]) + (f"<br>… +{g['more']:,} more" if g["more"] > 0 else "")
+        lines.append(f"| {_ICON.get(g['severity'], '')} {g['severity']} | {g['rule_id']} {_cell(g['name'])} | {count} | {where} |")
+    return lines + [""]
+
+
+def _findings_table(findings: list[dict], rules: dict, limit: int) -> list[str]:
+    lines = ["| | rule | location | message |", "|---|---|---|---|"]
+    for f in findings[:limit]:
+        state = " (new)" if f.get("baseline_state") == "new" else ""
+        lines.append(f"| {_ICON.get(f['severity'], '')} {f['severity']}{state} | {f['rule_id']} {_cell(rules.get(f['rule_id'], {}).get('name', ''))} "
+                     f"| {_cell(_loc(f))} | {_cell(f['message'])} |")
+    if len(findings) > limit:
+        lines.append(f"\n… and {len(findings) - limit} more (`auditor findings`).")
+    return lines + [""]
+
+
 def check_markdown(report: dict, limit: int = 200) -> str:
-    """Markdown for a `report.check.check_report` dict."""
+    """Markdown for a `report.check.check_report` dict: the verdict, findings grouped by rule, every
+    finding in a collapsed section (fit for `$GITHUB_STEP_SUMMARY` or a PR comment)."""
     c = report["counts"]
     scan = report["scan"]
     man = report["manifest"]
-    lines = [f"## auditor check: {scan['label']}", ""]
-    verdict = "fails" if report["failing"] else "passes"
-    lines.append(f"**{c['error']}** errors · **{c['warning']}** warnings · **{c['note']}** notes — "
-                 f"{verdict} `--fail-on {report['fail_on']}`" + (f" ({report['failing']} at or above it)" if report["failing"] else ""))
-    lines.append("")
-    lines.append(f"Manifest: {('`' + man['path'] + '`') if man and man['path'] else ('inline' if man else 'none (shipped-vs-public rules skipped)')}")
-    lines.append("")
     s = report["summary"]
-    lines += ["| files | flag keys | gates | " + " | ".join(f"{k}s" for k in s["capabilities"]) + " |",
-              "|---:|---:|---:|" + "---:|" * len(s["capabilities"])]
-    caps = " | ".join(f"{v['total']} ({v['hidden']} hidden, {v['gated']} gated)" for v in s["capabilities"].values())
-    lines += [f"| {s['files']} | {s['flags']} | {sum(s['gates'].values())} | {caps} |", ""]
+    lines = [f"## auditor check: {scan['label']}", ""]
+    lines += verdict_markdown(s["verdict"])
+    lines += groups_markdown(report["groups"])
+    lines.append(f"**{c['error']}** errors · **{c['warning']}** warnings · **{c['note']}** notes · "
+                 f"`--fail-on {report['fail_on']}` · manifest: "
+                 f"{('`' + man['path'] + '`') if man and man['path'] else ('inline' if man else 'none (shipped-vs-public rules skipped)')} · "
+                 f"{s['files']:,} files, {s['flags']:,} flag keys, {sum(s['gates'].values()):,} gates")
+    lines.append("")
     shown = [f for f in report["findings"] if not f["suppressed"]]
     if shown:
-        lines += ["| | rule | location | message |", "|---|---|---|---|"]
-        for f in shown[:limit]:
-            state = " (new)" if f.get("baseline_state") == "new" else ""
-            lines.append(f"| {_ICON.get(f['severity'], '')} {f['severity']}{state} | {f['rule_id']} {_cell(report['rules'].get(f['rule_id'], {}).get('name', ''))} "
-                         f"| {_cell(_loc(f))} | {_cell(f['message'])} |")
-        if len(shown) > limit:
-            lines.append(f"\n… and {len(shown) - limit} more (`auditor findings`).")
-        lines.append("")
+        lines += [f"<details><summary>All {len(shown)} findings</summary>", ""]
+        lines += _findings_table(shown, report["rules"], limit)
+        lines += ["</details>", ""]
     suppressed = [f for f in report["findings"] if f["suppressed"]]
     if suppressed:
         lines += [f"<details><summary>{len(suppressed)} suppressed</summary>", ""]
@@ -52,6 +73,38 @@ def check_markdown(report: dict, limit: int = 200) -> str:
     if report["rules"]:
         lines.append("Rules: " + ", ".join(f"{rid} {r['name']}" for rid, r in report["rules"].items())
                      + " — `auditor explain ID` for details.")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def findings_markdown(data: dict, limit: int = 1000) -> str:
+    """Markdown for a `report.findings.findings_report` dict: counts, then one row per finding."""
+    from auditor.rules import all_rules
+
+    c = data["counts"]
+    rules = {rid: {"name": r.name} for rid, r in all_rules().items()}
+    shown = [f for f in data["findings"] if not f["suppressed"]]
+    lines = [f"**{c['error']}** errors · **{c['warning']}** warnings · **{c['note']}** notes", ""]
+    if shown:
+        lines += _findings_table(shown, rules, limit)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def rules_markdown(rows: list[dict]) -> str:
+    """The rules reference: a table of every rule, then each rule's documentation (what it finds,
+    why it matters, an example, how to fix) as `auditor explain` prints it."""
+    from auditor.rules import all_rules
+
+    rules = all_rules()
+    lines = ["| id | severity | name | summary |", "|---|---|---|---|"]
+    lines += [f"| [{r['id']}](#{r['id'].lower()}) | {r['severity']} | `{r['name']}` | {_cell(r['summary'])} |" for r in rows]
+    lines.append("")
+    for r in rows:
+        doc = rules[r["id"]].markdown().strip()
+        body = doc.splitlines()
+        if body and body[0].startswith("# "):
+            body = body[1:]
+        body = ["#" + b if b.startswith("#") else b for b in body]
+        lines += [f"## {r['id']}", "", f"`{r['name']}`", *body, ""]
     return "\n".join(lines).rstrip() + "\n"
 
 

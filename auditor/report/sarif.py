@@ -4,7 +4,9 @@
   `shortDescription` (summary), `fullDescription` (what it finds), `help.text`/`help.markdown` (the
   rule's full doc, the same text `auditor explain` prints) and `defaultConfiguration.level`.
 - `results`: one per finding; `level` is the finding's severity after manifest overrides; the
-  location is relative to the scanned target (`uriBaseId` `SRCROOT`), without line numbers in the
+  location is relative to the scanned target (`uriBaseId` `SRCROOT`) — for a file rebuilt from a
+  source map, the path the map names (`MAPSOURCES`: the repository the release was built from, so
+  code scanning shows the code) with the map as a related location —, without line numbers in the
   identity: `partialFingerprints["auditorFingerprint/v1"]` is the fingerprint (rule id +
   normalized path + subject). Suppressed findings carry `suppressions` (kind `external`, the
   manifest's reason); with a baseline, `baselineState` is `new` or `unchanged`.
@@ -18,7 +20,25 @@ from auditor import __version__
 from auditor.report.check import FINGERPRINT_KEY
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-INFORMATION_URI = "https://pypi.org/project/auditor/"
+MAP_ORIGIN = "source map: "
+"""Prefix of `origin` for a file rebuilt from a source map's `sourcesContent`."""
+
+
+def information_uri() -> str | None:
+    """The project's documentation or home page from the installed package's metadata
+    (`[project.urls]`: Documentation, Homepage, Repository, Source, in that order), or None — then
+    `informationUri` is left out rather than pointing at a page that does not exist."""
+    from importlib import metadata
+
+    try:
+        urls = metadata.metadata("auditor").get_all("Project-URL") or []
+    except metadata.PackageNotFoundError:
+        return None
+    found = {}
+    for entry in urls:
+        label, _, url = entry.partition(",")
+        found[label.strip().lower()] = url.strip()
+    return next((found[k] for k in ("documentation", "homepage", "repository", "source") if found.get(k)), None)
 
 
 def _rule_descriptor(rule) -> dict:
@@ -53,21 +73,30 @@ def to_sarif(report: dict) -> dict:
             "partialFingerprints": {FINGERPRINT_KEY: f["fingerprint"]},
             "properties": {"subject": f["subject"]},
         }
+        origin = f.get("origin") or ""
+        related_locs: list[dict] = []
         if f["path"]:
-            loc: dict = {"artifactLocation": {"uri": _uri(f["path"]), "uriBaseId": "SRCROOT"}}
+            # a file rebuilt from a map: the path the map names, relative to the repository the
+            # release was built from (so code scanning shows the code); the map is a related location
+            base = "MAPSOURCES" if origin.startswith(MAP_ORIGIN) else "SRCROOT"
+            loc: dict = {"artifactLocation": {"uri": _uri(f["path"]), "uriBaseId": base}}
             if f["line"]:
                 region = {"startLine": int(f["line"])}
                 if f.get("end_line") and int(f["end_line"]) >= int(f["line"]):
                     region["endLine"] = int(f["end_line"])
                 loc["region"] = region
             res["locations"] = [{"physicalLocation": loc}]
-        related = [e for e in f.get("evidence") or [] if e.get("path")]
-        if related:  # the same finding seen elsewhere (a source rebuilt from a map, another chunk)
-            res["relatedLocations"] = [
-                {"id": i + 1, "physicalLocation": {"artifactLocation": {"uri": _uri(e["path"]), "uriBaseId": "SRCROOT"},
-                                                   **({"region": {"startLine": int(e["line"])}} if e.get("line") else {})},
-                 **({"message": {"text": e["origin"]}} if e.get("origin") else {})}
-                for i, e in enumerate(related)]
+            if base == "MAPSOURCES":
+                related_locs.append({"message": {"text": "the source map whose sourcesContent holds this file"},
+                                     "physicalLocation": {"artifactLocation": {
+                                         "uri": _uri(origin[len(MAP_ORIGIN):].split("#", 1)[0]), "uriBaseId": "SRCROOT"}}})
+        for e in f.get("evidence") or []:  # the same finding seen elsewhere (a source rebuilt from a map, another chunk)
+            if e.get("path"):
+                related_locs.append({"physicalLocation": {"artifactLocation": {"uri": _uri(e["path"]), "uriBaseId": "SRCROOT"},
+                                                          **({"region": {"startLine": int(e["line"])}} if e.get("line") else {})},
+                                     **({"message": {"text": e["origin"]}} if e.get("origin") else {})})
+        if related_locs:
+            res["relatedLocations"] = [{"id": i + 1, **loc} for i, loc in enumerate(related_locs)]
         if f.get("origin"):
             res["properties"]["origin"] = f["origin"]
         if f.get("target"):
@@ -78,17 +107,23 @@ def to_sarif(report: dict) -> dict:
         if "baseline_state" in f:
             res["baselineState"] = f["baseline_state"]
         results.append(res)
+    uri = information_uri()
     run: dict = {
         "tool": {"driver": {
             "name": "auditor",
             "version": __version__,
             "semanticVersion": __version__,
-            "informationUri": INFORMATION_URI,
             "rules": [_rule_descriptor(r) for r in rules],
         }},
-        "originalUriBaseIds": {"SRCROOT": {"description": {"text": "Root of the scanned target (directory or artifact)."}}},
+        "originalUriBaseIds": {
+            "SRCROOT": {"description": {"text": "Root of the scanned target (directory or artifact)."}},
+            "MAPSOURCES": {"description": {"text": "Root of the source tree a shipped source map names: paths of files "
+                                                   "rebuilt from its sourcesContent, as the repository holds them."}},
+        },
         "automationDetails": {"id": f"auditor/check/{report['scan']['label']}/"},
         "results": results,
         "properties": {"targets": report["scan"]["targets"], "manifest": report["manifest"], "summary": report["summary"]},
     }
+    if uri:
+        run["tool"]["driver"]["informationUri"] = uri
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}

@@ -8,8 +8,17 @@ from rich.markup import escape
 from rich.table import Table
 
 
+def _Table(*columns, **options) -> Table:  # noqa: N802 - a Table constructor
+    """A Rich Table whose cells fold (wrap inside words) instead of ending in `…`: paths and
+    line numbers are never cut, whatever the width."""
+    t = Table(*columns, **options)
+    for c in t.columns:
+        c.overflow = "fold"
+    return t
+
+
 def _table(title: str, columns: list[str], rows: list[list], console: Console) -> None:
-    t = Table(*columns, title=title, title_justify="left", show_lines=False)
+    t = _Table(*columns, title=title, title_justify="left", show_lines=False)
     for r in rows:
         t.add_row(*("" if v is None else str(v) for v in r))
     console.print(t)
@@ -49,38 +58,51 @@ _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "note": "cyan"}
 
 
 def _loc(r: dict) -> str:
-    loc = r.get("path") or ""
-    if r.get("line"):
-        loc += f":{r['line']}"
-    if r.get("origin"):
-        loc += f" ({r['origin']})"
-    return loc
+    from auditor.report.verdict import location
+
+    return location(r)
 
 
-def print_check(console: Console, report: dict) -> None:
-    """Print a `report.check.check_report` dict."""
+_STATUS_STYLE = {"FAIL": "bold red", "PASS": "bold green", "INCOMPLETE": "bold magenta"}
+
+
+def print_verdict(console: Console, verdict: dict) -> None:
+    """Print the lines of a `report.verdict.compute_verdict` dict, the status words coloured."""
+    for line, entry in zip(verdict["lines"], verdict["entries"]):
+        word = entry["status"]
+        if word and line.startswith(word):
+            console.print(f"[{_STATUS_STYLE[word]}]{word}[/]{escape(line[len(word):])}")
+        else:
+            console.print(escape(line), markup=True)
+
+
+def print_groups(console: Console, groups: list[dict], title: str = "Findings by rule") -> None:
+    """Print `report.verdict.group_findings` groups as one table row per rule: severity, rule,
+    name, count (new), the first locations."""
+    if not groups:
+        return
+    t = _Table("severity", "rule", "name", "count", "where (first 3)", title=title, title_justify="left")
+    for g in groups:
+        count = f"{g['count']:,}" + (f" ({g['new']:,} new)" if g["new"] is not None else "")
+        where = ", ".join(escape(loc) for loc in g["locations"]) + (f" (+{g['more']:,} more)" if g["more"] > 0 else "")
+        t.add_row(f"[{_SEVERITY_STYLE.get(g['severity'], '')}]{g['severity']}[/]", g["rule_id"], g["name"], count, where)
+    console.print(t)
+
+
+def print_check(console: Console, report: dict, findings_hint: str = "auditor findings") -> None:
+    """Print a `report.check.check_report` dict: one header line, the verdict, the findings
+    grouped by rule, and where to see each finding."""
     s = report["summary"]
     man = report["manifest"]
-    console.print(f"[bold]auditor check[/] {escape(report['scan']['label'])}: {s['files']} files, {s['flags']} flag keys, "
-                  f"{sum(s['gates'].values())} gates; manifest: {escape(man['path'] or 'inline') if man else 'none (shipped-vs-public rules skipped)'}")
-    if s["capabilities"]:
-        t = Table("capabilities", "total", "hidden", "gated", "experimental", title_justify="left")
-        for kind, v in s["capabilities"].items():
-            t.add_row(kind, str(v["total"]), str(v["hidden"]), str(v["gated"]), str(v["experimental"]))
-        console.print(t)
-    shown = [f for f in report["findings"] if not f["suppressed"]]
-    if shown:
-        t = Table("severity", "rule", "location", "message")
-        for f in shown:
-            sev = f["severity"] + (" new" if f.get("baseline_state") == "new" else "")
-            t.add_row(f"[{_SEVERITY_STYLE.get(f['severity'], '')}]{sev}[/]", f["rule_id"], escape(_loc(f)), escape(f["message"]))
-        console.print(t)
+    console.print(f"[bold]auditor check[/] {escape(report['scan']['label'])}: {s['files']:,} files, "
+                  f"{sum(s['gates'].values()):,} gates; manifest: {escape(man['path'] or 'inline') if man else 'none (shipped-vs-public rules skipped)'}")
+    print_verdict(console, s["verdict"])
+    print_groups(console, report["groups"])
     c = report["counts"]
-    suppressed = len(report["findings"]) - len(shown)
-    verdict = f"[bold red]{report['failing']} at or above --fail-on {report['fail_on']}[/]" if report["failing"] \
-        else f"[green]nothing new at or above --fail-on {report['fail_on']}[/]"
-    console.print(f"[bold]Findings[/]: {c['error']} error, {c['warning']} warning, {c['note']} note"
-                  + (f", {suppressed} suppressed" if suppressed else "") + f" — {verdict}")
+    suppressed = sum(1 for f in report["findings"] if f["suppressed"])
+    console.print(f"[bold]Findings[/]: {c['error']:,} error, {c['warning']:,} warning, {c['note']:,} note"
+                  + (f", {suppressed:,} suppressed" if suppressed else "")
+                  + (f" — each one: {escape(findings_hint)} (--rule, --severity, --path; --format json|csv)" if report["findings"] else ""))
 
 
 def print_diff(console: Console, d: dict, limit: int = 50) -> None:
@@ -116,7 +138,7 @@ def print_diff(console: Console, d: dict, limit: int = 50) -> None:
 
 def print_capabilities(console: Console, rows: list[dict]) -> None:
     """Print `report.check.capabilities_report` rows."""
-    t = Table("kind", "name", "hidden", "gated by", "tags", "location")
+    t = _Table("kind", "name", "hidden", "gated by", "tags", "location")
     for r in rows:
         t.add_row(r["kind"], escape(r["name"]), escape(r["hidden_reason"]) if r["hidden"] else "",
                   escape(", ".join(r["gate_keys"])), ", ".join(r["tags"]), escape(_loc(r)))
@@ -126,7 +148,7 @@ def print_capabilities(console: Console, rows: list[dict]) -> None:
 
 def print_gates(console: Console, rows: list[dict]) -> None:
     """Print `report.check.gates_report` rows."""
-    t = Table("location", "kind", "flags", "gated lines", "loc", "nesting", "condition")
+    t = _Table("location", "kind", "flags", "gated lines", "loc", "nesting", "condition")
     for r in rows:
         flags = ", ".join(r["flags"]) + (f" (via {', '.join(r['via'])})" if r["via"] else "")
         t.add_row(escape(_loc(r)), r["kind"], escape(flags), f"{r['body_line']}-{r['body_end_line']}", str(r["gated_loc"]),
@@ -139,7 +161,7 @@ def print_findings(console: Console, data: dict) -> None:
     """Print the findings dict from `report.findings.findings_report`."""
     c = data["counts"]
     console.print(f"[bold]Findings[/]: {c['error']} error, {c['warning']} warning, {c['note']} note")
-    t = Table("severity", "rule", "location", "message", show_lines=False)
+    t = _Table("severity", "rule", "location", "message", show_lines=False)
     for f in data["findings"]:
         if f["suppressed"]:
             continue
@@ -147,3 +169,11 @@ def print_findings(console: Console, data: dict) -> None:
         t.add_row(f"[{_SEVERITY_STYLE.get(sev, '')}]{sev}[/]", f["rule_id"], escape(_loc(f)), escape(f["message"]))
     if data["findings"]:
         console.print(t)
+
+
+def print_rules(console: Console, rows: list[dict]) -> None:
+    """Print `auditor rules` rows: id, severity, name, summary."""
+    t = _Table("id", "severity", "name", "summary")
+    for r in rows:
+        t.add_row(r["id"], f"[{_SEVERITY_STYLE.get(r['severity'], '')}]{r['severity']}[/]", r["name"], escape(r["summary"]))
+    console.print(t)

@@ -137,15 +137,39 @@ class NpmCoverage:
 
 
 def valid_spec(spec: str) -> tuple[str, str]:
-    """Split `NAME@VERSION` (scoped names allowed). Raises TargetError for anything but a registry spec."""
+    """Split `NAME@VERSION` (scoped names allowed); a bare `NAME` means its `latest` version.
+    Raises TargetError for anything but a registry spec."""
     body = spec.strip()
     at = body.rfind("@")
-    if at <= 0:
-        raise TargetError(f"npm spec must be npm:NAME@VERSION, got npm:{spec}")
+    if at <= 0:  # no version (`@scope/name` has its `@` at 0): the latest
+        body, at = body + "@latest", len(body)
     name, version = body[:at], body[at + 1:]
     if not NAME.match(name) or not VERSION.match(version) or version.startswith("-"):
         raise TargetError(f"npm spec must name a registry package and version (npm:NAME@VERSION), got npm:{spec}")
     return name, version
+
+
+_NPM_ERROR = re.compile(r"^npm (?:error|ERR!)\s+(.*)$")
+_NPM_NOISE = re.compile(r"^(code\s|errno\s|A complete log|\S+ In most cases|$)")
+
+
+def npm_error(stdout: str | None, stderr: str | None, returncode: int) -> str:
+    """npm's own words for a failed command, one line (≤ 300 characters): the `error.summary` of
+    its `--json` output, else the first meaningful `npm error` line of stderr (`No matching
+    version found for left-pad@99.9.9.`), else the last line, else the exit status."""
+    try:
+        data = json.loads(stdout or "")
+        summary = data.get("error", {}).get("summary") if isinstance(data, dict) else None
+        if isinstance(summary, str) and summary.strip():
+            return " ".join(summary.split())[:300]
+    except ValueError:
+        pass
+    lines = [ln.strip() for ln in (stderr or "").splitlines() if ln.strip()]
+    for ln in lines:
+        m = _NPM_ERROR.match(ln)
+        if m and not _NPM_NOISE.match(m.group(1)):
+            return re.sub(r"^[a-z][a-z-]* (?=[A-Z])", "", m.group(1))[:300]  # `notarget No matching …`
+    return lines[-1][:300] if lines else f"exit status {returncode}"
 
 
 def npm_pack(spec: str, dest: Path, timeout: float = 300.0) -> Path:
@@ -170,9 +194,7 @@ def npm_pack(spec: str, dest: Path, timeout: float = 300.0) -> Path:
     except OSError as exc:
         raise TargetError(f"cannot run npm: {exc}") from exc
     if proc.returncode != 0:
-        lines = [ln for ln in (proc.stderr or "").splitlines() if ln.strip()]
-        why = next((ln for ln in lines if "ERR" in ln and "code" not in ln.split()[:3]), lines[-1] if lines else f"exit {proc.returncode}")
-        raise TargetError(f"npm pack {name}@{version} failed: {why.strip()[:300]}")
+        raise TargetError(f"npm pack {name}@{version} failed: {npm_error(proc.stdout, proc.stderr, proc.returncode)}")
     tarballs = sorted(dest.glob("*.tgz"))
     try:
         info = json.loads(proc.stdout)
