@@ -219,6 +219,9 @@ class Finding:
     end_line: int | None = None
     origin: str = ""
     target: str = ""
+    severity: Severity | None = None
+    """This finding's severity when it is not the rule's (ART006: error for a credential format,
+    warning for a keyword or entropy hit); None: the rule's."""
 
 
 # -- release artifacts (rows of the tables created by schema/003_artifacts.sql) -------------------
