@@ -111,7 +111,7 @@ def scan(
     targets: Annotated[list[str] | None, typer.Argument(help="Directories, npm:NAME@VERSION, .tgz/.tar.gz/.whl/.zip artifacts, .js bundles or .map files. None: the demo release.", show_default=False)] = None,
     db: DbOption = Path(DEFAULT_DB),
     label: Annotated[str | None, typer.Option(help="Name for this scan (default: the targets' names).")] = None,
-    config: Annotated[Path | None, typer.Option("--config", help="auditor.toml or pyproject.toml to use instead of searching upward.")] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="auditor.toml or pyproject.toml to use (default: the directory target's own, else the working directory's; never one above an artifact).")] = None,
     exclude: Annotated[list[str] | None, typer.Option("--exclude", help="Gitignore-style pattern to skip; repeatable.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary (for CI).")] = False,
     fail_on: Annotated[FailOn | None, typer.Option("--fail-on", help="Exit 1 when a finding at or above this severity is present.")] = None,
@@ -167,6 +167,7 @@ def scan(
     providers = ", ".join(f"{p} {n}" for p, n in summary.by_provider.items()) or "none"
     out.print(
         f"[bold]Scan {summary.scan_id}[/] ({summary.label}) → {db}\n"
+        f"  config       {summary.config_path or 'none (defaults)'}\n"
         f"  files        {summary.files}\n"
         f"  flag keys    {summary.keys} ({providers})\n"
         f"  flag reads   {summary.reads} ({summary.low_confidence} low confidence, {summary.unresolved} unresolved)\n"
@@ -288,31 +289,37 @@ def flags(
 
 @app.command()
 def sql(
-    query: Annotated[str, typer.Argument(help="SQL to run (read-only) over the tables and views.")],
+    query: Annotated[str, typer.Argument(help="One read-only SELECT / WITH query over the tables and views.")],
     db: DbOption = Path(DEFAULT_DB),
     format: Annotated[SqlFormat, typer.Option("--format", help="Output format.")] = SqlFormat.table,
     shards: Annotated[Path | None, typer.Option("--shards", help="Query a directory of Parquet shards (auditor export --parquet) instead of --db.", show_default=False)] = None,
+    timeout: Annotated[float, typer.Option("--timeout", min=0.001, help="Stop the query after this many seconds (exit 2).")] = 30.0,
 ) -> None:
-    """Run an ad-hoc read-only SQL query over the scan database (or a directory of Parquet shards)."""
+    """Run one ad-hoc read-only query over the scan database (or a directory of Parquet shards).
+
+    Locked down like the dashboard's console: no file access, no ATTACH/INSTALL/LOAD/SET/PRAGMA/
+    COPY/EXPORT/CALL, one statement, stopped after --timeout seconds; strings are redacted."""
+    from auditor import readonly
+
     if shards is not None:
         from auditor.export import open_shards
 
         try:
-            conn = open_shards(shards)
+            conn = open_shards(shards)  # locked to the shard directory
         except StoreError as exc:
             fail(str(exc))
             return
     else:
         conn = _open_read(db)
+        readonly.lock(conn)
     try:
-        cur = conn.execute(query)
-        cols = [d[0] for d in cur.description] if cur.description else []
-        rows = cur.fetchall()
-    except duckdb.Error as exc:
-        fail(f"SQL failed: {str(exc).splitlines()[0]}")
+        result = readonly.run(conn, query, timeout)
+    except AuditorError as exc:
+        fail(str(exc))
         return
     finally:
         conn.close()
+    cols, rows = result.columns, result.rows
     if format is SqlFormat.json:
         print(json.dumps([dict(zip(cols, r)) for r in rows], indent=2, default=str))
     elif format is SqlFormat.csv:
@@ -463,7 +470,7 @@ def check(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file instead of stdout.")] = None,
     db: DbOption = Path(DEFAULT_DB),
     label: Annotated[str | None, typer.Option(help="Name for this scan (default: the targets' names).")] = None,
-    config: Annotated[Path | None, typer.Option("--config", help="auditor.toml or pyproject.toml to use instead of searching upward.")] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="auditor.toml or pyproject.toml to use (default: the directory target's own, else the working directory's; never one above an artifact).")] = None,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes for parsing (default: the CPUs available). Output is the same for any number.", show_default=False)] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the extraction cache ($AUDITOR_CACHE_DIR, default ~/.cache/auditor).")] = False,
 ) -> None:
@@ -492,6 +499,8 @@ def check(
     except AuditorError as exc:
         fail(str(exc))
         return
+    if summary.config_path:
+        err.print(f"auditor: config: {summary.config_path}")
     if man is None:
         err.print("auditor: note: no manifest (--manifest FILE): the shipped-vs-public rules were skipped")
     if format is CheckFormat.json:

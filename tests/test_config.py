@@ -158,6 +158,7 @@ def test_missing_config_file_is_a_config_error(tmp_path):
 def test_cli_reports_bad_config_in_one_line_with_exit_2(tmp_path, how):
     write(tmp_path / "src" / "a.py", "x = 1\n")
     cfg = write(tmp_path / ("bad.toml" if how == "--config" else "auditor.toml"), "[[wrappers]]\nname = 3\n")
+    (tmp_path / ".git").mkdir()  # found upward: within the repository the source tree belongs to
     args = ["scan", str(tmp_path / "src"), "--db", str(tmp_path / "x.duckdb"), "--quiet"]
     if how == "--config":
         args += ["--config", str(cfg)]

@@ -418,6 +418,10 @@ very shape of a secret passed as a flag default (`variation('k', 'ghp_…')`). N
 nothing is ever sent over the network."""
 
 
+NEXTLINE_PRAGMA = re.compile(r"pragma: ?allowlist[ -]nextline[ -]secret")
+"""detect-secrets' comment allowing the next line (`scan_line` sees one line, so it is checked here)."""
+
+
 def _settings(plugins: Sequence[str]) -> dict:
     """A `detect_secrets.settings.transient_settings` configuration running `plugins`."""
     return {"plugins_used": [{"name": n} for n in plugins], "filters_used": [{"path": f} for f in DEFAULT_FILTERS]}
@@ -589,6 +593,8 @@ class SecretScanner:
                 for k in ks:
                     line = segs[k].rstrip()
                     line_no = segs.line(k)
+                    if k > 0 and "pragma" in segs[k - 1] and NEXTLINE_PRAGMA.search(segs[k - 1]):
+                        continue
                     try:
                         hits = list(scan_line(line))
                     except Exception:  # noqa: BLE001 - see _analyze
@@ -719,12 +725,16 @@ def _alphabet(value: str) -> bool:
     return steps >= 0.6 * (len(value) - 1)
 
 
+DOC_PAGES = (".md", ".mdx", ".markdown", ".rst", ".adoc")
+
+
 def is_documentation(path: str) -> bool:
-    """A README, changelog, Markdown/reST/text page or a file under `docs/`."""
-    from auditor.sources.classify import DOC_NAMES, DOC_SUFFIXES
+    """A README, changelog (`classify.DOC_NAMES`), a Markdown/reST/AsciiDoc page or a file under
+    `docs/`: where credentials are shown as examples."""
+    from auditor.sources.classify import DOC_NAMES
 
     name = posixpath.basename(path)
-    return bool(DOC_NAMES.match(name)) or name.lower().endswith(DOC_SUFFIXES) or "/docs/" in "/" + path.lower()
+    return bool(DOC_NAMES.match(name)) or name.lower().endswith(DOC_PAGES) or "/docs/" in "/" + path.lower()
 
 
 def not_a_secret(kind: str, value: str, line: str, path: str) -> str | None:
