@@ -497,7 +497,11 @@ class SecretScanner:
         segs = Segments(text)
         candidates = self._candidates(path, segs, plugins)
         found = self._confirm(path, segs, candidates, plugins, bundle) if candidates else []
-        return found + extra_formats(path, segs, {s.value for s in found})
+        extra = extra_formats(path, segs, {s.value for s in found if s.type in VERIFIED_FORMATS})
+        if extra:  # the format names what an entropy or keyword hit on the same value only suspected
+            named = {(s.line, s.value) for s in extra}
+            found = [s for s in found if (s.line, s.value) not in named]
+        return sorted(found + extra, key=lambda s: (s.line, s.type))
 
     # -- pass 1: candidate segments -----------------------------------------------------------
     def _candidates(self, path: str, segs: Segments, plugins: list) -> dict[int, set[str]]:
