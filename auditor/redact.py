@@ -75,8 +75,9 @@ _ANY = re2.compile("|".join(f"(?:{p})" for p, _ in _PATTERNS))
 _PLACEHOLDER = re2.compile(
     r"(?i)^(?:\$\{?[A-Za-z_][\w.]*\}?|\{\{.*\}\}|<[^>]*>|%[sd(].*|x{3,}|\*+|\.{3,}|your[_\-].*|.*[_\-]here|changeme|"
     r"change_me|placeholder|redacted|dummy.*|example.*|.*example|sample.*|fake.*|test(?:ing)?|null|none|undefined|"
-    r"true|false|password|secret|token)$")
-"""Values that are not credentials, kept as they are (templates, placeholders, env references)."""
+    r"true|false|password|secret|token)$|(?-i:^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$)")
+"""Values that are not credentials, kept as they are (templates, placeholders, environment variable
+names, env references)."""
 
 
 def _keep(value: str) -> bool:

@@ -8,7 +8,7 @@ import re._casefix
 import pytest
 
 from auditor.queries import _re2
-from auditor.sources.secrets import SEGMENT_CHARS, SecretScanner, Segments, not_a_secret, segments
+from auditor.sources.secrets import SEGMENT_CHARS, SecretScanner, Segments, not_a_secret, segments, whole_token
 
 
 def _segments_by_hand(text: str) -> tuple[list[str], list[int]]:
@@ -158,7 +158,9 @@ def test_the_search_finds_every_secret_detect_secrets_finds_in_a_file(tmp_path):
         reference = SecretsCollection()
         reference.scan_file(str(path))
         lines = path.read_text().splitlines()
-        expected = {(s.type, s.secret_value) for f in reference.files for s in reference[f]
+        # detect-secrets reports only the prefix of a GitHub or GitLab token: the scanner, the token
+        expected = {(s.type, whole_token(lines[s.line_number - 1], s.secret_value) if len(s.secret_value) < 8 else s.secret_value)
+                    for f in reference.files for s in reference[f]
                     if not not_a_secret(s.type, s.secret_value, lines[s.line_number - 1], str(path))}
     found = {(s.type, s.value) for s in SecretScanner().scan(str(path), path.read_text())}
     assert {t for t, _ in expected} >= {"IBM Cloud IAM Key", "Cloudant Credentials", "SoftLayer Credentials", "Twilio API Key",
@@ -196,3 +198,86 @@ def test_the_ignorecase_twins_are_the_ones_python_re_knows():
         for twin in re._casefix._EXTRA_CASES.get(ord(letter), ()):
             twins.setdefault(letter, set()).add(chr(twin))
     assert {k: set(v) for k, v in IGNORECASE_TWINS.items()} == twins
+
+
+# -- what is a secret, and how sure: severity follows the evidence ------------------------------
+REAL = {  # made-up values in each verified format
+    "AWS Access Key": "AKIAQX7RZ2M4K9PL3WTB",
+    "GitHub Token": "ghp_Zq8xV2mN4bL6kJ9hG3fD1sA5pO7iU0yT2rEw",
+    "GitHub Fine-grained Token": "github_pat_11ABCDEFG0Zq8xV2mN4bL6_" + "kJ9hG3fD1sA5pO7iU0yT2rEwQx7pLm2Nb4Vc6Xz8Kj1Hg3Fd5Sa7Po9Iu0Y",
+    "Slack Token": "xoxb-20417385960-31592837461-Zq8xV2mN4bL6kJ9hG3fD1sA5",
+    "Stripe Access Key": "sk_live_Zq8xV2mN4bL6kJ9hG3fD1sA5",
+    "npm Access Token": "npm_Zq8xV2mN4bL6kJ9hG3fD1sA5pO7iU0yT2rEw",
+    "SendGrid API Key": "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",
+}
+PEM = "-----BEGIN RSA PRIVATE KEY-----\\nMIIEowIBAAKCAQEA3Zq8xV2mN4bL6kJ9hG3fD1sA5pO7iU0yT2rEwQx7pLm2Nb4Vc6Xz8Kj1Hg3Fd5Sa7Po9Iu0Yt2Re4We\\n-----END RSA PRIVATE KEY-----"
+
+
+@pytest.mark.parametrize("kind, value", sorted(REAL.items()))
+def test_a_credential_format_is_an_error(kind, value):
+    from auditor.sources.secrets import severity_of
+
+    found = SecretScanner().scan("src/client.js", f"export const c = init('{value}');\n", memoize=False)
+    assert kind in {s.type for s in found}
+    assert severity_of(kind) == "error"
+
+
+def test_a_pem_private_key_is_an_error_in_a_bundle_too():
+    from auditor.sources.secrets import severity_of
+
+    found = SecretScanner().scan("dist/cli.js", f'var k="{PEM}";' + "x();" * 2000, bundle=True, memoize=False)
+    assert [s.type for s in found] == ["Private Key"] and severity_of("Private Key") == "error"
+
+
+def test_keyword_and_entropy_hits_are_warnings():
+    from auditor.sources.secrets import severity_of
+
+    found = SecretScanner().scan("src/settings.py", 'db_password = "Zq8xV2mN4bL6kJ9h"\nblob = "Zq8xV2mN4bL6kJ9hG3fD1sA5pO7iU0yT2rEwQx7pLm"\n',
+                                 memoize=False)
+    assert {s.type for s in found} >= {"Secret Keyword", "Base64 High Entropy String"}
+    assert {severity_of(s.type) for s in found} == {"warning"}
+
+
+@pytest.mark.parametrize("path, text", [
+    ("src/a.ts", "if (apiKeySource !== 'none') { use(); }\n"),  # a comparison
+    ("src/a.ts", "const cfg = { secretName: 'ANTHROPIC_API_KEY' };\n"),  # an env var's name
+    ("src/a.ts", "const password = 'password';\n"),  # a word
+    ("src/a.ts", "const ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';\n"),  # base58
+    ("src/a.ts", "const token = 'ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx';\n"),  # a placeholder in a format
+    ("src/a.ts", "const apiKey = '<your-api-key>';\nconst k2 = '${API_KEY}';\nconst k3 = 'changeme';\n"),
+    ("README.md", 'export API_KEY="YOUR_API_KEY"\nexport OTHER_TOKEN="sk3tch9example0key"\n'),  # documentation
+    ("docs/setup.md", 'api_key = "Zq8xV2mN4bL6kJ9hG3"\n'),
+    ("src/a.ts", "const aws = 'AKIAIOSFODNN7EXAMPLE';\n"),
+])
+def test_placeholders_env_names_words_comparisons_alphabets_and_docs_are_not_secrets(path, text):
+    assert SecretScanner().scan(path, text, memoize=False) == []
+
+
+def test_extraction_sees_the_original_text(tmp_path):
+    # a secret in a file once masked what was parsed: `password: 'password'` became asterisks, a
+    # flag key turned into `*`, and process.env reads vanished
+    from auditor.config import Config
+    from auditor.scan import run_scan
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "app.js").write_text(
+        "import * as LaunchDarkly from 'launchdarkly-node-server-sdk';\n"
+        "const client = LaunchDarkly.init(process.env.LD_KEY);\n"
+        f"const secret = '{REAL['GitHub Token']}';\n"
+        "export const a = client.variation('password', false);\n"
+        f"export const b = client.variation('{REAL['Stripe Access Key'][:12]}-flag', false);\n"
+        "export const k = process.env.API_KEY;\n"
+    )
+    db = tmp_path / "x.duckdb"
+    run_scan([str(src)], db, None, Config())
+    from auditor import store
+
+    conn = store.connect(db, read_only=True)
+    try:
+        keys = {r[0] for r in conn.execute("SELECT flag_key FROM flag_reads").fetchall()}
+        sev = conn.execute("SELECT severity FROM findings WHERE rule_id = 'ART006'").fetchall()
+    finally:
+        conn.close()
+    assert {"password", "LD_KEY", "API_KEY", REAL["Stripe Access Key"][:12] + "-flag"} <= keys
+    assert sev == [("error",)]  # and the directory target was searched

@@ -497,11 +497,8 @@ class SecretScanner:
         segs = Segments(text)
         candidates = self._candidates(path, segs, plugins)
         found = self._confirm(path, segs, candidates, plugins, bundle) if candidates else []
-        extra = extra_formats(path, segs, {s.value for s in found if s.type in VERIFIED_FORMATS})
-        if extra:  # the format names what an entropy or keyword hit on the same value only suspected
-            named = {(s.line, s.value) for s in extra}
-            found = [s for s in found if (s.line, s.value) not in named]
-        return sorted(found + extra, key=lambda s: (s.line, s.type))
+        found += extra_formats(path, segs, {s.value for s in found if s.type in VERIFIED_FORMATS})
+        return sorted(_named_once(found), key=lambda s: (s.line, s.type))
 
     # -- pass 1: candidate segments -----------------------------------------------------------
     def _candidates(self, path: str, segs: Segments, plugins: list) -> dict[int, set[str]]:
@@ -605,6 +602,8 @@ class SecretScanner:
                         continue
                     for secret in hits:
                         value = secret.secret_value or ""
+                        if value and len(value) < 8 and secret.type in VERIFIED_FORMATS:
+                            value = whole_token(line, value)
                         if not value or not_a_secret(secret.type, value, line, path):
                             continue
                         if secret.type == "Hex High Entropy String" and len(value) < MIN_HEX_SECRET:
@@ -681,6 +680,31 @@ def _extra_formats():
     import re2
 
     return [(kind, re2.compile(r"(?:^|[^A-Za-z0-9_])(" + rx + r")(?:[^A-Za-z0-9_]|$)")) for kind, rx in EXTRA_FORMATS.items()]
+
+
+def _named_once(found: list[Secret]) -> list[Secret]:
+    """`found` without the keyword and entropy hits on a value a credential format names on the same
+    line: the format says what they only suspected (one finding, at the format's severity)."""
+    named: dict[int, list[str]] = {}
+    for s in found:
+        if s.type in VERIFIED_FORMATS and len(s.value) >= 8:
+            named.setdefault(s.line, []).append(s.value)
+    if not named:
+        return found
+    return [s for s in found if s.type in VERIFIED_FORMATS
+            or not any(s.value in v or v in s.value for v in named.get(s.line, ()))]
+
+
+TOKEN_TAIL = re.compile(r"[A-Za-z0-9_\-]*")
+
+
+def whole_token(line: str, value: str) -> str:
+    """`value` extended to the end of the token it starts in `line` (detect-secrets' GitHub plugin
+    reports only the `ghp` prefix of a token as its value)."""
+    at = line.find(value)
+    if at < 0:
+        return value
+    return value + TOKEN_TAIL.match(line, at + len(value)).group()
 
 
 def extra_formats(path: str, segs: Segments, known: set[str]) -> list[Secret]:
