@@ -248,6 +248,7 @@ def test_keyword_and_entropy_hits_are_warnings():
     ("README.md", 'export API_KEY="YOUR_API_KEY"\nexport OTHER_TOKEN="sk3tch9example0key"\n'),  # documentation
     ("docs/setup.md", 'api_key = "Zq8xV2mN4bL6kJ9hG3"\n'),
     ("src/a.ts", "const aws = 'AKIAIOSFODNN7EXAMPLE';\n"),
+    ("src/m.test.ts", 'const cfg = { apiKey: "test-key-1", apiKeyLocation: "env.PROXY_KEY" };\n'),  # test values, env reference
 ])
 def test_placeholders_env_names_words_comparisons_alphabets_and_docs_are_not_secrets(path, text):
     assert SecretScanner().scan(path, text, memoize=False) == []
