@@ -500,7 +500,7 @@ def check(
         fail(str(exc))
         return
     if summary.config_path:
-        err.print(f"auditor: config: {summary.config_path}")
+        err.print(f"auditor: config: {summary.config_path}", soft_wrap=True, highlight=False)
     if man is None:
         err.print("auditor: note: no manifest (--manifest FILE): the shipped-vs-public rules were skipped")
     if format is CheckFormat.json:
