@@ -222,6 +222,15 @@ def test_a_credential_format_is_an_error(kind, value):
     assert severity_of(kind) == "error"
 
 
+def test_a_private_key_file_is_an_error():
+    from auditor.sources.secrets import severity_of
+
+    body = "MIIEowIBAAKCAQEA3Zq8xV2mN4bL6kJ9hG3fD1sA5pO7iU0yT2rEwQx7pLm2Nb4Vc6Xz8Kj1Hg3Fd5Sa7Po9Iu0Yt2Re4We"
+    found = SecretScanner().scan("keys/deploy_rsa", f"-----BEGIN RSA PRIVATE KEY-----\n{body}\n{body}\n-----END RSA PRIVATE KEY-----\n",
+                                 memoize=False)
+    assert [(s.type, s.line) for s in found] == [("Private Key", 1)] and severity_of("Private Key") == "error"
+
+
 def test_a_pem_private_key_is_an_error_in_a_bundle_too():
     from auditor.sources.secrets import severity_of
 
@@ -249,6 +258,10 @@ def test_keyword_and_entropy_hits_are_warnings():
     ("docs/setup.md", 'api_key = "Zq8xV2mN4bL6kJ9hG3"\n'),
     ("src/a.ts", "const aws = 'AKIAIOSFODNN7EXAMPLE';\n"),
     ("src/m.test.ts", 'const cfg = { apiKey: "test-key-1", apiKeyLocation: "env.PROXY_KEY" };\n'),  # test values, env reference
+    ("src/v.py", "HELP = \"a string usually follows 'DRIVER://USER:PASSWORD@DB-HOST/DATABASE'\"\n"),  # a URL's template
+    ("src/v.json", '{"m": "«postgresql://usuario:contraseña@host/base_de_datos»"}\n'),
+    ("src/k.test.js", "const e = 'Failed:\\n-----BEGIN RSA PRIVATE KEY-----\\nMIIEowIBAAKCAQEA12345...\\n-----END RSA PRIVATE KEY-----';\n"),
+    ("src/j.test.js", "const JWT = 'eyJhbGciOiJIUzI1NiJ9.e30.ZRrHA157xAA_7962-a_3rA';\n"),  # empty claims, short signature
 ])
 def test_placeholders_env_names_words_comparisons_alphabets_and_docs_are_not_secrets(path, text):
     assert SecretScanner().scan(path, text, memoize=False) == []

@@ -608,6 +608,9 @@ class SecretScanner:
                             continue
                         if secret.type == "Hex High Entropy String" and len(value) < MIN_HEX_SECRET:
                             continue  # migration ids, short commit hashes: identifiers, not credentials
+                        if secret.type == "Private Key" and "BEGIN" in line and \
+                                not PEM_BODY.search(line + "\n" + (segs[k + 1] if k + 1 < len(segs) else "")):
+                            continue  # a header with no key material after it: a pattern, a test's `MIIE...`
                         if bundle and not plausible_in_bundle(secret.type, value, line):
                             continue
                         key = (secret.type, line_no, value)
@@ -786,8 +789,12 @@ def not_a_secret(kind: str, value: str, line: str, path: str) -> str | None:
         return "placeholder"
     if _alphabet(value):
         return "alphabet"
-    if kind == "Basic Auth Credentials" and (WORD.match(value) or len(value) < 4):
-        return "placeholder"  # https://user:password@host, ftp://anonymous:guest@...
+    if kind == "Basic Auth Credentials" and (value.replace("_", "").replace("-", "").isalpha() or len(value) < 4):
+        return "placeholder"  # DRIVER://USER:PASSWORD@HOST, usuario:contraseña@host, ftp://anonymous:guest@...
+    if kind == "JSON Web Token":
+        parts = value.split(".")
+        if len(parts) < 3 or len(parts[2]) < 32 or parts[1] in ("", "e30"):
+            return "test token"  # no claims (`e30` is `{}`) or no real signature (HS256 signs in 43 characters)
     if kind in VERIFIED_FORMATS:
         return None
     if ENV_NAME.match(value) or ENV_REFERENCE.match(value):
