@@ -53,7 +53,8 @@ class SourceFile:
     """True when `data` holds only the first `max_file_bytes` of the file."""
     secrets: str = ""
     """`text` or `bundle`: search `data` for secrets first (detect-secrets, see
-    `sources/secrets.py`; `bundle` uses the pattern detectors only) and mask them before extraction.
+    `sources/secrets.py`; `bundle` uses the pattern detectors only). Extraction still sees the original
+    bytes: what is stored is redacted by the store (`auditor.redact`).
     Done where the file is extracted, so it runs in the worker processes too. '' for no search."""
     extract: bool = True
     """False: only the secret search (an archive entry no grammar parses); the result has no records."""
