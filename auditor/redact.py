@@ -167,31 +167,56 @@ def clean_value(value):
 
 
 def clean_record(record):
-    """A dataclass record with every string field (and list/tuple of strings) passed through
-    `clean_value`; the same object when nothing changes. THE EXTRACTION CACHE'S WRITE PATH MUST
-    CALL THIS (or `clean_value` on each field) on every record it pickles, so no cache file holds
-    a credential; nested records (a FileResult's lists of reads, gates, ...) are cleaned too."""
-    if not dataclasses.is_dataclass(record) or isinstance(record, type):
-        return clean_value(record)
-    changes = {}
-    for f in dataclasses.fields(record):
-        v = getattr(record, f.name)
-        if isinstance(v, list) and v and dataclasses.is_dataclass(v[0]):
-            nv = [clean_record(x) for x in v]
-            if any(a is not b for a, b in zip(nv, v)):
-                changes[f.name] = nv
-            continue
-        nv = clean_record(v) if dataclasses.is_dataclass(v) else clean_value(v)
-        if nv is not v and nv != v:
-            changes[f.name] = nv
-    if not changes:
-        return record
-    try:
-        return dataclasses.replace(record, **changes)
-    except (TypeError, ValueError):  # a field not in __init__: set it on a copy
+    """`record` with every string in it redacted (`redact`), however deep: fields of a dataclass
+    record, items of lists, tuples and dict values, nested records (a FileResult's reads, gates,
+    diagnostics ...). Returns the same object when nothing changes, else a copy (the input is never
+    modified). THE EXTRACTION CACHE'S WRITE PATH MUST CALL THIS on every record it pickles, so no
+    cache file holds a credential."""
+    return _clean(record)
+
+
+def _named_value(record) -> str | None:
+    """For a record binding a name to a string (`Symbol`: `name`, `value`), `REDACTED` when the pair
+    reads as a credential assignment (`aws_secret_access_key = "…"`), which the value alone does not
+    show; else None."""
+    name, value = getattr(record, "name", None), getattr(record, "value", None)
+    if not isinstance(value, str) or not value or REDACTED in value:
+        return None
+    if isinstance(name, tuple):
+        name = ".".join(n for n in name if isinstance(n, str))
+    if not isinstance(name, str) or not name:
+        return None
+    text = f'{name} = "{value}"'
+    return REDACTED if redact(text) != text else None
+
+
+def _clean(v):
+    if isinstance(v, str):
+        return redact(v)
+    if isinstance(v, (list, tuple)):
+        items = [_clean(x) for x in v]
+        if all(a is b for a, b in zip(items, v)):
+            return v
+        return type(v)(items) if not hasattr(v, "_fields") else type(v)(*items)
+    if isinstance(v, dict):
+        items = {k: _clean(x) for k, x in v.items()}
+        return v if all(items[k] is v[k] for k in v) else items
+    if dataclasses.is_dataclass(v) and not isinstance(v, type):
+        changes = {}
+        for f in dataclasses.fields(v):
+            old = getattr(v, f.name)
+            new = _clean(old)
+            if new is not old:
+                changes[f.name] = new
+        named = _named_value(v)
+        if named is not None:
+            changes["value"] = named
+        if not changes:
+            return v
         import copy
 
-        new = copy.copy(record)
-        for k, v in changes.items():
-            object.__setattr__(new, k, v)
-        return new
+        out = copy.copy(v)
+        for k, x in changes.items():
+            object.__setattr__(out, k, x)  # frozen records too; every field, init or not
+        return out
+    return v

@@ -91,3 +91,27 @@ def test_redaction_is_linear():
 
     small, large = min(cost(20_000) for _ in range(3)), min(cost(200_000) for _ in range(3))
     assert large < small * 40
+
+
+def test_clean_record_reaches_every_string_of_a_file_result():
+    import pickle
+
+    from auditor.extract.families import __name__ as _  # noqa: F401  (records importable)
+    from auditor.models import Diagnostic, FileResult
+
+    res = FileResult("src/a.js", "javascript", 10, "0" * 64, diagnostics=[Diagnostic("src/a.js", "c", f"bad {TOKEN}")],
+                     extra={"gates": [("cond", f"x == '{TOKEN}'")]}, secrets=[("GitHub Token", 3)])
+    out = clean_record(res)
+    assert TOKEN.encode() not in pickle.dumps(out)
+    assert TOKEN.encode() in pickle.dumps(res)  # the input is left as it was
+    assert out.secrets == [("GitHub Token", 3)] and out.path == "src/a.js"
+
+
+def test_clean_record_redacts_a_constant_whose_name_says_secret():
+    from auditor.models import Span, Symbol
+
+    span = Span(1, 0, 1, 10)
+    secret = Symbol("a.js", ("aws_secret_access_key",), "Gx7pQ2vR9sT4wY6zB1cD3fH5jK8mN0aE2rU4iO6l", "constant", span)
+    flag = Symbol("a.js", ("FLAG_NEW_UI",), "new-ui", "constant", span)
+    assert clean_record(secret).value == REDACTED
+    assert clean_record(flag) is flag
