@@ -48,6 +48,7 @@ _PATTERNS: list[tuple[str, int]] = [
     (r"(sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{16,}T3BlbkFJ[A-Za-z0-9_\-]{16,})", 1),
     (r"(?:^|[^A-Za-z0-9])(sk-[A-Za-z0-9]{48})" + _TOKEN_END, 1),
     (r"(AIza[0-9A-Za-z_\-]{35})", 1),
+    (r"(GOCSPX-[A-Za-z0-9_\-]{28})", 1),
     (r"(sq0(?:csp|atp)-[0-9A-Za-z_\-]{22,43})", 1),
     (r"(?:^|[^0-9a-z])([0-9a-f]{32}-us[0-9]{1,2})" + _TOKEN_END, 1),
     (r"(?:^|[^0-9])([0-9]{8,10}:[0-9A-Za-z_\-]{35})" + _TOKEN_END, 1),

@@ -209,6 +209,7 @@ REAL = {  # made-up values in each verified format
     "Stripe Access Key": "sk_live_Zq8xV2mN4bL6kJ9hG3fD1sA5",
     "npm Access Token": "npm_Zq8xV2mN4bL6kJ9hG3fD1sA5pO7iU0yT2rEw",
     "SendGrid API Key": "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",
+    "Google OAuth Client Secret": "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",
 }
 PEM = "-----BEGIN RSA PRIVATE KEY-----\\nMIIEowIBAAKCAQEA3Zq8xV2mN4bL6kJ9hG3fD1sA5pO7iU0yT2rEwQx7pLm2Nb4Vc6Xz8Kj1Hg3Fd5Sa7Po9Iu0Yt2Re4We\\n-----END RSA PRIVATE KEY-----"
 
@@ -261,6 +262,7 @@ def test_keyword_and_entropy_hits_are_warnings():
     ("src/v.py", "HELP = \"a string usually follows 'DRIVER://USER:PASSWORD@DB-HOST/DATABASE'\"\n"),  # a URL's template
     ("src/v.json", '{"m": "«postgresql://usuario:contraseña@host/base_de_datos»"}\n'),
     ("src/k.test.js", "const e = 'Failed:\\n-----BEGIN RSA PRIVATE KEY-----\\nMIIEowIBAAKCAQEA12345...\\n-----END RSA PRIVATE KEY-----';\n"),
+    ("src/e.js", "export const SECRET_PREFIX = '__secret__'; const E = 'gemini_cli.api_key_updated';\n"),  # names
     ("src/j.test.js", "const JWT = 'eyJhbGciOiJIUzI1NiJ9.e30.ZRrHA157xAA_7962-a_3rA';\n"),  # empty claims, short signature
 ])
 def test_placeholders_env_names_words_comparisons_alphabets_and_docs_are_not_secrets(path, text):

@@ -656,7 +656,7 @@ VERIFIED_FORMATS = frozenset({
     "Private Key", "SendGrid API Key", "Twilio API Key", "OpenAI Token", "PyPI Token", "Square OAuth Secret",
     "Azure Storage Account access key", "Discord Bot Token", "Telegram Bot Token", "Mailchimp Access Key",
     "JSON Web Token", "Basic Auth Credentials",
-    "GitHub Fine-grained Token", "npm Access Token", "Anthropic API Key", "Google API Key",
+    "GitHub Fine-grained Token", "npm Access Token", "Anthropic API Key", "Google API Key", "Google OAuth Client Secret",
 })
 """Detectors that recognise a credential by its format (a prefix, a structure, a key block): their
 hits are errors. Every other hit (a secret-named key's value, a high-entropy string, the loose
@@ -673,6 +673,7 @@ EXTRA_FORMATS = {
     "npm Access Token": r"npm_[A-Za-z0-9]{36}",
     "Anthropic API Key": r"sk-ant-(?:api|admin)[0-9]{2}-[A-Za-z0-9_\-]{80,}",
     "Google API Key": r"AIza[0-9A-Za-z_\-]{35}",
+    "Google OAuth Client Secret": r"GOCSPX-[A-Za-z0-9_\-]{28}",
 }
 """Credential formats detect-secrets 1.5 does not know (its npm plugin reads only `.npmrc`'s
 `_authToken=`), searched with RE2 over the whole text, each a whole token."""
@@ -743,8 +744,9 @@ TEST_VALUE = re.compile(r"(?i)^(?:test|fake|mock|dummy|stub)(?:[-_.]|$)|[-_.](?:
 """A value a test suite makes up (`test-key`, `test-api-key-1`, `sk-ant-test123` is not: no separator)."""
 ENV_REFERENCE = re.compile(r"^(?:[\w$]+\.)*env\.[A-Z][A-Z0-9_]*$")
 """A reference to an environment variable (`env.PROXY_KEY`, `process.env.API_KEY`)."""
-WORD = re.compile(r"^[a-z][a-z\-_ ]*$|^[A-Za-z][a-z]+(?:[A-Z][a-z]+)*$")
-"""A lower-case word or phrase, or an identifier in camel case (`none`, `password`, `apiKey`)."""
+WORD = re.compile(r"^[a-z_][a-z\-_. ]*$|^[A-Za-z][a-z]+(?:[A-Z][a-z]+)*$")
+"""Lower-case words (a phrase, a dotted or snake-case name without digits: `none`, `__secret__`,
+`gemini_cli.api_key_updated`) or an identifier in camel case (`apiKey`)."""
 
 
 def _comparison(line: str, value: str) -> bool:
