@@ -262,6 +262,7 @@ def test_keyword_and_entropy_hits_are_warnings():
     ("src/v.py", "HELP = \"a string usually follows 'DRIVER://USER:PASSWORD@DB-HOST/DATABASE'\"\n"),  # a URL's template
     ("src/v.json", '{"m": "«postgresql://usuario:contraseña@host/base_de_datos»"}\n'),
     ("src/k.test.js", "const e = 'Failed:\\n-----BEGIN RSA PRIVATE KEY-----\\nMIIEowIBAAKCAQEA12345...\\n-----END RSA PRIVATE KEY-----';\n"),
+    ("src/p.py", 'FIELDS = {"password": "Database password (default: root)", "client_secret": "Azure AD application secret"}\n'),
     ("src/e.js", "export const SECRET_PREFIX = '__secret__'; const E = 'gemini_cli.api_key_updated';\n"),  # names
     ("src/j.test.js", "const JWT = 'eyJhbGciOiJIUzI1NiJ9.e30.ZRrHA157xAA_7962-a_3rA';\n"),  # empty claims, short signature
 ])

@@ -786,7 +786,8 @@ def not_a_secret(kind: str, value: str, line: str, path: str) -> str | None:
     """Why a detector's hit is not a secret, or None when it may be one: a placeholder or an
     alphabet (any detector); for the detectors that do not check a format (`severity_of` is
     `warning`), also an environment variable's name or reference, a test value (`test-key-1`), a
-    plain word, a compared value, or anything in documentation."""
+    plain word or a phrase (a value with a space in it), a compared value, or anything in
+    documentation."""
     if PLACEHOLDER.search(value):
         return "placeholder"
     if _alphabet(value):
@@ -805,6 +806,8 @@ def not_a_secret(kind: str, value: str, line: str, path: str) -> str | None:
         return "test value"
     if WORD.match(value) or len(value) < 6:
         return "word"
+    if any(c.isspace() for c in value.strip()):
+        return "phrase"  # "Database password", "Either password or private_key is required"
     if _comparison(line, value):
         return "comparison"
     if is_documentation(path):
