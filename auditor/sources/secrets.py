@@ -602,8 +602,8 @@ class SecretScanner:
                         continue
                     for secret in hits:
                         value = secret.secret_value or ""
-                        if value and len(value) < 8 and secret.type in VERIFIED_FORMATS:
-                            value = whole_token(line, value)
+                        if value and (len(value) < 8 and secret.type in VERIFIED_FORMATS or secret.type == "JSON Web Token"):
+                            value = whole_token(line, value)  # a prefix, or a JWT without its (lazily matched) signature
                         if not value or not_a_secret(secret.type, value, line, path):
                             continue
                         if secret.type == "Hex High Entropy String" and len(value) < MIN_HEX_SECRET:
