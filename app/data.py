@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import atexit
 import os
-import re
 import shutil
 import tempfile
 import threading
@@ -231,40 +230,15 @@ def scalar(sql: str, params: list | tuple = ()):
 
 # --------------------------------------------------------------------------- redaction
 
-REDACTED = "‹redacted›"
-_SECRET_PATTERNS = [
-    re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(-----END [A-Z ]*PRIVATE KEY-----|$)", re.S),
-    re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
-    re.compile(r"\bgh[pousr]_[A-Za-z0-9]{30,}\b"),
-    re.compile(r"\bgithub_pat_[A-Za-z0-9_]{22,}\b"),
-    re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}\b"),
-    re.compile(r"\bAIza[0-9A-Za-z_\-]{35}\b"),
-    re.compile(r"\b(?:sk|rk|pk)[-_](?:live|test|proj)?[-_]?[A-Za-z0-9_\-]{20,}\b"),
-    re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b"),
-    re.compile(r"\bnpm_[A-Za-z0-9]{36}\b"),
-]
-_ASSIGNMENT = re.compile(
-    r"""(?ix)
-    (?P<name>[\w.\-]*(?:password|passwd|pwd|secret|token|api[_\-]?key|apikey|access[_\-]?key|private[_\-]?key|auth|credential)[\w\-]*)
-    (?P<sep>["']?\s*[:=]\s*)
-    (?P<q>["'`])(?P<value>[^"'`\s]{6,})(?P=q)
-    """
-)
-_URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.\-]*://[^/\s:@]+:)[^@\s/]+@", re.I)
+from auditor.redact import REDACTED  # noqa: E402,F401 - re-exported for the pages
+from auditor.redact import redact as _redact  # noqa: E402
 
 
 def redact(text):
-    """`text` with anything that looks like a secret replaced by ‹redacted› (non-strings unchanged).
-
-    The scanner already redacts finding messages; this second pass covers what the dashboard shows
-    verbatim from code (snippets, defaults) and whatever the SQL console returns.
-    """
-    if not isinstance(text, str) or not text:
-        return text
-    for pat in _SECRET_PATTERNS:
-        text = pat.sub(REDACTED, text)
-    text = _ASSIGNMENT.sub(lambda m: f"{m['name']}{m['sep']}{m['q']}{REDACTED}{m['q']}", text)
-    return _URL_CREDENTIALS.sub(lambda m: f"{m['scheme']}{REDACTED}@", text)
+    """`text` with anything that looks like a secret replaced by ‹redacted› (non-strings unchanged):
+    `auditor.redact.redact`, linear time (RE2). The store already redacts what it inserts; this
+    second pass covers databases written before it did and whatever the SQL console returns."""
+    return _redact(text)
 
 
 def _redact_frame(df: pd.DataFrame, cols: list[str] | None = None) -> pd.DataFrame:
@@ -902,10 +876,20 @@ def run_sql(sql: str, limit: int = 1000, timeout: float = CONSOLE_TIMEOUT_S) -> 
         cur.close()
     truncated = len(frame) > limit
     frame = frame.head(limit)
-    for c in frame.columns:  # nested values (lists, structs) as text so every cell can be redacted
-        if frame[c].dtype == object:
-            frame[c] = frame[c].map(lambda v: redact(v) if isinstance(v, str) else (redact(str(v)) if isinstance(v, (list, dict)) else v))
-    return ConsoleResult(_redact_frame(frame), truncated, None, time.perf_counter() - t0)
+    deadline = t0 + timeout  # redaction counts against the query's time budget
+
+    def cell(v):
+        if time.perf_counter() > deadline:
+            raise TimeoutError
+        return redact(v) if isinstance(v, str) else (redact(str(v)) if isinstance(v, (list, dict)) else v)
+
+    try:
+        for c in frame.columns:  # nested values (lists, structs) as text so every cell can be redacted
+            if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c]):
+                frame[c] = frame[c].map(cell)
+    except TimeoutError:
+        return ConsoleResult(error=f"Stopped: the query ran longer than {timeout:g} s.")
+    return ConsoleResult(frame, truncated, None, time.perf_counter() - t0)
 
 
 def _first_line(exc: Exception) -> str:

@@ -172,7 +172,7 @@ def scan(
     targets: Annotated[list[str] | None, typer.Argument(help="Directories, npm:NAME@VERSION, .tgz/.tar.gz/.whl/.zip artifacts, .js bundles or .map files. None: the demo release.", show_default=False)] = None,
     db: DbOption = Path(DEFAULT_DB),
     label: Annotated[str | None, typer.Option(help="Name for this scan (default: the targets' names).")] = None,
-    config: Annotated[Path | None, typer.Option("--config", help="auditor.toml or pyproject.toml to use instead of searching upward.")] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="auditor.toml or pyproject.toml to use (default: the directory target's own, else the working directory's; never one above an artifact).")] = None,
     exclude: Annotated[list[str] | None, typer.Option("--exclude", help="Gitignore-style pattern to skip; repeatable.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary (for CI).")] = False,
     fail_on: Annotated[FailOn | None, typer.Option("--fail-on", help="Exit 1 when a finding at or above this severity is present.")] = None,
@@ -227,6 +227,7 @@ def scan(
         f"{summary.keys:,} flag keys ({providers}), {summary.reads:,} reads, {summary.definitions:,} definitions, "
         f"{summary.diagnostics:,} diagnostics, {summary.findings:,} findings in {summary.seconds:.2f}s{_pipeline_note(summary.pipeline)}"
     )
+    out.print(f"  config: {escape(str(summary.config_path)) if summary.config_path else 'none (defaults)'}")
     for line in artifacts:
         out.print(f"  {escape(line)}")
     print_verdict(out, report["summary"]["verdict"])
@@ -372,31 +373,37 @@ def flags(
 
 @app.command()
 def sql(
-    query: Annotated[str, typer.Argument(help="SQL to run (read-only) over the tables and views.")],
+    query: Annotated[str, typer.Argument(help="One read-only SELECT / WITH query over the tables and views.")],
     db: DbOption = Path(DEFAULT_DB),
     format: Annotated[SqlFormat, typer.Option("--format", help="Output format.")] = SqlFormat.table,
     shards: Annotated[Path | None, typer.Option("--shards", help="Query a directory of Parquet shards (auditor export --parquet) instead of --db.", show_default=False)] = None,
+    timeout: Annotated[float, typer.Option("--timeout", min=0.001, help="Stop the query after this many seconds (exit 2).")] = 30.0,
 ) -> None:
-    """Run an ad-hoc read-only SQL query over the scan database (or a directory of Parquet shards)."""
+    """Run one ad-hoc read-only query over the scan database (or a directory of Parquet shards).
+
+    Locked down like the dashboard's console: no file access, no ATTACH/INSTALL/LOAD/SET/PRAGMA/
+    COPY/EXPORT/CALL, one statement, stopped after --timeout seconds; strings are redacted."""
+    from auditor import readonly
+
     if shards is not None:
         from auditor.export import open_shards
 
         try:
-            conn = open_shards(shards)
+            conn = open_shards(shards)  # locked to the shard directory
         except StoreError as exc:
             fail(str(exc))
             return
     else:
         conn = _open_read(db)
+        readonly.lock(conn)
     try:
-        cur = conn.execute(query)
-        cols = [d[0] for d in cur.description] if cur.description else []
-        rows = cur.fetchall()
-    except duckdb.Error as exc:
-        fail(f"SQL failed: {str(exc).splitlines()[0]}")
+        result = readonly.run(conn, query, timeout)
+    except AuditorError as exc:
+        fail(str(exc))
         return
     finally:
         conn.close()
+    cols, rows = result.columns, result.rows
     if format is SqlFormat.json:
         print(json.dumps([dict(zip(cols, r)) for r in rows], indent=2, default=str))
     elif format is SqlFormat.csv:
@@ -548,7 +555,7 @@ def check(
     npm_pack: Annotated[Path | None, typer.Option("--npm-pack", help="Check what `npm publish` would upload from this package directory: runs `npm pack --ignore-scripts` into a temporary directory and audits that tarball (no lifecycle script runs).", show_default=False)] = None,
     db: DbOption = Path(DEFAULT_DB),
     label: Annotated[str | None, typer.Option(help="Name for this scan (default: the targets' names).")] = None,
-    config: Annotated[Path | None, typer.Option("--config", help="auditor.toml or pyproject.toml to use instead of searching upward.")] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="auditor.toml or pyproject.toml to use (default: the directory target's own, else the working directory's; never one above an artifact).")] = None,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes for parsing (default: the CPUs available). Output is the same for any number.", show_default=False)] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the extraction cache ($AUDITOR_CACHE_DIR, default ~/.cache/auditor).")] = False,
 ) -> None:
@@ -595,6 +602,8 @@ def check(
         except AuditorError as exc:
             fail(str(exc))
             return
+    if summary.config_path:
+        err.print(f"auditor: config: {summary.config_path}", soft_wrap=True, highlight=False)
     if man is None and format != "text":  # the text report says so in its header and verdict
         err.print("auditor: note: no manifest (--manifest FILE, or `auditor init` to write one): the shipped-vs-public rules were skipped")
     _output("check", format, report, output)

@@ -1,6 +1,7 @@
 """Project configuration: `auditor.toml`, or `[tool.auditor]` in `pyproject.toml`.
 
-Looked up upward from the first target (or given with `--config`). Everything a user adds here is
+Given with `--config`, or belonging to the first directory target (up to its repository's root),
+or in the working directory (`discover_config`); never one found above a release artifact. Everything a user adds here is
 data: wrappers and registries become generated query patterns; extra query directories add packs.
 
 ```toml
@@ -144,6 +145,58 @@ def find_config(start: Path) -> Path | None:
             except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
                 continue
     return None
+
+
+REPOSITORY_MARKERS = (".git", ".hg", ".svn")
+"""A directory holding one of these is a repository's root: a source tree's config is looked for up
+to it and never above."""
+
+
+def _config_in(d: Path) -> Path | None:
+    """`auditor.toml`, or a `pyproject.toml` with a `[tool.auditor]` table, in the directory `d`."""
+    cand = d / "auditor.toml"
+    if cand.is_file():
+        return cand
+    pp = d / "pyproject.toml"
+    if pp.is_file():
+        try:
+            if "auditor" in tomllib.loads(pp.read_text(encoding="utf-8")).get("tool", {}):
+                return pp
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+            return None
+    return None
+
+
+def source_tree_config(target: Path) -> Path | None:
+    """The config that belongs to the source tree `target` (a directory): in `target` itself, or
+    in a directory above it up to the root of the repository holding it (a directory with `.git`,
+    `.hg` or `.svn`). Outside a repository only `target` itself counts: a config in a directory
+    that merely contains the tree (a shared temp or downloads directory) is not the tree's."""
+    here = target.resolve()
+    chain = [here, *here.parents]
+    root = next((i for i, d in enumerate(chain) if any((d / m).exists() for m in REPOSITORY_MARKERS)), None)
+    for d in chain[: (root + 1) if root is not None else 1]:
+        found = _config_in(d)
+        if found is not None:
+            return found
+    return None
+
+
+def discover_config(targets: list[str], explicit: Path | None = None, cwd: Path | None = None) -> Path | None:
+    """Which config file a scan of `targets` uses (None: the defaults), in this order: `explicit`
+    (`--config`); the config of the first directory target (`source_tree_config`); the one in the
+    working directory `cwd` (default: the process's), the user's project. A config found above a
+    release artifact (a tarball, wheel, bundle or map) or a downloaded `npm:` target is never used."""
+    if explicit is not None:
+        return explicit
+    for t in targets:
+        p = Path(t)
+        if not t.startswith("npm:") and p.is_dir():
+            found = source_tree_config(p)
+            if found is not None:
+                return found
+            break
+    return _config_in(Path.cwd() if cwd is None else cwd)
 
 
 def load_config(path: Path | None) -> Config:

@@ -116,20 +116,57 @@ def _write(conn: duckdb.DuckDBPyConnection, out: Path, scans: list[ExportedScan]
         id_list = ", ".join(str(s.scan_id) for s in scans)
         uid_case = "CASE scan_id " + " ".join(f"WHEN {s.scan_id} THEN '{s.scan_uid}'" for s in scans) + " END"
         meta = f"KV_METADATA {{auditor_version: '{__version__}', schema_version: '{schema_version}'}}"
+        conn = conn.cursor()  # a connection of its own: no result of the caller's left open on it
+        _register_redact(conn)
         for table in store.scan_tables(conn):
             extra = ""
             if table == "scans":
                 extra = f", {uid_case} AS scan_uid, scan_id AS source_scan_id, {int(schema_version)} AS schema_version"
             # One partitioned COPY per table writes every scan's partition; row order within a
             # partition is the table's insertion order (preserve_insertion_order).
+            select = _redacted_columns(conn, table)
             conn.execute(
-                f"COPY (SELECT {mapping} AS scan_id, * EXCLUDE (scan_id){extra} FROM {table} WHERE scan_id IN ({id_list})) "
+                f"COPY (SELECT {mapping} AS scan_id, {select}{extra} FROM {table} WHERE scan_id IN ({id_list})) "
                 f"TO {store.sql_string(staging / table)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (scan_id), "
                 f"FILENAME_PATTERN 'part-{{i}}', OVERWRITE_OR_IGNORE, {meta})"
             )
             _publish(staging / table, out / table)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+REDACT_UDF = "auditor_redact"
+
+
+def _register_redact(conn: duckdb.DuckDBPyConnection) -> None:
+    """Register `auditor.redact.redact` as the SQL function `auditor_redact(VARCHAR) -> VARCHAR`."""
+    from auditor.redact import redact
+
+    try:
+        conn.create_function(REDACT_UDF, redact, ["VARCHAR"], "VARCHAR", side_effects=False)
+    except duckdb.CatalogException:  # registered before on this connection
+        pass
+
+
+def _redacted_columns(conn: duckdb.DuckDBPyConnection, table: str) -> str:
+    """The select list of `table` but `scan_id`, every text column (and list of text) passed through
+    `auditor_redact`: the store redacts what it inserts, and this holds for databases written
+    before it did, so no Parquet file can carry a credential."""
+    cols = conn.execute(
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? AND table_schema = 'main' "
+        "ORDER BY ordinal_position", [table]).fetchall()
+    out = []
+    for name, ty in cols:
+        if name == "scan_id":
+            continue
+        q = '"' + name.replace('"', '""') + '"'
+        if ty == "VARCHAR":
+            out.append(f"{REDACT_UDF}({q}) AS {q}")
+        elif ty == "VARCHAR[]":
+            out.append(f"list_transform({q}, lambda x: {REDACT_UDF}(x)) AS {q}")
+        else:
+            out.append(q)
+    return ", ".join(out)
 
 
 def _publish(staged: Path, final: Path) -> None:

@@ -53,7 +53,8 @@ class SourceFile:
     """True when `data` holds only the first `max_file_bytes` of the file."""
     secrets: str = ""
     """`text` or `bundle`: search `data` for secrets first (detect-secrets, see
-    `sources/secrets.py`; `bundle` uses the pattern detectors only) and mask them before extraction.
+    `sources/secrets.py`; `bundle` uses the pattern detectors only). Extraction still sees the original
+    bytes: what is stored is redacted by the store (`auditor.redact`).
     Done where the file is extracted, so it runs in the worker processes too. '' for no search."""
     extract: bool = True
     """False: only the secret search (an archive entry no grammar parses); the result has no records."""
@@ -219,6 +220,9 @@ class Finding:
     end_line: int | None = None
     origin: str = ""
     target: str = ""
+    severity: Severity | None = None
+    """This finding's severity when it is not the rule's (ART006: error for a credential format,
+    warning for a keyword or entropy hit); None: the rule's."""
 
 
 # -- release artifacts (rows of the tables created by schema/003_artifacts.sql) -------------------

@@ -20,7 +20,7 @@ import duckdb
 
 from auditor import __version__, rules, store
 from auditor import cache as cache_mod
-from auditor.config import Config, find_config, load_config
+from auditor.config import Config, discover_config, load_config
 from auditor.errors import StoreError
 from auditor.manifest import Manifest, manifest_from_config
 from auditor.models import BundleText, Diagnostic, FileResult, Finding
@@ -59,6 +59,8 @@ class ScanSummary:
     """Distinct resolved high-confidence keys per provider (`keys` is their sum)."""
     pipeline: PipelineStats | None = None
     """Workers used, files extracted / taken from the cache / deduplicated."""
+    config_path: str | None = None
+    """The config file the scan used (None: the defaults)."""
 
 
 def load_packs(config: Config):
@@ -77,14 +79,9 @@ def _file_size(target: str) -> int:
 
 
 def effective_config(targets: list[str], config_path: Path | None) -> Config:
-    """Load `--config`, or the config found upward from the first local target (defaults if none)."""
-    if config_path is not None:
-        return load_config(config_path)
-    for t in targets:
-        p = Path(t)
-        if p.exists():
-            return load_config(find_config(p))
-    return Config()
+    """Load `--config`, else the config of the first directory target, else the working directory's
+    (`config.discover_config`; defaults if none). `Config.path` says which file was used."""
+    return load_config(discover_config(targets, config_path))
 
 
 def run_scan(
@@ -294,6 +291,7 @@ def run_scan(
             findings=finding_count,
             by_provider={k: len(v) for k, v in sorted(by_provider.items())},
             pipeline=pipeline.stats,
+            config_path=str(config.path) if config.path else None,
         )
         if scan_key is not None:  # stored whole: an unchanged rescan copies these rows (see `_replay`)
             cache.put_scan(scan_key, lambda d: _scan_meta(summary, store.export_scan(conn, scan_id, d / SCAN_DB)))
@@ -439,4 +437,4 @@ def _replay(entry: tuple[Path, dict], db_path, label: str, targets: list[str], c
     stats.files = stats.cached = counts["files"]
     stats.targets_cached = len(targets)
     return ScanSummary(scan_id=scan_id, label=label, **counts, seconds=time.perf_counter() - t0,
-                       by_provider=by_provider, pipeline=stats)
+                       by_provider=by_provider, pipeline=stats, config_path=str(config.path) if config.path else None)

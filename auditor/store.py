@@ -130,7 +130,8 @@ one batch of converted rows at a time."""
 
 def insert_rows(conn: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
     """Insert rows (tuples in `columns` order) in batches of `BATCH_ROWS`, consuming `rows` lazily.
-    Returns the number inserted.
+    Returns the number inserted. Every string is made valid UTF-8 and redacted on the way in
+    (`_safe_columns`).
 
     A batch goes to DuckDB as a dict of numpy object arrays, one per column, which DuckDB scans
     directly (its NumPy scan; values are converted to each column's type, SQL NULL for None, a list
@@ -146,13 +147,30 @@ def insert_rows(conn: duckdb.DuckDBPyConnection, table: str, columns: Sequence[s
             return total
         n = len(batch)
         # fromiter, not np.array: a column of equal-length lists must stay one object per row
-        frame = {c: np.fromiter(v, dtype=object, count=n) for c, v in zip(columns, zip(*batch))}
+        frame = {c: np.fromiter(v, dtype=object, count=n) for c, v in zip(columns, _safe_columns(zip(*batch)))}
         conn.register("_auditor_batch", frame)
         try:
             conn.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM _auditor_batch")
         finally:
             conn.unregister("_auditor_batch")
         total += n
+
+
+def _safe_columns(columns: Iterable[Sequence]) -> Iterator[Sequence]:
+    """The text boundary of the database: every string cell (and string in a list cell) of every
+    column made valid UTF-8 and its credentials redacted (`auditor.redact`), one RE2 pass per
+    column. Scanned content reaches tables only through `insert_rows`, so this is the one place
+    that decides what a stored string may hold (snippets, default values, key expressions, URLs,
+    entry paths, messages, evidence)."""
+    from auditor.redact import clean_value, redact_many
+
+    for col in columns:
+        if any(isinstance(v, str) for v in col):
+            yield redact_many(col)
+        elif any(isinstance(v, (list, tuple)) for v in col):
+            yield [clean_value(v) for v in col]
+        else:
+            yield col
 
 
 def insert_records(conn: duckdb.DuckDBPyConnection, scan_id: int, records: Iterable) -> int:

@@ -158,6 +158,7 @@ def test_missing_config_file_is_a_config_error(tmp_path):
 def test_cli_reports_bad_config_in_one_line_with_exit_2(tmp_path, how):
     write(tmp_path / "src" / "a.py", "x = 1\n")
     cfg = write(tmp_path / ("bad.toml" if how == "--config" else "auditor.toml"), "[[wrappers]]\nname = 3\n")
+    (tmp_path / ".git").mkdir()  # found upward: within the repository the source tree belongs to
     args = ["scan", str(tmp_path / "src"), "--db", str(tmp_path / "x.duckdb"), "--quiet"]
     if how == "--config":
         args += ["--config", str(cfg)]
@@ -189,3 +190,72 @@ def test_query_dirs_add_a_provider_without_python(tmp_path, scan_db):
         ("a.ts", 2, "acme", "acme-new-ui", "high", "false", "ecma/acme"),
         ("b.js", 1, "acme", "acme-maybe", "low", "1", "ecma/acme"),
     ]
+
+
+# -- provenance: which config applies, and the scan says which --------------------------------
+def _npm_tarball(path: Path) -> Path:
+    import io
+    import json
+    import tarfile
+
+    with tarfile.open(path, "w:gz") as tar:
+        for name, text in (("package/package.json", json.dumps({"name": "p", "version": "1.0.0"})),
+                           ("package/index.js", "export const x = 1;\n")):
+            data = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return path
+
+
+def test_a_config_above_an_artifact_is_never_used(tmp_path, monkeypatch):
+    shared = tmp_path / "shared-tmp"
+    write(shared / "auditor.toml", "[artifacts]\nsecrets = false\n")
+    (shared / ".git").mkdir()  # even in a repository
+    (shared / "downloads").mkdir()
+    tarball = _npm_tarball(shared / "downloads" / "p-1.0.0.tgz")
+    elsewhere = tmp_path / "cwd"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert effective_config([str(tarball)], None).path is None
+    result = CliRunner().invoke(app, ["scan", str(tarball), "--db", str(tmp_path / "x.duckdb")])
+    assert result.exit_code == 0, result.output
+    assert "config       none (defaults)" in result.output
+
+
+def test_the_working_directorys_config_is_used_and_printed(tmp_path, monkeypatch):
+    project = tmp_path / "project"
+    cfg = write(project / "auditor.toml", "exclude = ['gen/**']\n")
+    tarball = _npm_tarball(tmp_path / "p-1.0.0.tgz")
+    monkeypatch.chdir(project)
+    assert effective_config([str(tarball)], None).path.resolve() == cfg.resolve()
+    assert effective_config([str(tarball)], None).exclude == ("gen/**",)
+    result = CliRunner().invoke(app, ["scan", str(tarball), "--db", str(tmp_path / "x.duckdb")])
+    assert result.exit_code == 0, result.output
+    assert f"config       {cfg.resolve()}" in result.output.replace("\n", "")
+
+
+def test_an_explicit_config_is_used_and_printed_by_check(tmp_path, monkeypatch):
+    cfg = write(tmp_path / "mine.toml", "exclude = ['gen/**']\n")
+    tarball = _npm_tarball(tmp_path / "p-1.0.0.tgz")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["check", str(tarball), "--config", str(cfg), "--db", str(tmp_path / "x.duckdb"),
+                                      "--format", "json", "--output", str(tmp_path / "r.json")])
+    assert result.exit_code == 0, result.output
+    assert f"config: {cfg}" in result.output
+
+
+def test_a_source_trees_own_config_applies_up_to_its_repository_root(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    repo = tmp_path / "repo"
+    cfg = write(repo / "auditor.toml", "exclude = ['a']\n")
+    (repo / "src").mkdir()
+    assert effective_config([str(repo / "src")], None).path is None  # not a repository: only the tree itself
+    (repo / ".git").mkdir()
+    assert effective_config([str(repo / "src")], None).path == cfg
+    outer = write(tmp_path / "auditor.toml", "exclude = ['outer']\n")
+    plain = tmp_path / "downloaded-src"
+    plain.mkdir()
+    monkeypatch.chdir(repo / "src")
+    assert effective_config([str(plain)], None).path is None  # above the tree, not the working directory
+    assert outer.is_file()

@@ -1,4 +1,4 @@
-"""The secret search (auditor/sources/secrets.py): segments, masking, and candidates found far apart."""
+"""The secret search (auditor/sources/secrets.py): segments, candidates found far apart, the verdict."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import re._casefix
 import pytest
 
 from auditor.queries import _re2
-from auditor.sources.secrets import SEGMENT_CHARS, Secret, SecretScanner, Segments, mask, segments
+from auditor.sources.secrets import SEGMENT_CHARS, SecretScanner, Segments, not_a_secret, segments, whole_token
 
 
 def _segments_by_hand(text: str) -> tuple[list[str], list[int]]:
@@ -47,28 +47,17 @@ def test_segments_are_lines_with_long_lines_cut_near_separators(text):
         assert segs.at(segs.starts[2]) == 2
 
 
-def test_mask_keeps_lengths_masks_tokens_everywhere_and_short_values_on_their_lines_as_whole_tokens():
-    data = (b"const u = 'https://user:pass@host'; const password = bypass(pass);\n"
-            b"key = 'AKIAZ4TESTKEY7QWERTY'+x; login(pass)\n"
-            b"const again = 'AKIAZ4TESTKEY7QWERTY';\n")
-    out = mask(data, [Secret("Basic Auth Credentials", 1, "pass"), Secret("AWS Access Key", 2, "AKIAZ4TESTKEY7QWERTY")])
-    assert len(out) == len(data)
-    assert out == (b"const u = 'https://user:****@host'; const password = bypass(****);\n"
-                   b"key = '********************'+x; login(pass)\n"
-                   b"const again = '********************';\n")
-
-
 def test_a_value_is_traced_to_its_segment_however_often_it_occurs_elsewhere():
     # `pass` occurs in many earlier candidate segments; the Basic Auth value on the last line must
     # still be traced to its own line (the search once looked at the first five occurrences only)
-    lines = [f"const url{i} = 'https://example.com/password-reset/pass{i}';" for i in range(30)]
-    lines.append("const db = 'postgres://admin:pass@db.internal:5432/app';")
+    lines = [f"const url{i} = 'https://example.com/password-reset/pAss7{i}';" for i in range(30)]
+    lines.append("const db = 'postgres://admin:pAss7@db.internal:5432/app';")
     found = SecretScanner().scan("config.js", "\n".join(lines))
     assert [(s.type, s.line) for s in found] == [("Basic Auth Credentials", 31)]
 
 
 def test_allowlist_pragmas_are_honoured_on_the_line_and_the_line_before():
-    # the allowlist filter is skipped on segments without the word `pragma`; where it is there, it runs
+    # detect-secrets' allowlist filter judges the line (scan_line); `allowlist nextline` the line before
     key = "AKIAZ4TESTKEY7QWERTY"
     text = (f"a = '{key}'\n"
             f"b = '{key}'  # pragma: allowlist secret\n"
@@ -77,14 +66,6 @@ def test_allowlist_pragmas_are_honoured_on_the_line_and_the_line_before():
             f"d = '{key}'  # pragma: allowlist\n")  # not a complete pragma: still reported
     found = SecretScanner().scan("settings.py", text)
     assert sorted((s.type, s.line) for s in found) == [("AWS Access Key", 1), ("AWS Access Key", 5)]
-
-
-def test_the_skipped_allowlist_filter_is_one_detect_secrets_runs():
-    from detect_secrets.core.scan import get_filters_with_parameter
-
-    from auditor.sources.secrets import ALLOWLIST_FILTER
-
-    assert ALLOWLIST_FILTER in {f.path for f in get_filters_with_parameter("line")}
 
 
 def test_the_unicode_facts_the_re2_literal_search_relies_on_hold():
@@ -150,7 +131,7 @@ CREDENTIAL_LINES = [
     f'ibm_cloud_iam_pwd = "{V44}"',
     f'IBM-CLOUD-IAM-KEY := "{V44[::-1]}"',
     f'conf["cloud_iam_token"] = "{V44.lower()}"',
-    'cloudant_password: "' + "0123456789abcdef" * 4 + '"',
+    'cloudant_password: "' + "3f9a1c7e5b2d8046" * 4 + '"',
     'cl_api_key = "qwertyuiopasdfghjklzxcvb"',
     'softlayer_api_key = "' + "0a1b2c3d4e5f6a7b" * 4 + '"',
     "sl_pwd: " + "9f8e7d6c5b4a3921" * 4,
@@ -158,8 +139,8 @@ CREDENTIAL_LINES = [
     "token = SKfedcba9876543210fedcba9876543210",
     'artifactory: "AKCp8a1B2c3D4e5F6g7H8"',
     'artpass = "AP6xYz1234567890AbCd"',
-    "glpat-0123456789abcdef0123456789abcdef-us12",
-    "aws = 'AKIAABCDEFGHIJKLMNOP'",
+    "glpat-3f9a1c7e5b2d80463f9a1c7e5b2d8046-us12",
+    "aws = 'AKIAZ4QWERTYUIOPASDF'",
     "https://user:s3cr3tpass@example.com/x",
 ]
 
@@ -176,7 +157,11 @@ def test_the_search_finds_every_secret_detect_secrets_finds_in_a_file(tmp_path):
     with default_settings():
         reference = SecretsCollection()
         reference.scan_file(str(path))
-        expected = {(s.type, s.secret_value) for f in reference.files for s in reference[f]}
+        lines = path.read_text().splitlines()
+        # detect-secrets reports only the prefix of a GitHub or GitLab token: the scanner, the token
+        expected = {(s.type, whole_token(lines[s.line_number - 1], s.secret_value) if len(s.secret_value) < 8 else s.secret_value)
+                    for f in reference.files for s in reference[f]
+                    if not not_a_secret(s.type, s.secret_value, lines[s.line_number - 1], str(path))}
     found = {(s.type, s.value) for s in SecretScanner().scan(str(path), path.read_text())}
     assert {t for t, _ in expected} >= {"IBM Cloud IAM Key", "Cloudant Credentials", "SoftLayer Credentials", "Twilio API Key",
                                         "Artifactory Credentials", "Mailchimp Access Key", "GitLab Token", "AWS Access Key"}
@@ -213,3 +198,103 @@ def test_the_ignorecase_twins_are_the_ones_python_re_knows():
         for twin in re._casefix._EXTRA_CASES.get(ord(letter), ()):
             twins.setdefault(letter, set()).add(chr(twin))
     assert {k: set(v) for k, v in IGNORECASE_TWINS.items()} == twins
+
+
+# -- what is a secret, and how sure: severity follows the evidence ------------------------------
+REAL = {  # made-up values in each verified format
+    "AWS Access Key": "AKIAQX7RZ2M4K9PL3WTB",
+    "GitHub Token": "ghp_Zq8xV2mN4bL6kJ9hG3fD1sA5pO7iU0yT2rEw",
+    "GitHub Fine-grained Token": "github_pat_11ABCDEFG0Zq8xV2mN4bL6_" + "kJ9hG3fD1sA5pO7iU0yT2rEwQx7pLm2Nb4Vc6Xz8Kj1Hg3Fd5Sa7Po9Iu0Y",
+    "Slack Token": "xoxb-20417385960-31592837461-Zq8xV2mN4bL6kJ9hG3fD1sA5",
+    "Stripe Access Key": "sk_live_Zq8xV2mN4bL6kJ9hG3fD1sA5",
+    "npm Access Token": "npm_Zq8xV2mN4bL6kJ9hG3fD1sA5pO7iU0yT2rEw",
+    "SendGrid API Key": "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",
+    "Google OAuth Client Secret": "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",
+}
+PEM = "-----BEGIN RSA PRIVATE KEY-----\\nMIIEowIBAAKCAQEA3Zq8xV2mN4bL6kJ9hG3fD1sA5pO7iU0yT2rEwQx7pLm2Nb4Vc6Xz8Kj1Hg3Fd5Sa7Po9Iu0Yt2Re4We\\n-----END RSA PRIVATE KEY-----"
+
+
+@pytest.mark.parametrize("kind, value", sorted(REAL.items()))
+def test_a_credential_format_is_an_error(kind, value):
+    from auditor.sources.secrets import severity_of
+
+    found = SecretScanner().scan("src/client.js", f"export const c = init('{value}');\n", memoize=False)
+    assert kind in {s.type for s in found}
+    assert severity_of(kind) == "error"
+
+
+def test_a_private_key_file_is_an_error():
+    from auditor.sources.secrets import severity_of
+
+    body = "MIIEowIBAAKCAQEA3Zq8xV2mN4bL6kJ9hG3fD1sA5pO7iU0yT2rEwQx7pLm2Nb4Vc6Xz8Kj1Hg3Fd5Sa7Po9Iu0Yt2Re4We"
+    found = SecretScanner().scan("keys/deploy_rsa", f"-----BEGIN RSA PRIVATE KEY-----\n{body}\n{body}\n-----END RSA PRIVATE KEY-----\n",
+                                 memoize=False)
+    assert [(s.type, s.line) for s in found] == [("Private Key", 1)] and severity_of("Private Key") == "error"
+
+
+def test_a_pem_private_key_is_an_error_in_a_bundle_too():
+    from auditor.sources.secrets import severity_of
+
+    found = SecretScanner().scan("dist/cli.js", f'var k="{PEM}";' + "x();" * 2000, bundle=True, memoize=False)
+    assert [s.type for s in found] == ["Private Key"] and severity_of("Private Key") == "error"
+
+
+def test_keyword_and_entropy_hits_are_warnings():
+    from auditor.sources.secrets import severity_of
+
+    found = SecretScanner().scan("src/settings.py", 'db_password = "Zq8xV2mN4bL6kJ9h"\nblob = "Zq8xV2mN4bL6kJ9hG3fD1sA5pO7iU0yT2rEwQx7pLm"\n',
+                                 memoize=False)
+    assert {s.type for s in found} >= {"Secret Keyword", "Base64 High Entropy String"}
+    assert {severity_of(s.type) for s in found} == {"warning"}
+
+
+@pytest.mark.parametrize("path, text", [
+    ("src/a.ts", "if (apiKeySource !== 'none') { use(); }\n"),  # a comparison
+    ("src/a.ts", "const cfg = { secretName: 'ANTHROPIC_API_KEY' };\n"),  # an env var's name
+    ("src/a.ts", "const password = 'password';\n"),  # a word
+    ("src/a.ts", "const ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';\n"),  # base58
+    ("src/a.ts", "const token = 'ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx';\n"),  # a placeholder in a format
+    ("src/a.ts", "const apiKey = '<your-api-key>';\nconst k2 = '${API_KEY}';\nconst k3 = 'changeme';\n"),
+    ("README.md", 'export API_KEY="YOUR_API_KEY"\nexport OTHER_TOKEN="sk3tch9example0key"\n'),  # documentation
+    ("docs/setup.md", 'api_key = "Zq8xV2mN4bL6kJ9hG3"\n'),
+    ("src/a.ts", "const aws = 'AKIAIOSFODNN7EXAMPLE';\n"),
+    ("src/m.test.ts", 'const cfg = { apiKey: "test-key-1", apiKeyLocation: "env.PROXY_KEY" };\n'),  # test values, env reference
+    ("src/v.py", "HELP = \"a string usually follows 'DRIVER://USER:PASSWORD@DB-HOST/DATABASE'\"\n"),  # a URL's template
+    ("src/v.json", '{"m": "«postgresql://usuario:contraseña@host/base_de_datos»"}\n'),
+    ("src/k.test.js", "const e = 'Failed:\\n-----BEGIN RSA PRIVATE KEY-----\\nMIIEowIBAAKCAQEA12345...\\n-----END RSA PRIVATE KEY-----';\n"),
+    ("src/p.py", 'FIELDS = {"password": "Database password (default: root)", "client_secret": "Azure AD application secret"}\n'),
+    ("src/e.js", "export const SECRET_PREFIX = '__secret__'; const E = 'gemini_cli.api_key_updated';\n"),  # names
+    ("src/j.test.js", "const JWT = 'eyJhbGciOiJIUzI1NiJ9.e30.ZRrHA157xAA_7962-a_3rA';\n"),  # empty claims, short signature
+])
+def test_placeholders_env_names_words_comparisons_alphabets_and_docs_are_not_secrets(path, text):
+    assert SecretScanner().scan(path, text, memoize=False) == []
+
+
+def test_extraction_sees_the_original_text(tmp_path):
+    # a secret in a file once masked what was parsed: `password: 'password'` became asterisks, a
+    # flag key turned into `*`, and process.env reads vanished
+    from auditor.config import Config
+    from auditor.scan import run_scan
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "app.js").write_text(
+        "import * as LaunchDarkly from 'launchdarkly-node-server-sdk';\n"
+        "const client = LaunchDarkly.init(process.env.LD_KEY);\n"
+        f"const secret = '{REAL['GitHub Token']}';\n"
+        "export const a = client.variation('password', false);\n"
+        f"export const b = client.variation('{REAL['Stripe Access Key'][:12]}-flag', false);\n"
+        "export const k = process.env.API_KEY;\n"
+    )
+    db = tmp_path / "x.duckdb"
+    run_scan([str(src)], db, None, Config())
+    from auditor import store
+
+    conn = store.connect(db, read_only=True)
+    try:
+        keys = {r[0] for r in conn.execute("SELECT flag_key FROM flag_reads").fetchall()}
+        sev = conn.execute("SELECT severity FROM findings WHERE rule_id = 'ART006'").fetchall()
+    finally:
+        conn.close()
+    assert {"password", "LD_KEY", "API_KEY", REAL["Stripe Access Key"][:12] + "-flag"} <= keys
+    assert sev == [("error",)]  # and the directory target was searched

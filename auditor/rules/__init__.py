@@ -130,7 +130,7 @@ _COLUMNS = ("scan_id", "rule_id", "severity", "subject", "message", "path", "lin
 
 def _rows_for(scan_id: int, rule: Rule, findings: list[Finding]) -> list[tuple]:
     return [
-        (scan_id, rule.id, rule.severity.value, f.subject, f.message, f.path, f.line, f.end_line,
+        (scan_id, rule.id, (f.severity or rule.severity).value, f.subject, f.message, f.path, f.line, f.end_line,
          fingerprint(rule.id, f.path, f.subject), f.origin, f.target)
         for f in findings
     ]

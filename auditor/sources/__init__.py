@@ -52,7 +52,11 @@ def open_target(target: str, config: Config) -> Source:
         return _npm_target(target, config)
     path = Path(target)
     if path.is_dir():
-        return DirectorySource(path, config.exclude, config.max_file_bytes)
+        from auditor.sources.limits import Limits
+
+        limits = Limits.from_config(config.extra)
+        return DirectorySource(path, config.exclude, config.max_file_bytes, secrets=limits.secrets,
+                               max_secret_scan_bytes=limits.max_secret_scan_bytes)
     if path.is_file():
         from auditor.sources.artifact import ArtifactSource, artifact_format
 

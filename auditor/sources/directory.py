@@ -13,6 +13,12 @@ from auditor.models import Diagnostic, Severity, SourceFile
 if TYPE_CHECKING:
     import pathspec
 
+NOT_TEXT_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".ico", ".webp", ".bmp", ".svgz", ".woff", ".woff2", ".ttf", ".otf", ".eot",
+                     ".zip", ".gz", ".tgz", ".bz2", ".xz", ".zst", ".7z", ".jar", ".whl", ".pdf", ".so", ".dylib", ".dll", ".exe",
+                     ".pyc", ".pyo", ".class", ".o", ".a", ".wasm", ".mp3", ".mp4", ".mov", ".avi", ".sqlite", ".db", ".duckdb",
+                     ".parquet", ".bin", ".dat", ".npy", ".pkl", ".lock")
+"""Files a directory walk does not search for secrets: binary by their name (others are judged by
+their first 8 KiB: a NUL byte means binary)."""
 ALWAYS_SKIPPED_DIRS = frozenset({".git", "node_modules", ".hg", ".svn", "__pycache__"})
 
 
@@ -32,7 +38,13 @@ class DirectorySource:
     `node_modules` are always skipped. Symlinks are not followed.
     """
 
-    def __init__(self, root: Path, exclude: tuple[str, ...] = (), max_file_bytes: int = 64 * 1024 * 1024, display_prefix: str = ""):
+    def __init__(self, root: Path, exclude: tuple[str, ...] = (), max_file_bytes: int = 64 * 1024 * 1024, display_prefix: str = "",
+                 secrets: bool = True, max_secret_scan_bytes: int = 64 * 1024 * 1024):
+        self.secrets = secrets
+        """Search every text file for secrets (`sources/secrets.py`): parsed files before extraction,
+        the others (`.env`, JSON, YAML, keys ...) for secrets only."""
+        self.max_secret_scan_bytes = max_secret_scan_bytes
+        self._others: list[str] = []
         self.root = root
         self.name = str(root)
         self.exclude = gitignore_spec(exclude) if exclude else None
@@ -73,9 +85,12 @@ class DirectorySource:
             )
             for f in sorted(filenames):
                 rel = rel_dir + f
-                if language_for(f) is None or ignored(rel, False):
+                if ignored(rel, False):
                     continue
-                out.append(rel)
+                if language_for(f) is not None:
+                    out.append(rel)
+                elif self.secrets and not f.lower().endswith(NOT_TEXT_SUFFIXES):
+                    self._others.append(rel)
         self._paths = out
         return out
 
@@ -97,4 +112,28 @@ class DirectorySource:
             except OSError as exc:
                 yield Diagnostic(shown, "unreadable", f"cannot read file: {exc.strerror or exc}", Severity.WARNING)
                 continue
-            yield SourceFile(shown, data, size=size, truncated=size > len(data))
+            yield SourceFile(shown, data, size=size, truncated=size > len(data), secrets=self._secret_mode(rel, data))
+        yield from self._secret_only()
+
+    def _secret_mode(self, rel: str, data: bytes) -> str:
+        if not self.secrets or b"\x00" in data[:8192]:
+            return ""
+        from auditor.sources.classify import is_minified
+        from auditor.sources.secrets import scan_mode
+
+        return scan_mode(rel, is_minified(rel, data))
+
+    def _secret_only(self) -> Iterator[SourceFile]:
+        """The text files the auditor does not parse, searched for secrets only (not extracted)."""
+        for rel in self._others:
+            full = self.root / rel
+            try:
+                if full.is_symlink() or not full.is_file() or full.stat().st_size > self.max_secret_scan_bytes:
+                    continue
+                with open(full, "rb") as fh:
+                    data = fh.read(self.max_secret_scan_bytes)
+            except OSError:
+                continue
+            mode = self._secret_mode(rel, data)
+            if mode:
+                yield SourceFile(self.display_prefix + rel, data, size=len(data), secrets=mode, extract=False)

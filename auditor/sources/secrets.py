@@ -391,16 +391,67 @@ def detect_secrets_version() -> str:
         return "unknown"
 
 
+BUILTIN_PLUGINS = (
+    "ArtifactoryDetector", "AWSKeyDetector", "AzureStorageKeyDetector", "BasicAuthDetector", "CloudantDetector",
+    "DiscordBotTokenDetector", "GitHubTokenDetector", "GitLabTokenDetector", "Base64HighEntropyString",
+    "HexHighEntropyString", "IbmCloudIamDetector", "IbmCosHmacDetector", "JwtTokenDetector", "KeywordDetector",
+    "MailchimpDetector", "NpmDetector", "OpenAIDetector", "PrivateKeyDetector", "PypiTokenDetector",
+    "SendGridDetector", "SlackDetector", "SoftlayerDetector", "SquareOAuthDetector", "StripeDetector",
+    "TelegramBotTokenDetector", "TwilioKeyDetector",
+)
+"""detect-secrets' built-in plugins this auditor runs (1.5's list without `IPPublicDetector`); a name
+the installed version does not know is left out."""
+DEFAULT_FILTERS = (
+    "detect_secrets.filters.allowlist.is_line_allowlisted",
+    "detect_secrets.filters.heuristic.is_sequential_string",
+    "detect_secrets.filters.heuristic.is_potential_uuid",
+    "detect_secrets.filters.heuristic.is_likely_id_string",
+    "detect_secrets.filters.heuristic.is_templated_secret",
+    "detect_secrets.filters.heuristic.is_prefixed_with_dollar_sign",
+    "detect_secrets.filters.heuristic.is_lock_file",
+    "detect_secrets.filters.heuristic.is_not_alphanumeric_string",
+    "detect_secrets.filters.heuristic.is_swagger_file",
+)
+"""detect-secrets' default filters, named so the verdict does not depend on global settings someone
+else changed; its `is_indirect_reference` is left out: it drops every line with `= f(` on it, the
+very shape of a secret passed as a flag default (`variation('k', 'ghp_…')`). No verification filter:
+nothing is ever sent over the network."""
+
+
+NEXTLINE_PRAGMA = re.compile(r"pragma: ?allowlist[ -]nextline[ -]secret")
+"""detect-secrets' comment allowing the next line (`scan_line` sees one line, so it is checked here)."""
+
+
+def _settings(plugins: Sequence[str]) -> dict:
+    """A `detect_secrets.settings.transient_settings` configuration running `plugins`."""
+    return {"plugins_used": [{"name": n} for n in plugins], "filters_used": [{"path": f} for f in DEFAULT_FILTERS]}
+
+
+@functools.cache
+def _plugin_classes() -> tuple[type, ...]:
+    """The classes of `BUILTIN_PLUGINS` the installed detect-secrets has, through its public
+    settings API (`transient_settings`, `get_plugins`)."""
+    from detect_secrets.settings import get_plugins, transient_settings
+
+    out = []
+    for name in BUILTIN_PLUGINS:
+        try:
+            with transient_settings(_settings([name])) as settings:
+                settings.disable_plugins(*[n for n in list(settings.plugins) if n != name])
+                out.extend(type(p) for p in get_plugins())
+        except (TypeError, KeyError, ImportError):
+            continue
+    return tuple(out)
+
+
 class SecretScanner:
-    """detect-secrets with its default filters and every built-in plugin but the IP detector."""
+    """detect-secrets (public API: `transient_settings`, `scan_line`) with its default filters and
+    every built-in plugin but the IP detector, plus the credential formats it lacks
+    (`EXTRA_FORMATS`); hits that are not secrets (`not_a_secret`) are dropped."""
 
     def __init__(self):
-        from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
-
         self.plugins = []
-        for cls in get_mapping_from_secret_type_to_class().values():
-            if cls.__name__ in SKIPPED_PLUGINS:
-                continue
+        for cls in _plugin_classes():
             try:
                 self.plugins.append(cls())
             except TypeError:  # a plugin that needs configuration
@@ -445,9 +496,9 @@ class SecretScanner:
         plugins = self.pattern_plugins if bundle else self.plugins
         segs = Segments(text)
         candidates = self._candidates(path, segs, plugins)
-        if not candidates:
-            return []
-        return self._confirm(path, segs, candidates, plugins, bundle)
+        found = self._confirm(path, segs, candidates, plugins, bundle) if candidates else []
+        found += extra_formats(path, segs, {s.value for s in found if s.type in VERIFIED_FORMATS})
+        return sorted(_named_once(found), key=lambda s: (s.line, s.type))
 
     # -- pass 1: candidate segments -----------------------------------------------------------
     def _candidates(self, path: str, segs: Segments, plugins: list) -> dict[int, set[str]]:
@@ -522,64 +573,52 @@ class SecretScanner:
 
     # -- pass 2: detect-secrets' own per-line verdict ------------------------------------------
     def _confirm(self, path: str, segs: Segments, candidates: dict[int, set[str]], plugins: list, bundle: bool) -> list[Secret]:
-        """detect-secrets' verdict (its filters included) on each candidate segment, asking only the
-        plugins that reported a value there in pass 1."""
-        from detect_secrets.core.scan import _scan_line
-        from detect_secrets.util.code_snippet import get_code_snippet
+        """detect-secrets' verdict (`scan_line`, its filters included) on each candidate segment,
+        asking only the plugins that reported a value there in pass 1 (candidates are grouped by
+        those plugins: one `transient_settings` per group), then `not_a_secret`."""
+        from detect_secrets.core.scan import scan_line
+        from detect_secrets.settings import transient_settings
 
+        allowed = {type(p).__name__ for p in plugins}
+        groups: dict[frozenset[str], list[int]] = {}
+        for k in sorted(candidates):
+            asked = frozenset(candidates[k] & allowed)
+            if asked:
+                groups.setdefault(asked, []).append(k)
         out: list[Secret] = []
         seen: set[tuple[str, int, str]] = set()
-        for k in sorted(candidates):
-            asked = candidates[k]
-            line = segs[k].rstrip()
-            line_no = segs.line(k)
-            context = get_code_snippet(lines=segs, line_number=k + 1)
-            pragma = "pragma" in line or "pragma" in context.previous_line
-            try:
-                if _filtered_out("line", pragma, filename=path, line=line, context=context):
-                    continue
-                for plugin in plugins:
-                    if type(plugin).__name__ not in asked:
+        for asked, ks in groups.items():
+            with transient_settings(_settings(sorted(asked))) as settings:
+                # transient_settings adds to the plugins configured before: keep only these
+                settings.disable_plugins(*[n for n in list(settings.plugins) if n not in asked])
+                for k in ks:
+                    line = segs[k].rstrip()
+                    line_no = segs.line(k)
+                    if k > 0 and "pragma" in segs[k - 1] and NEXTLINE_PRAGMA.search(segs[k - 1]):
                         continue
-                    for secret in _scan_line(plugin=plugin, filename=path, line=line, line_number=line_no, context=context):
-                        if _filtered_out("context", pragma, filename=path, secret=secret.secret_value, plugin=plugin, line=line, context=context):
+                    try:
+                        hits = list(scan_line(line))
+                    except Exception:  # noqa: BLE001 - see _analyze
+                        continue
+                    for secret in hits:
+                        value = secret.secret_value or ""
+                        if value and (len(value) < 8 and secret.type in VERIFIED_FORMATS or secret.type == "JSON Web Token"):
+                            value = whole_token(line, value)  # a prefix, or a JWT without its (lazily matched) signature
+                        if not value or not_a_secret(secret.type, value, line, path):
                             continue
-                        if "EXAMPLE" in (secret.secret_value or "").upper():
-                            continue  # documentation placeholders (AKIAIOSFODNN7EXAMPLE)
-                        if secret.type == "Hex High Entropy String" and len(secret.secret_value or "") < MIN_HEX_SECRET:
+                        if secret.type == "Hex High Entropy String" and len(value) < MIN_HEX_SECRET:
                             continue  # migration ids, short commit hashes: identifiers, not credentials
-                        if bundle and not plausible_in_bundle(secret.type, secret.secret_value or "", line):
+                        if secret.type == "Private Key" and "BEGIN" in line and \
+                                not PEM_BODY.search(line + "\n" + (segs[k + 1] if k + 1 < len(segs) else "")):
+                            continue  # a header with no key material after it: a pattern, a test's `MIIE...`
+                        if bundle and not plausible_in_bundle(secret.type, value, line):
                             continue
-                        key = (secret.type, line_no, secret.secret_value or "")
-                        if key not in seen and secret.secret_value:
+                        key = (secret.type, line_no, value)
+                        if key not in seen:
                             seen.add(key)
-                            out.append(Secret(secret.type, line_no, secret.secret_value))
-            except Exception:  # noqa: BLE001 - see _analyze
-                continue
+                            out.append(Secret(secret.type, line_no, value))
+        out.sort(key=lambda s: (s.line, s.type))
         return out
-
-
-ALLOWLIST_FILTER = "detect_secrets.filters.allowlist.is_line_allowlisted"
-
-
-def _filtered_out(parameter: str, pragma: bool, **kwargs) -> bool:
-    """detect-secrets' `core.scan._is_filtered_out(required_filter_parameters=[parameter], ...)`: True
-    when one of its active filters taking `parameter` rejects the line or secret. Its allowlist filter
-    is skipped when `pragma` is False: each of its comment patterns (detect_secrets/filters/
-    allowlist.py) needs the word `pragma` on the line or the one before it, and running them costs
-    0.3 ms a segment, most of the confirmation pass."""
-    from detect_secrets.core.scan import get_filters_with_parameter
-    from detect_secrets.util.inject import call_function_with_arguments
-
-    for fn in get_filters_with_parameter(parameter):
-        if not pragma and fn.path == ALLOWLIST_FILTER:
-            continue
-        try:
-            if call_function_with_arguments(fn, **kwargs):
-                return True
-        except TypeError:  # as detect-secrets does: a filter that does not take these arguments
-            continue
-    return False
 
 
 _ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
@@ -610,6 +649,170 @@ def plausible_in_bundle(kind: str, value: str, line: str) -> bool:
         if (before.isalnum() or before in "+/") and (after.isalnum() or after in "+/="):
             return False
     return True
+
+
+VERIFIED_FORMATS = frozenset({
+    "AWS Access Key", "GitHub Token", "GitLab Token", "Slack Token", "Stripe Access Key", "NPM tokens",
+    "Private Key", "SendGrid API Key", "Twilio API Key", "OpenAI Token", "PyPI Token", "Square OAuth Secret",
+    "Azure Storage Account access key", "Discord Bot Token", "Telegram Bot Token", "Mailchimp Access Key",
+    "JSON Web Token", "Basic Auth Credentials",
+    "GitHub Fine-grained Token", "npm Access Token", "Anthropic API Key", "Google API Key", "Google OAuth Client Secret",
+})
+"""Detectors that recognise a credential by its format (a prefix, a structure, a key block): their
+hits are errors. Every other hit (a secret-named key's value, a high-entropy string, the loose
+Artifactory / IBM / Cloudant / SoftLayer assignment patterns) is a warning."""
+
+
+def severity_of(kind: str) -> str:
+    """`error` for a `VERIFIED_FORMATS` detector, else `warning`."""
+    return "error" if kind in VERIFIED_FORMATS else "warning"
+
+
+EXTRA_FORMATS = {
+    "GitHub Fine-grained Token": r"github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}",
+    "npm Access Token": r"npm_[A-Za-z0-9]{36}",
+    "Anthropic API Key": r"sk-ant-(?:api|admin)[0-9]{2}-[A-Za-z0-9_\-]{80,}",
+    "Google API Key": r"AIza[0-9A-Za-z_\-]{35}",
+    "Google OAuth Client Secret": r"GOCSPX-[A-Za-z0-9_\-]{28}",
+}
+"""Credential formats detect-secrets 1.5 does not know (its npm plugin reads only `.npmrc`'s
+`_authToken=`), searched with RE2 over the whole text, each a whole token."""
+
+
+@functools.cache
+def _extra_formats() -> list[tuple[str, str, re.Pattern]]:
+    """(type, literal prefix, whole-token expression) of each `EXTRA_FORMATS` entry."""
+    out = []
+    for kind, rx in EXTRA_FORMATS.items():
+        prefix = re.match(r"[A-Za-z_\-]+", rx).group()
+        out.append((kind, prefix, re.compile(rx + r"(?![A-Za-z0-9_])")))
+    return out
+
+
+def extra_formats(path: str, segs: Segments, known: set[str]) -> list[Secret]:
+    """Secrets of `EXTRA_FORMATS` in the text of `segs` (values in `known` already reported): each
+    format's literal prefix found with `str.find` (a fast scan: 13 MB in a few ms), the expression
+    tried only there, as a whole token."""
+    text = segs.text
+    out = []
+    for kind, prefix, rx in _extra_formats():
+        at = text.find(prefix)
+        while at >= 0:
+            m = rx.match(text, at)
+            if m is not None and (at == 0 or not (text[at - 1].isalnum() or text[at - 1] == "_")):
+                value = m.group()
+                seg = segs.at(at)
+                if value not in known and not not_a_secret(kind, value, segs[seg], path):
+                    out.append(Secret(kind, segs.line(seg), value))
+            at = text.find(prefix, at + 1)
+    return out
+
+
+def _named_once(found: list[Secret]) -> list[Secret]:
+    """`found` without the keyword and entropy hits on a value a credential format names on the same
+    line: the format says what they only suspected (one finding, at the format's severity)."""
+    named: dict[int, list[str]] = {}
+    for s in found:
+        if s.type in VERIFIED_FORMATS and len(s.value) >= 8:
+            named.setdefault(s.line, []).append(s.value)
+    if not named:
+        return found
+    return [s for s in found if s.type in VERIFIED_FORMATS
+            or not any(s.value in v or v in s.value for v in named.get(s.line, ()))]
+
+
+TOKEN_TAIL = re.compile(r"[A-Za-z0-9_\-]*")
+
+
+def whole_token(line: str, value: str) -> str:
+    """`value` extended to the end of the token it starts in `line` (detect-secrets' GitHub and
+    GitLab plugins report only the `ghp` / `glpat` prefix of a token as its value)."""
+    at = line.find(value)
+    if at < 0:
+        return value
+    return value + TOKEN_TAIL.match(line, at + len(value)).group()
+
+
+PLACEHOLDER = re.compile(
+    r"(?i)(?:x{4,}|\*{3,}|\.{3}|<[^>]*>|\$\{|\{\{|%\(|your[_\-]?|example|placeholder|changeme|change[_\-]me|replace[_\-]?me|"
+    r"dummy|sample|fake|redacted|insert[_\-]|0{8,}|_here\b|-here\b)")
+"""A value holding one of these is a placeholder (`YOUR_API_KEY`, `xxx`, `<token>`, `${VAR}`,
+`changeme`, `AKIAIOSFODNN7EXAMPLE`), not a credential."""
+ENV_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
+"""An environment variable's name (`ANTHROPIC_API_KEY`): what a program reads a secret from."""
+TEST_VALUE = re.compile(r"(?i)^(?:test|fake|mock|dummy|stub)(?:[-_.]|$)|[-_.](?:test|fake|mock|dummy)(?:[-_.]|$)")
+"""A value a test suite makes up (`test-key`, `test-api-key-1`, `sk-ant-test123` is not: no separator)."""
+ENV_REFERENCE = re.compile(r"^(?:[\w$]+\.)*env\.[A-Z][A-Z0-9_]*$")
+"""A reference to an environment variable (`env.PROXY_KEY`, `process.env.API_KEY`)."""
+WORD = re.compile(r"^[a-z_][a-z\-_. ]*$|^[A-Za-z][a-z]+(?:[A-Z][a-z]+)*$")
+"""Lower-case words (a phrase, a dotted or snake-case name without digits: `none`, `__secret__`,
+`gemini_cli.api_key_updated`) or an identifier in camel case (`apiKey`)."""
+
+
+def _comparison(line: str, value: str) -> bool:
+    """`value` quoted right after or before a comparison operator (`apiKeySource !== 'none'`)."""
+    at = line.find(value)
+    while at >= 0:
+        before = line[max(0, at - 8):at].rstrip("'\"` ")
+        after = line[at + len(value):at + len(value) + 8].lstrip("'\"` ")
+        if before.endswith(("==", "!=", "<>")) or after.startswith(("==", "!=")):
+            return True
+        at = line.find(value, at + 1)
+    return False
+
+
+def _alphabet(value: str) -> bool:
+    """A run of consecutive characters making up most of `value`: an alphabet (base58, base64,
+    hex digits), not a secret."""
+    if len(value) < 16:
+        return False
+    steps = sum(1 for a, b in zip(value, value[1:]) if ord(b) == ord(a) + 1)
+    return steps >= 0.6 * (len(value) - 1)
+
+
+DOC_PAGES = (".md", ".mdx", ".markdown", ".rst", ".adoc")
+
+
+def is_documentation(path: str) -> bool:
+    """A README, changelog (`classify.DOC_NAMES`), a Markdown/reST/AsciiDoc page or a file under
+    `docs/`: where credentials are shown as examples."""
+    from auditor.sources.classify import DOC_NAMES
+
+    name = posixpath.basename(path)
+    return bool(DOC_NAMES.match(name)) or name.lower().endswith(DOC_PAGES) or "/docs/" in "/" + path.lower()
+
+
+def not_a_secret(kind: str, value: str, line: str, path: str) -> str | None:
+    """Why a detector's hit is not a secret, or None when it may be one: a placeholder or an
+    alphabet (any detector); for the detectors that do not check a format (`severity_of` is
+    `warning`), also an environment variable's name or reference, a test value (`test-key-1`), a
+    plain word or a phrase (a value with a space in it), a compared value, or anything in
+    documentation."""
+    if PLACEHOLDER.search(value):
+        return "placeholder"
+    if _alphabet(value):
+        return "alphabet"
+    if kind == "Basic Auth Credentials" and (value.replace("_", "").replace("-", "").isalpha() or len(value) < 4):
+        return "placeholder"  # DRIVER://USER:PASSWORD@HOST, usuario:contraseña@host, ftp://anonymous:guest@...
+    if kind == "JSON Web Token":
+        parts = value.split(".")
+        if len(parts) < 3 or len(parts[2]) < 32 or parts[1] in ("", "e30"):
+            return "test token"  # no claims (`e30` is `{}`) or no real signature (HS256 signs in 43 characters)
+    if kind in VERIFIED_FORMATS:
+        return None
+    if ENV_NAME.match(value) or ENV_REFERENCE.match(value):
+        return "environment variable name"
+    if TEST_VALUE.search(value):
+        return "test value"
+    if WORD.match(value) or len(value) < 6:
+        return "word"
+    if any(c.isspace() for c in value.strip()):
+        return "phrase"  # "Database password", "Either password or private_key is required"
+    if _comparison(line, value):
+        return "comparison"
+    if is_documentation(path):
+        return "documentation"
+    return None
 
 
 def _chunks(segs: Segments, ids: list[int], limit: int | None) -> Iterator[list[int]]:
@@ -650,8 +853,9 @@ def _occurrences(text: str, value: str, limit: int = 1000):
 
 def secret_findings(hits: list[tuple[str, int]], path: str, where: str, origin: str = "", target: str = "") -> list:
     """One ART006 finding per detector for the secrets of one file, from (detector name, line)
-    pairs: lines listed, values never. `where` names the file in the message."""
-    from auditor.models import Finding
+    pairs: lines listed, values never. `where` names the file in the message. Severity follows
+    the evidence (`severity_of`): error for a credential format, warning for the rest."""
+    from auditor.models import Finding, Severity
 
     by_type: dict[str, list[int]] = {}
     for kind, line in hits:
@@ -661,7 +865,8 @@ def secret_findings(hits: list[tuple[str, int]], path: str, where: str, origin: 
         lines = sorted(set(lines))
         shown_lines = ", ".join(map(str, lines[:10])) + (f" and {len(lines) - 10} more" if len(lines) > 10 else "")
         what = f"{kind} in {where} line {shown_lines}" if len(lines) == 1 else f"{len(lines)} {kind} hits in {where} (lines {shown_lines})"
-        out.append(Finding("ART006", kind, f"{what}; value redacted", path, lines[0], None, origin, target))
+        out.append(Finding("ART006", kind, f"{what}; value redacted", path, lines[0], None, origin, target,
+                           severity=Severity(severity_of(kind))))
     return out
 
 
@@ -688,56 +893,8 @@ def scan_key(path: str, mode: str) -> str:
     return f"secrets={mode}{posixpath.splitext(posixpath.basename(path))[1].lower()}@{detect_secrets_version()}"
 
 
-_TOKEN_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_$")
-
-
-WIDE_MASK_CHARS = 16
-"""Values this long (API keys, tokens) are masked wherever they occur in the file; shorter ones
-(a Basic Auth password such as `pass` or `password`) only on the lines they were found on, as whole
-tokens, since the same word elsewhere is code: masking every `password` identifier of a bundle
-breaks the syntax the flag queries need (and makes the parse much slower)."""
-
-
 def mask(data: bytes, secrets: list[Secret]) -> bytes:
-    """`data` with each secret value replaced by `*` of the same byte length, so offsets, lines and
-    columns of everything else stay the same: every occurrence of a value of `WIDE_MASK_CHARS` or
-    more, else the whole-token occurrences on the lines it was found on."""
-    out: bytearray | None = None
-    line_starts: list[int] | None = None
-    lines_of: dict[bytes, set[int]] = {}
-    for sec in secrets:
-        lines_of.setdefault(sec.value.encode("utf-8", "surrogateescape"), set()).add(sec.line)
-    for b in sorted(lines_of, key=len, reverse=True):
-        if len(b) < 4:
-            continue
-        hay = data if out is None else out
-        if len(b) >= WIDE_MASK_CHARS:
-            spans = [(0, len(hay))]
-            whole = False
-        else:
-            if line_starts is None:
-                line_starts = [0, *(m.end() for m in re.finditer(rb"\n", data))]
-            spans = [(line_starts[n - 1], line_starts[n] if n < len(line_starts) else len(hay))
-                     for n in sorted(lines_of[b]) if 0 < n <= len(line_starts)]
-            whole = b[0] in _TOKEN_CHARS and b[-1] in _TOKEN_CHARS
-        for lo, hi in spans:
-            at = hay.find(b, lo, hi)
-            while at >= 0:  # bytes.find, not a look-behind regex: that would forgo the fast substring search
-                end = at + len(b)
-                if not whole or ((at == 0 or hay[at - 1] not in _TOKEN_CHARS) and (end == len(hay) or hay[end] not in _TOKEN_CHARS)):
-                    if out is None:
-                        out = hay = bytearray(data)
-                    out[at:end] = b"*" * len(b)
-                at = hay.find(b, end, hi)
-    return data if out is None else bytes(out)
-
-
-REDACT_HINT = re.compile(r"[A-Za-z0-9+/=_\-]{20,}")
-
-
-def redact_text(text: str, secrets: list[Secret]) -> str:
-    """`text` with secret values replaced by `<redacted>`."""
-    for s in sorted({s.value for s in secrets}, key=len, reverse=True):
-        if len(s) >= 4:
-            text = text.replace(s, "<redacted>")
-    return text
+    """Retired: extraction sees the original text and what is stored is redacted by the store
+    (`auditor.redact`). Returns `data` unchanged; kept only for callers not yet updated (the
+    parallel worker and the archive reader), which should stop calling it."""
+    return data

@@ -1,0 +1,223 @@
+"""The text boundary: every string that came from scanned bytes is made valid UTF-8 (`clean_text`) and
+has credentials replaced (`redact`) before it is stored, exported, cached or shown.
+
+Detection happens on the original text (`sources/secrets.py`, detect-secrets); this module decides
+only what a *stored or printed* string may hold. It knows credential formats by their shape (AWS key
+ids, GitHub/GitLab/Slack/Stripe/npm/PyPI/SendGrid/Twilio/OpenAI/Anthropic/Google tokens, JSON Web
+Tokens, PEM private-key blocks, a password in a URL's user info, a credential in a URL query, an
+`Authorization:` header value, a quoted value assigned to a secret-named key), so it needs no state
+from the scan and can run anywhere: the store's insert path, the extraction cache's write path, the
+dashboard, `auditor sql`.
+
+Every expression runs in google-re2 (linear time in the input: no backtracking), one pass over the
+text finding the strings that hold anything at all (`redact_many`), then one substitution per hit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+
+import re2
+
+REDACTED = "‹redacted›"
+"""What a redacted value is replaced with."""
+
+_TOKEN_END = r"(?:[^A-Za-z0-9_\-]|$)"
+
+# (expression, group to replace: 0 is the whole match). RE2 syntax, no look-around.
+_PATTERNS: list[tuple[str, int]] = [
+    # PEM private-key blocks, to their END line or the end of the string (a snippet cut short)
+    (r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY[A-Z ]*-----(?s:.*?)(?:-----END[A-Z0-9 ]*PRIVATE KEY[A-Z ]*-----|\z)", 0),
+    (r"PuTTY-User-Key-File-\d+:(?s:.*?)(?:Private-MAC: *[0-9a-fA-F]+|\z)", 0),
+    # key ids and tokens known by their prefix
+    (r"(?:^|[^A-Za-z0-9])((?:A3T[A-Z0-9]|AKIA|ABIA|ACCA|ASIA)[A-Z0-9]{16})" + _TOKEN_END, 1),
+    (r"(gh[pousr]_[A-Za-z0-9]{30,255})", 1),
+    (r"(github_pat_[A-Za-z0-9_]{22,255})", 1),
+    (r"(gl(?:pat|dt|ft|soat|rt|cbt|imt|ptt|agent|oas)-[A-Za-z0-9_\-]{20,})", 1),
+    (r"(GR1348941[A-Za-z0-9_\-]{20,})", 1),
+    (r"(xox[abposre]-[A-Za-z0-9\-]{10,})", 1),
+    (r"(https://hooks\.slack\.com/services/[A-Za-z0-9+/_\-]{20,})", 1),
+    (r"((?:sk|rk)_(?:live|test)_[0-9a-zA-Z]{16,})", 1),
+    (r"(npm_[A-Za-z0-9]{36})", 1),
+    (r"(_authToken\s*=\s*)(\S+)", 2),
+    (r"(pypi-AgE[A-Za-z0-9_\-]{40,})", 1),
+    (r"(SG\.[A-Za-z0-9_\-]{16,32}\.[A-Za-z0-9_\-]{16,64})", 1),
+    (r"(?:^|[^A-Za-z0-9])((?:AC|SK)[0-9a-f]{32})" + _TOKEN_END, 1),
+    (r"(sk-ant-[A-Za-z0-9_\-]{20,})", 1),
+    (r"(sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{16,}T3BlbkFJ[A-Za-z0-9_\-]{16,})", 1),
+    (r"(?:^|[^A-Za-z0-9])(sk-[A-Za-z0-9]{48})" + _TOKEN_END, 1),
+    (r"(AIza[0-9A-Za-z_\-]{35})", 1),
+    (r"(GOCSPX-[A-Za-z0-9_\-]{28})", 1),
+    (r"(sq0(?:csp|atp)-[0-9A-Za-z_\-]{22,43})", 1),
+    (r"(?:^|[^0-9a-z])([0-9a-f]{32}-us[0-9]{1,2})" + _TOKEN_END, 1),
+    (r"(?:^|[^0-9])([0-9]{8,10}:[0-9A-Za-z_\-]{35})" + _TOKEN_END, 1),
+    (r"([MNO][A-Za-z0-9_\-]{23,25}\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27,38})", 1),
+    (r"(AccountKey=)([A-Za-z0-9+/=]{40,})", 2),
+    (r"(eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*)", 1),
+    # credentials in URLs: user info password, secret-named query parameters
+    (r"([A-Za-z][A-Za-z0-9+.\-]*://[^\s/:@'\"`<>]*:)([^\s/@'\"`<>]+)@", 2),
+    (r"(?i)([?&#;](?:access_?token|auth_?token|api_?key|apikey|key|token|secret|client_secret|password|passwd|pwd|"
+     r"auth|sig|signature|private_token|x-amz-signature|x-amz-credential|x-goog-signature|code|session)=)([^&#\s'\"`<>]+)", 2),
+    # an Authorization header's credentials
+    (r"(?i)(authorization['\"]?\s*[:=,]\s*['\"]?(?:basic|bearer|token|digest)\s+)([A-Za-z0-9._~+/=\-]{6,})", 2),
+    (r"(?i)((?:-u|--user)\s+['\"]?[^\s:'\"]+:)([^\s'\"]+)", 2),
+    # a quoted value given to a secret-named key (JSON, YAML, JS, Python, .env)
+    (r"(?i)([\w.\-]*(?:password|passwd|pwd|secret|token|api[_\-]?key|apikey|access[_\-]?key|private[_\-]?key|"
+     r"client[_\-]?secret|credentials?)[\w\-]*['\"]?\s*(?:=|:|=>|:=)\s*['\"`])([^'\"`\s]{6,})", 2),
+    (r"(?im)(^\s*(?:export\s+)?[A-Z0-9_]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|APIKEY|ACCESS_KEY|PRIVATE_KEY)[A-Z0-9_]*=)"
+     r"([^\s'\"`$][^\s'\"`]{5,})", 2),
+]
+
+_COMPILED = [(re2.compile(p), g) for p, g in _PATTERNS]
+_ANY = re2.compile("|".join(f"(?:{p})" for p, _ in _PATTERNS))
+"""Every expression as one: which strings hold anything to redact, in one pass."""
+
+_PLACEHOLDER = re2.compile(
+    r"(?i)^(?:\$\{?[A-Za-z_][\w.]*\}?|\{\{.*\}\}|<[^>]*>|%[sd(].*|x{3,}|\*+|\.{3,}|your[_\-].*|.*[_\-]here|changeme|"
+    r"change_me|placeholder|redacted|dummy.*|example.*|.*example|sample.*|fake.*|test(?:ing)?|null|none|undefined|"
+    r"true|false|password|secret|token)$|(?-i:^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$)")
+"""Values that are not credentials, kept as they are (templates, placeholders, environment variable
+names, env references)."""
+
+
+def _keep(value: str) -> bool:
+    return bool(_PLACEHOLDER.match(value)) or REDACTED in value
+
+
+def clean_text(text: str) -> str:
+    """`text` as valid UTF-8 that displays as it reads: lone surrogates (from `surrogateescape`d
+    bytes or JSON `\\ud800` escapes) become the escape `\\udXXX`, NUL becomes `\\x00`. Valid text
+    comes back as the same object."""
+    if text.isascii():
+        return text.replace("\x00", "\\x00") if "\x00" in text else text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text.replace("\x00", "\\x00") if "\x00" in text else text
+
+
+def redact(text):
+    """`text` (any value: non-strings come back unchanged) with every credential replaced by
+    `REDACTED`, made valid UTF-8 first (`clean_text`). Linear time in the length of `text`."""
+    if not isinstance(text, str) or not text:
+        return text
+    text = clean_text(text)
+    if _ANY.search(text) is None:
+        return text
+    return _substitute(text)
+
+
+def _substitute(text: str) -> str:
+    for rx, group in _COMPILED:
+        if rx.search(text) is None:
+            continue
+
+        def repl(m, group=group):
+            value = m.group(group)
+            if value is None or _keep(value):
+                return m.group(0)
+            if group == 0:
+                return REDACTED
+            s = m.start(0)
+            return m.group(0)[:m.start(group) - s] + REDACTED + m.group(0)[m.end(group) - s:]
+
+        text = rx.sub(repl, text)
+    return text
+
+
+def redact_many(values: Sequence) -> list:
+    """`[redact(v) for v in values]`, with one RE2 pass over all the strings to find the few that
+    hold anything (the rest are only made valid UTF-8)."""
+    out = [clean_text(v) if isinstance(v, str) else v for v in values]
+    idx = [i for i, v in enumerate(out) if isinstance(v, str) and v]
+    if not idx:
+        return out
+    joined = "\n".join(out[i] for i in idx)
+    hits = _hit_lines(joined, [len(out[i]) for i in idx])
+    for k in hits:
+        i = idx[k]
+        out[i] = _substitute(out[i])
+    return out
+
+
+def _hit_lines(joined: str, lengths: list[int]) -> set[int]:
+    """Indexes (into `lengths`, the parts of `joined` separated by one character each) of the parts
+    a match of `_ANY` starts in or covers."""
+    import bisect
+    import itertools
+
+    starts = [0, *itertools.accumulate(n + 1 for n in lengths[:-1])]
+    hits: set[int] = set()
+    for m in _ANY.finditer(joined):
+        a = bisect.bisect_right(starts, m.start()) - 1
+        b = bisect.bisect_right(starts, max(m.end() - 1, m.start())) - 1
+        hits.update(range(a, b + 1))
+    return hits
+
+
+def clean_value(value):
+    """A stored value made safe: a string redacted (`redact`), a list or tuple with its strings
+    redacted (the same type back), anything else unchanged."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, (list, tuple)) and any(isinstance(v, str) for v in value):
+        return type(value)(clean_value(v) for v in value)
+    return value
+
+
+def clean_record(record):
+    """`record` with every string in it redacted (`redact`), however deep: fields of a dataclass
+    record, items of lists, tuples and dict values, nested records (a FileResult's reads, gates,
+    diagnostics ...). Returns the same object when nothing changes, else a copy (the input is never
+    modified). THE EXTRACTION CACHE'S WRITE PATH MUST CALL THIS on every record it pickles, so no
+    cache file holds a credential."""
+    return _clean(record)
+
+
+def _named_value(record) -> str | None:
+    """For a record binding a name to a string (`Symbol`: `name`, `value`), `REDACTED` when the pair
+    reads as a credential assignment (`aws_secret_access_key = "…"`), which the value alone does not
+    show; else None."""
+    name, value = getattr(record, "name", None), getattr(record, "value", None)
+    if not isinstance(value, str) or not value or REDACTED in value:
+        return None
+    if isinstance(name, tuple):
+        name = ".".join(n for n in name if isinstance(n, str))
+    if not isinstance(name, str) or not name:
+        return None
+    text = f'{name} = "{value}"'
+    return REDACTED if redact(text) != text else None
+
+
+def _clean(v):
+    if isinstance(v, str):
+        return redact(v)
+    if isinstance(v, (list, tuple)):
+        items = [_clean(x) for x in v]
+        if all(a is b for a, b in zip(items, v)):
+            return v
+        return type(v)(items) if not hasattr(v, "_fields") else type(v)(*items)
+    if isinstance(v, dict):
+        items = {k: _clean(x) for k, x in v.items()}
+        return v if all(items[k] is v[k] for k in v) else items
+    if dataclasses.is_dataclass(v) and not isinstance(v, type):
+        changes = {}
+        for f in dataclasses.fields(v):
+            old = getattr(v, f.name)
+            new = _clean(old)
+            if new is not old:
+                changes[f.name] = new
+        named = _named_value(v)
+        if named is not None:
+            changes["value"] = named
+        if not changes:
+            return v
+        import copy
+
+        out = copy.copy(v)
+        for k, x in changes.items():
+            object.__setattr__(out, k, x)  # frozen records too; every field, init or not
+        return out
+    return v
