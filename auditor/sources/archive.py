@@ -88,8 +88,11 @@ def show_name(name: str) -> str:
 
 
 def name_problem(name: str) -> str | None:
-    """Refusal code for a member name itself: absolute-path or path-traversal (POSIX and Windows forms)."""
+    """Refusal code for a member name itself: empty-name, absolute-path or path-traversal (POSIX and
+    Windows forms)."""
     n = name.replace("\\", "/")
+    if not n.strip("/"):
+        return "empty-name"
     if n.startswith("/") or DRIVE.match(n):
         return "absolute-path"
     if ".." in n.split("/"):
@@ -232,7 +235,7 @@ class TarReader:
         else:
             kind = "other"
         bad = _has_surrogates(ti.name) or _has_surrogates(ti.linkname or "")
-        m = Member(ti.name, kind, ti.size if kind == "file" else 0, None, ti.linkname or None, bad, handle=ti)
+        m = Member(ti.name, kind, ti.size if kind == "file" else 0, None, show_name(ti.linkname) if ti.linkname else None, bad, handle=ti)
         m.problem = name_problem(ti.name)
         if m.problem is None and kind not in ("file", "dir"):  # see the module doc
             try:
@@ -251,6 +254,13 @@ class TarReader:
             m.problem = link_problem(ti.name, ti.linkname, kind == "hardlink")
         if m.problem is None and kind in ("device", "fifo", "other"):
             m.problem = "special-file"
+        if kind == "file" and ti.issparse():  # GNU/PAX sparse: `size` is the expanded size; judge it as a ratio
+            stored = sum(n for _, n in (ti.sparse or ()))
+            m.compressed_size = stored
+            if (m.problem is None and ti.size >= max(self.limits.ratio_min_bytes, 1)
+                    and ti.size > self.limits.max_ratio * max(stored, 1)):
+                m.problem = "compression-ratio"
+                m.detail = f"sparse member expands to {ti.size} bytes from {stored} stored"
         return m
 
     def open(self, member: Member):
@@ -384,11 +394,13 @@ class ZipReader:
             kind = "file"
         m = Member(name.rstrip("/") if kind == "dir" else name, kind, info.file_size, info.compress_size, None, bad, handle=info)
         m.problem = name_problem(name)
-        if kind == "symlink":
+        if kind == "symlink":  # the link target is the entry's data: read 4 KiB of it at most, never whole
             try:
-                m.link_target = self._zf.read(info)[:4096].decode("utf-8", "surrogateescape")  # type: ignore[union-attr]
+                with self._zf.open(info) as fh:  # type: ignore[union-attr]
+                    m.link_target = show_name(fh.read(4096).decode("utf-8", "surrogateescape"))
             except Exception:  # noqa: BLE001 - a broken link entry is refused below
                 m.link_target = ""
+            m.size = 0
             if m.problem is None:
                 m.problem = link_problem(name, m.link_target, False)
         if m.problem is None and kind in ("device", "fifo"):

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from auditor.languages import language_for
 from auditor.models import Diagnostic, Severity, SourceFile
+from auditor.strings import valid_text
 
 if TYPE_CHECKING:
     import pathspec
@@ -16,12 +18,30 @@ if TYPE_CHECKING:
 ALWAYS_SKIPPED_DIRS = frozenset({".git", "node_modules", ".hg", ".svn", "__pycache__"})
 
 
-def gitignore_spec(lines: Iterable[str]) -> pathspec.GitIgnoreSpec:
+def gitignore_spec(lines: Iterable[str], problems: list[str] | None = None) -> pathspec.GitIgnoreSpec:
     """pathspec's `GitIgnoreSpec` of `lines`; pathspec is imported on first use (10 ms that
-    replaying a stored scan does without)."""
+    replaying a stored scan does without).
+
+    A line pathspec rejects (`!`, a lone `\\`) is left out, as git and npm ignore such a line,
+    and described in `problems` (`line N: 'pattern' is not a valid pattern; ignored`); without a
+    `problems` list the error is raised (`ValueError`, pathspec's GitIgnorePatternError)."""
     import pathspec
 
-    return pathspec.GitIgnoreSpec.from_lines(lines)
+    lines = list(lines)
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(lines)
+    except ValueError:
+        if problems is None:
+            raise
+    good = []
+    for n, line in enumerate(lines, 1):
+        try:
+            pathspec.GitIgnoreSpec.from_lines([line])
+        except ValueError:
+            problems.append(f"line {n}: {valid_text(line)[:200]!r} is not a valid pattern; ignored (as git and npm do)")
+            continue
+        good.append(line)
+    return pathspec.GitIgnoreSpec.from_lines(good)
 
 
 class DirectorySource:
@@ -35,15 +55,19 @@ class DirectorySource:
     def __init__(self, root: Path, exclude: tuple[str, ...] = (), max_file_bytes: int = 64 * 1024 * 1024, display_prefix: str = ""):
         self.root = root
         self.name = str(root)
-        self.exclude = gitignore_spec(exclude) if exclude else None
+        self._exclude_problems: list[str] = []
+        self.exclude = gitignore_spec(exclude, self._exclude_problems) if exclude else None
         self.max_file_bytes = max_file_bytes
         self.display_prefix = display_prefix
         self._paths: list[str] | None = None
+        self._problems: list[Diagnostic] = []
+        """Invalid ignore patterns met by the walk, yielded first by `iter_files`."""
 
     def _walk(self) -> list[str]:
         if self._paths is not None:
             return self._paths
         out: list[str] = []
+        self._problems = [Diagnostic(self.name, "invalid-ignore-pattern", f"exclude {p}", Severity.WARNING) for p in self._exclude_problems]
         specs: list[tuple[str, pathspec.GitIgnoreSpec]] = []  # (dir prefix, spec) for .gitignore files
 
         def ignored(rel: str, is_dir: bool) -> bool:
@@ -62,9 +86,13 @@ class DirectorySource:
             if gi.is_file():
                 try:
                     lines = gi.read_text(encoding="utf-8", errors="replace").splitlines()
-                    specs.append((rel_dir, gitignore_spec(lines)))
                 except OSError:
-                    pass
+                    lines = None
+                if lines is not None:
+                    problems: list[str] = []
+                    specs.append((rel_dir, gitignore_spec(lines, problems)))
+                    shown = self.display_prefix + rel_dir + ".gitignore"
+                    self._problems += [Diagnostic(shown, "invalid-ignore-pattern", f".gitignore {p}", Severity.WARNING) for p in problems]
             dirnames[:] = sorted(
                 d for d in dirnames
                 if d not in ALWAYS_SKIPPED_DIRS
@@ -84,17 +112,37 @@ class DirectorySource:
         return len(self._walk())
 
     def iter_files(self) -> Iterator[SourceFile | Diagnostic]:
-        """Yield each parseable file (read whole, or up to max_file_bytes) or an `unreadable` diagnostic."""
-        for rel in self._walk():
+        """Yield each parseable file (read whole, or up to max_file_bytes), a `not-regular-file`
+        diagnostic for a FIFO, socket or device with a parseable name (never read: it is opened
+        non-blocking and checked with `fstat` first), an `unreadable` diagnostic for a file that
+        cannot be read, and first an `invalid-ignore-pattern` diagnostic per ignored pattern line.
+        Symlinks are skipped (`O_NOFOLLOW`)."""
+        paths = self._walk()
+        yield from self._problems
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+        for rel in paths:
             full = self.root / rel
             shown = self.display_prefix + rel
             try:
-                if full.is_symlink():
+                fd = os.open(full, flags)
+            except OSError as exc:
+                if os.path.islink(full):
+                    continue  # symlinks are not followed
+                yield Diagnostic(shown, "unreadable", f"cannot read file: {exc.strerror or exc}", Severity.WARNING)
+                continue
+            try:
+                st = os.fstat(fd)
+                if not stat.S_ISREG(st.st_mode):
+                    what = "FIFO" if stat.S_ISFIFO(st.st_mode) else "socket" if stat.S_ISSOCK(st.st_mode) else "device or special file"
+                    yield Diagnostic(shown, "not-regular-file", f"skipped: a {what}, not a regular file (never read)", Severity.WARNING)
                     continue
-                size = full.stat().st_size
-                with open(full, "rb") as fh:
+                if hasattr(os, "set_blocking"):
+                    os.set_blocking(fd, True)
+                with os.fdopen(fd, "rb", closefd=False) as fh:
                     data = fh.read(self.max_file_bytes)
             except OSError as exc:
                 yield Diagnostic(shown, "unreadable", f"cannot read file: {exc.strerror or exc}", Severity.WARNING)
                 continue
-            yield SourceFile(shown, data, size=size, truncated=size > len(data))
+            finally:
+                os.close(fd)
+            yield SourceFile(shown, data, size=st.st_size, truncated=st.st_size > len(data))
