@@ -217,7 +217,7 @@ class TarReader:
                 self.problems.append(Problem("too-many-entries", f"more than {self.limits.max_entries} entries; the rest were not read", "ART012"))
                 return
             self.budget.entries_left -= 1
-            yield self._member(ti)
+            yield _guarded_member(self._member, ti, ti.name)
 
     def _member(self, ti: tarfile.TarInfo) -> Member:
         if ti.isreg():
@@ -339,6 +339,15 @@ class _Decoder:
         return self._d.unused_data
 
 
+def _guarded_member(read, info, name: str) -> Member:
+    """`read(info)`, or a member refused as `member-failed` (an internal error) when its header makes the reader fail
+    (a bug met on hostile bytes loses that member only)."""
+    try:
+        return read(info)
+    except Exception as exc:  # noqa: BLE001 - failure isolation: one member lost, never the archive
+        return Member(name or "", "other", 0, problem="member-failed", detail=f"internal error reading its header: {type(exc).__name__}: {exc}"[:300])
+
+
 def _has_surrogates(s: str) -> bool:
     return any("\udc80" <= ch <= "\udcff" for ch in s)
 
@@ -366,7 +375,7 @@ class ZipReader:
                 self.problems.append(Problem("too-many-entries", f"more than {self.limits.max_entries} entries; the rest were not read", "ART012"))
                 return
             self.budget.entries_left -= 1
-            yield self._member(info)
+            yield _guarded_member(self._member, info, info.filename)
 
     def _member(self, info: zipfile.ZipInfo) -> Member:
         name, bad = info.filename, False
@@ -382,7 +391,7 @@ class ZipReader:
             if info.filename.endswith("/") and not name.endswith("/"):
                 name += "/"
         mode = info.external_attr >> 16
-        if info.is_dir():
+        if info.filename.endswith("/"):  # not ZipInfo.is_dir(): it fails on an empty name
             kind = "dir"
         elif stat.S_ISLNK(mode):
             kind = "symlink"

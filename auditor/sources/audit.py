@@ -41,6 +41,7 @@ REFUSAL_TEXT = {
     "path-traversal": "its path leaves the archive root (`..`)",
     "absolute-path": "its path is absolute",
     "empty-name": "its name is empty",
+    "member-failed": "an internal error occurred while reading its header",
     "link-outside": "it is a link pointing outside the archive",
     "special-file": "it is a device, FIFO or other special file",
     "duplicate-name": "an earlier entry has the same name (unpacking would silently replace it)",

@@ -122,19 +122,25 @@ class DirectorySource:
         flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
         for rel in paths:
             full = self.root / rel
-            shown = self.display_prefix + rel
+            shown = valid_text(self.display_prefix + rel)  # an undecodable byte in a name shows as \xNN
             try:
                 fd = os.open(full, flags)
             except OSError as exc:
-                if os.path.islink(full):
+                try:
+                    mode = os.lstat(full).st_mode
+                except OSError:
+                    mode = stat.S_IFREG
+                if stat.S_ISLNK(mode):
                     continue  # symlinks are not followed
+                if not stat.S_ISREG(mode):  # a socket cannot even be opened
+                    yield Diagnostic(shown, "not-regular-file", f"skipped: a {_special_kind(mode)}, not a regular file (never read)", Severity.WARNING)
+                    continue
                 yield Diagnostic(shown, "unreadable", f"cannot read file: {exc.strerror or exc}", Severity.WARNING)
                 continue
             try:
                 st = os.fstat(fd)
                 if not stat.S_ISREG(st.st_mode):
-                    what = "FIFO" if stat.S_ISFIFO(st.st_mode) else "socket" if stat.S_ISSOCK(st.st_mode) else "device or special file"
-                    yield Diagnostic(shown, "not-regular-file", f"skipped: a {what}, not a regular file (never read)", Severity.WARNING)
+                    yield Diagnostic(shown, "not-regular-file", f"skipped: a {_special_kind(st.st_mode)}, not a regular file (never read)", Severity.WARNING)
                     continue
                 if hasattr(os, "set_blocking"):
                     os.set_blocking(fd, True)
@@ -146,3 +152,7 @@ class DirectorySource:
             finally:
                 os.close(fd)
             yield SourceFile(shown, data, size=st.st_size, truncated=st.st_size > len(data))
+
+
+def _special_kind(mode: int) -> str:
+    return "FIFO" if stat.S_ISFIFO(mode) else "socket" if stat.S_ISSOCK(mode) else "device or special file"
