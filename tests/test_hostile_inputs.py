@@ -222,7 +222,7 @@ def big_zip_member() -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("ok.js", "process.env.OK_FLAG\n")
-        z.writestr("bomb.txt", b"\0" * (16 * 1024 * 1024))
+        z.writestr("bomb.txt", b"\0" * (4 * 1024 * 1024))
     return buf.getvalue()
 
 
@@ -415,7 +415,7 @@ CASES = [
     Case("tar-truncated", raw_file("trunc.tgz", truncated(lambda: tar_bytes([("package/package.json", "{}"), ("package/a.js", os.urandom(200_000).hex())]), 0.5)),
          ("truncated",), "ART013"),
     Case("tar-declared-huge-size", raw_file("huge.tgz", tar_declared_huge), ("too-large", "truncated", "unreadable"), None),
-    Case("tar-gzip-bomb", raw_file("bomb.tgz", lambda: tar_bytes([("package/package.json", "{}"), ("package/zero.bin", b"\0" * (64 * 1024 * 1024))])),
+    Case("tar-gzip-bomb", raw_file("bomb.tgz", lambda: tar_bytes([("package/package.json", "{}"), ("package/zero.bin", b"\0" * (8 * 1024 * 1024))])),
          ("compression-ratio",), "ART012"),
     Case("tar-nested-too-deep", raw_file("nest.tgz", nested_archives), ("nested-too-deep",), "ART012"),
     Case("tar-duplicate-names", tar_of([("package/ok.js", "process.env.SECOND\n")]), ("duplicate-name",), "ART011"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,19 +30,26 @@ def gitignore_spec(lines: Iterable[str], problems: list[str] | None = None) -> p
 
     lines = list(lines)
     try:
-        return pathspec.GitIgnoreSpec.from_lines(lines)
-    except ValueError:
+        return _compile(pathspec, lines)
+    except Exception:  # noqa: BLE001 - GitIgnorePatternError (a ValueError), re.error from a pattern's regex
         if problems is None:
             raise
     good = []
     for n, line in enumerate(lines, 1):
         try:
-            pathspec.GitIgnoreSpec.from_lines([line])
-        except ValueError:
-            problems.append(f"line {n}: {valid_text(line)[:200]!r} is not a valid pattern; ignored (as git and npm do)")
+            _compile(pathspec, [line])
+        except Exception as exc:  # noqa: BLE001 - see above: this line alone is ignored
+            why = "is not a valid pattern" if isinstance(exc, ValueError) else f"cannot be compiled ({type(exc).__name__})"
+            problems.append(f"line {n}: {valid_text(line)[:200]!r} {why}; ignored (as git and npm do)")
             continue
         good.append(line)
-    return pathspec.GitIgnoreSpec.from_lines(good)
+    return _compile(pathspec, good)
+
+
+def _compile(pathspec, lines: list[str]):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # re's FutureWarning on a pattern like `[[`: no noise in a scan's output
+        return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
 class DirectorySource:
