@@ -142,9 +142,12 @@ def js_string_value(node: tree_sitter.Node, source_text) -> str:
     its `string_fragment` texts and decoded `escape_sequence` nodes (anything else between the
     delimiters, such as an `ERROR` node around a malformed escape, kept as written).
     `source_text(node) -> str` decodes a node's bytes. Valid UTF-8 (see `valid_text`)."""
+    whole = source_text(node)
+    if "\\" not in whole:  # no escape: the text between the delimiters (most literals)
+        return valid_text(whole[1:-1])
     kids = node.children
     if len(kids) < 2:
-        return valid_text(source_text(node)[1:-1])
+        return valid_text(whole[1:-1])
     pieces: list[tuple[bool, str]] = []
     any_escape = False
     for k in kids[1:-1]:
