@@ -254,7 +254,7 @@ def test_js_unescape_matches_json_on_json_text(s):
 def test_decoders_never_raise_and_return_valid_text(s):
     js_unescape(s).encode("utf-8")
     query_string_value(s)
-    node = _string_node("javascript", "x = '" + s.replace("'", "").replace("\n", "").replace("\r", "").replace("\u2028", "").replace("\u2029", "") + "';")
+    node = _string_node("javascript", "x = '" + s.replace("\x00", "").replace("'", "").replace("\n", "").replace("\r", "").replace("\u2028", "").replace("\u2029", "") + "';")
     value = string_value(node)
     if value is not None:
         value.encode("utf-8")

@@ -212,7 +212,7 @@ class _ArtifactAudit:
         status = "ok"
         if any(pr.rule == "ART013" for pr in self.reader.problems):
             status = "corrupt"
-        elif self.refused or self.reader.problems:
+        elif self.refused or self.reader.problems or self.failed:
             status = "partial"
         yield Artifact(self.key, self.a.src.target, kind, self.parent, name, version, prefix, self.entry_count, self.total,
                        self.compressed, self.sha, self.refused, status)
