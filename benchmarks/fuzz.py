@@ -24,7 +24,6 @@ import dataclasses
 import gzip
 import io
 import json
-import os
 import random
 import shutil
 import signal

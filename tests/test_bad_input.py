@@ -6,7 +6,6 @@ already in the database intact.
 
 from __future__ import annotations
 
-import builtins
 import os
 from pathlib import Path
 
