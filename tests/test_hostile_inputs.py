@@ -396,6 +396,8 @@ CASES = [
     Case("zip-slip", zip_with([("../../evil.js", b"process.env.EVIL\n")]), ("path-traversal",), "ART011"),
     Case("zip-absolute-path", zip_with([("/tmp/h1-absolute-evil.js", b"process.env.EVIL\n")]), ("absolute-path",), "ART011"),
     Case("zip-non-utf8-name", zip_with([("cafX.js", b"process.env.CAFE\n")], patch=(b"cafX.js", b"caf\xff.js")), ("non-utf8-name",), "ART011"),
+    Case("zip-utf8-flagged-name-not-utf8", zip_with([("caféX.js", b"process.env.CAFE\n")], patch=("caféX".encode(), b"caf\xed\xa0\x80")),
+         ("non-utf8-name",), "ART011", _check_flag("OK_FLAG")),
     Case("zip-compression-bomb", raw_file("bomb.zip", big_zip_member), ("compression-ratio",), "ART012"),
     Case("zip-declared-huge-size", raw_file("huge.zip", zip_declared_huge), ("unreadable", "compression-ratio", "too-large"), None),
     Case("zip-truncated", raw_file("trunc.zip", truncated(big_zip_member, 0.5)), ("corrupt",), "ART013"),

@@ -362,7 +362,10 @@ class ZipReader:
         self.damage: str | None = None
         self._zf: zipfile.ZipFile | None = None
         try:
-            self._zf = zipfile.ZipFile(src)
+            try:
+                self._zf = zipfile.ZipFile(src)
+            except UnicodeDecodeError:  # a name flagged UTF-8 that is not: read every name as bytes instead
+                self._zf = zipfile.ZipFile(_without_utf8_flags(src, limits.max_nested_bytes))
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
             self.problems.append(Problem("corrupt", f"not a readable zip archive (corrupt or truncated): {exc}", "ART013"))
 
@@ -442,6 +445,33 @@ class ZipReader:
         """Close the zip file."""
         if self._zf is not None:
             self._zf.close()
+
+
+def _without_utf8_flags(src: Path | io.BufferedIOBase, limit: int) -> io.BytesIO:
+    """The zip archive in `src` (at most `limit` bytes, else ValueError) with the UTF-8 name flag
+    (bit 11) cleared in every central-directory record and local header, so `zipfile` reads each name as cp437 and
+    `ZipReader._member` judges its bytes itself (a name that is not UTF-8 is refused alone,
+    instead of the whole archive failing to open)."""
+    if isinstance(src, Path):
+        if src.stat().st_size > limit:
+            raise ValueError(f"a member name is not valid UTF-8 and the archive is over {limit} bytes")
+        data = bytearray(src.read_bytes())
+    else:
+        src.seek(0)
+        data = bytearray(src.read(limit + 1))
+        if len(data) > limit:
+            raise ValueError(f"a member name is not valid UTF-8 and the archive is over {limit} bytes")
+    pos = data.find(b"PK\x01\x02")
+    while 0 <= pos and pos + 46 <= len(data) and data[pos:pos + 4] == b"PK\x01\x02":
+        flags = int.from_bytes(data[pos + 8:pos + 10], "little")
+        data[pos + 8:pos + 10] = (flags & ~0x800).to_bytes(2, "little")
+        n, m, k = (int.from_bytes(data[pos + o:pos + o + 2], "little") for o in (28, 30, 32))
+        local = int.from_bytes(data[pos + 42:pos + 46], "little")  # the local header repeats the flag
+        if data[local:local + 4] == b"PK\x03\x04":
+            lflags = int.from_bytes(data[local + 6:local + 8], "little")
+            data[local + 6:local + 8] = (lflags & ~0x800).to_bytes(2, "little")
+        pos += 46 + n + m + k
+    return io.BytesIO(bytes(data))
 
 
 class FileReader:
