@@ -490,3 +490,14 @@ def test_hostile_input_is_refused_or_read_and_the_other_target_is_scanned(case: 
         _all_text_is_valid(conn)
     finally:
         conn.close()
+
+
+def test_an_invalid_exclude_pattern_is_ignored_and_reported(tmp_path):
+    from auditor.sources.directory import DirectorySource
+
+    (tmp_path / "a.js").write_text("process.env.A\n")
+    (tmp_path / "b.js").write_text("process.env.B\n")
+    out = list(DirectorySource(tmp_path, ("!", "b.js")).iter_files())
+    diags = [(d.code, d.message) for d in out if hasattr(d, "code")]
+    assert diags == [("invalid-ignore-pattern", "exclude line 1: '!' is not a valid pattern; ignored (as git and npm do)")]
+    assert [f.path for f in out if not hasattr(f, "code")] == ["a.js"]
