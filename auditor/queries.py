@@ -56,6 +56,7 @@ import tree_sitter
 
 from auditor.errors import QueryError
 from auditor.languages import LANGUAGES, grammar
+from auditor.strings import query_string_value
 
 DIR_LANGUAGES: dict[str, tuple[str, ...]] = {
     "ecma": ("javascript", "typescript", "tsx"),
@@ -344,7 +345,7 @@ _SET_RE = re.compile(r'\(#set!\s+([\w.\-]+)(?:\s+"((?:[^"\\]|\\.)*)")?\s*\)')
 def pattern_set_directives(text: str) -> dict[str, str]:
     """The `(#set! key "value")` directives of one pattern's source, as the planner needs them
     before the pattern is compiled (`compile_for` checks them against tree-sitter's reading)."""
-    return {m.group(1): _unescape(m.group(2)) for m in _SET_RE.finditer(text) if m.group(2) is not None}
+    return {m.group(1): query_string_value(m.group(2)) for m in _SET_RE.finditer(text) if m.group(2) is not None}
 
 
 ROOT_TYPES = frozenset({"program", "module"})
@@ -364,10 +365,6 @@ def strip_comments(text: str) -> str:
     return _COMMENT_RE.sub(lambda m: m.group() if m.group().startswith('"') else "", text)
 
 
-def _unescape(value: str) -> str:
-    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t", "r": "\r", "0": "\0"}.get(m.group(1), m.group(1)), value)
-
-
 def pattern_anchor(text: str, settings: dict[str, str]) -> tuple[list[str], str | None]:
     """A pattern's anchor: (identifiers, regular expression), as `plan_patterns` uses them.
 
@@ -381,7 +378,7 @@ def pattern_anchor(text: str, settings: dict[str, str]) -> tuple[list[str], str 
     words: list[str] = []
     regex: str | None = None
     for m in _PREDICATE_RE.finditer(text):
-        values = [_unescape(v) for v in _STRING_RE.findall(m.group(2))]
+        values = [query_string_value(v) for v in _STRING_RE.findall(m.group(2))]
         if m.group(1) == "match":
             if regex is None and len(values) == 1:
                 regex = values[0].removeprefix("^").removesuffix("$")

@@ -6,7 +6,7 @@ already in the database intact.
 
 from __future__ import annotations
 
-import builtins
+import os
 from pathlib import Path
 
 import duckdb
@@ -88,14 +88,14 @@ def test_file_larger_than_max_file_bytes_is_scanned_up_to_the_limit(tmp_path, sc
 def test_unreadable_file_is_a_diagnostic_and_the_scan_goes_on(tmp_path, scan_db, monkeypatch):
     secret = write(tmp_path / "secret.py", GOOD)
     write(tmp_path / "good.py", GOOD)
-    real_open = builtins.open
+    real_open = os.open  # the directory reader opens with os.open (O_NOFOLLOW | O_NONBLOCK, then fstat)
 
     def guarded_open(file, *args, **kwargs):  # works for root too, unlike chmod 000
         if Path(file) == secret:
             raise PermissionError(13, "Permission denied", str(file))
         return real_open(file, *args, **kwargs)
 
-    monkeypatch.setattr(builtins, "open", guarded_open)
+    monkeypatch.setattr(os, "open", guarded_open)
     summary, conn = scan_db(tmp_path, config=Config())
     assert diagnostics(conn, summary.scan_id) == [("secret.py", "unreadable", "warning", None)]
     assert reads(conn, summary.scan_id) == [("good.py", 3, "good-flag")]

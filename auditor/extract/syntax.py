@@ -6,14 +6,12 @@ Node type names are those of tree-sitter-javascript / -typescript (`string`, `te
 
 from __future__ import annotations
 
-import re
-
 import tree_sitter
 
 from auditor.models import KeyExpr, Span
+from auditor.strings import js_string_value, python_string_value
 
 _WRAPPERS = {"parenthesized_expression", "as_expression", "satisfies_expression", "non_null_expression", "type_assertion"}
-_JS_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "'": "'", '"': '"', "\\": "\\", "`": "`", "0": "\0"}
 
 
 def text(node: tree_sitter.Node, limit: int | None = None) -> str:
@@ -31,19 +29,6 @@ def span(node: tree_sitter.Node) -> Span:
     """1-based lines and 0-based byte columns of `node`."""
     (sl, sc), (el, ec) = node.start_point, node.end_point
     return Span(sl + 1, sc, el + 1, ec)
-
-
-def _unescape(s: str) -> str:
-    if "\\" not in s:
-        return s
-    return re.sub(r"\\(u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)", _esc, s, flags=re.S)
-
-
-def _esc(m: re.Match) -> str:
-    e = m.group(1)
-    if e[0] in "ux" and len(e) > 1:
-        return chr(int(e.strip("u{}x"), 16))
-    return _JS_ESCAPES.get(e, e)
 
 
 def unwrap(node: tree_sitter.Node) -> tree_sitter.Node:
@@ -64,23 +49,12 @@ def string_value(node: tree_sitter.Node) -> str | None:
     if t == "string":
         kids = node.children
         if kids and kids[0].type == "string_start":  # python
-            prefix = text(kids[0]).lower()
-            if "b" in prefix:
-                return None
-            parts = []
-            for k in kids[1:-1]:
-                if k.type == "interpolation":
-                    return None
-                if k.type == "string_content":
-                    parts.append(text(k))
-                elif k.type == "escape_sequence":
-                    parts.append(text(k) if "r" in prefix else _unescape(text(k)))
-            return "".join(parts)
-        return _unescape(text(node)[1:-1])
+            return python_string_value(node, text)
+        return js_string_value(node, text)
     if t == "template_string":
         if any(k.type == "template_substitution" for k in node.named_children):
             return None
-        return _unescape(text(node)[1:-1])
+        return js_string_value(node, text)
     if t == "concatenated_string":
         parts = [string_value(k) for k in node.named_children]
         return None if any(p is None for p in parts) else "".join(parts)  # type: ignore[arg-type]

@@ -29,15 +29,17 @@ class SingleFileSource:
     def iter_files(self):
         """Yield the file (or an `unreadable` diagnostic)."""
         from auditor.models import Diagnostic, Severity, SourceFile
+        from auditor.strings import valid_text
 
+        shown = valid_text(self.path.name)  # an undecodable byte in the name shows as \xNN
         try:
             size = self.path.stat().st_size
             with open(self.path, "rb") as fh:
                 data = fh.read(self.max_file_bytes)
         except OSError as exc:
-            yield Diagnostic(self.path.name, "unreadable", f"cannot read file: {exc.strerror or exc}", Severity.WARNING)
+            yield Diagnostic(shown, "unreadable", f"cannot read file: {exc.strerror or exc}", Severity.WARNING)
             return
-        yield SourceFile(self.path.name, data, size=size, truncated=size > len(data))
+        yield SourceFile(shown, data, size=size, truncated=size > len(data))
 
 
 def open_target(target: str, config: Config) -> Source:

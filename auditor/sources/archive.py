@@ -88,8 +88,11 @@ def show_name(name: str) -> str:
 
 
 def name_problem(name: str) -> str | None:
-    """Refusal code for a member name itself: absolute-path or path-traversal (POSIX and Windows forms)."""
+    """Refusal code for a member name itself: empty-name, absolute-path or path-traversal (POSIX and
+    Windows forms)."""
     n = name.replace("\\", "/")
+    if not n.strip("/"):
+        return "empty-name"
     if n.startswith("/") or DRIVE.match(n):
         return "absolute-path"
     if ".." in n.split("/"):
@@ -214,7 +217,7 @@ class TarReader:
                 self.problems.append(Problem("too-many-entries", f"more than {self.limits.max_entries} entries; the rest were not read", "ART012"))
                 return
             self.budget.entries_left -= 1
-            yield self._member(ti)
+            yield _guarded_member(self._member, ti, ti.name)
 
     def _member(self, ti: tarfile.TarInfo) -> Member:
         if ti.isreg():
@@ -232,7 +235,7 @@ class TarReader:
         else:
             kind = "other"
         bad = _has_surrogates(ti.name) or _has_surrogates(ti.linkname or "")
-        m = Member(ti.name, kind, ti.size if kind == "file" else 0, None, ti.linkname or None, bad, handle=ti)
+        m = Member(ti.name, kind, ti.size if kind == "file" else 0, None, show_name(ti.linkname) if ti.linkname else None, bad, handle=ti)
         m.problem = name_problem(ti.name)
         if m.problem is None and kind not in ("file", "dir"):  # see the module doc
             try:
@@ -251,6 +254,13 @@ class TarReader:
             m.problem = link_problem(ti.name, ti.linkname, kind == "hardlink")
         if m.problem is None and kind in ("device", "fifo", "other"):
             m.problem = "special-file"
+        if kind == "file" and ti.issparse():  # GNU/PAX sparse: `size` is the expanded size; judge it as a ratio
+            stored = sum(n for _, n in (ti.sparse or ()))
+            m.compressed_size = stored
+            if (m.problem is None and ti.size >= max(self.limits.ratio_min_bytes, 1)
+                    and ti.size > self.limits.max_ratio * max(stored, 1)):
+                m.problem = "compression-ratio"
+                m.detail = f"sparse member expands to {ti.size} bytes from {stored} stored"
         return m
 
     def open(self, member: Member):
@@ -329,6 +339,15 @@ class _Decoder:
         return self._d.unused_data
 
 
+def _guarded_member(read, info, name: str) -> Member:
+    """`read(info)`, or a member refused as `member-failed` (an internal error) when its header makes the reader fail
+    (a bug met on hostile bytes loses that member only)."""
+    try:
+        return read(info)
+    except Exception as exc:  # noqa: BLE001 - failure isolation: one member lost, never the archive
+        return Member(name or "", "other", 0, problem="member-failed", detail=f"internal error reading its header: {type(exc).__name__}: {exc}"[:300])
+
+
 def _has_surrogates(s: str) -> bool:
     return any("\udc80" <= ch <= "\udcff" for ch in s)
 
@@ -343,7 +362,10 @@ class ZipReader:
         self.damage: str | None = None
         self._zf: zipfile.ZipFile | None = None
         try:
-            self._zf = zipfile.ZipFile(src)
+            try:
+                self._zf = zipfile.ZipFile(src)
+            except UnicodeDecodeError:  # a name flagged UTF-8 that is not: read every name as bytes instead
+                self._zf = zipfile.ZipFile(_without_utf8_flags(src, limits.max_nested_bytes))
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
             self.problems.append(Problem("corrupt", f"not a readable zip archive (corrupt or truncated): {exc}", "ART013"))
 
@@ -356,7 +378,7 @@ class ZipReader:
                 self.problems.append(Problem("too-many-entries", f"more than {self.limits.max_entries} entries; the rest were not read", "ART012"))
                 return
             self.budget.entries_left -= 1
-            yield self._member(info)
+            yield _guarded_member(self._member, info, info.filename)
 
     def _member(self, info: zipfile.ZipInfo) -> Member:
         name, bad = info.filename, False
@@ -372,7 +394,7 @@ class ZipReader:
             if info.filename.endswith("/") and not name.endswith("/"):
                 name += "/"
         mode = info.external_attr >> 16
-        if info.is_dir():
+        if info.filename.endswith("/"):  # not ZipInfo.is_dir(): it fails on an empty name
             kind = "dir"
         elif stat.S_ISLNK(mode):
             kind = "symlink"
@@ -384,11 +406,13 @@ class ZipReader:
             kind = "file"
         m = Member(name.rstrip("/") if kind == "dir" else name, kind, info.file_size, info.compress_size, None, bad, handle=info)
         m.problem = name_problem(name)
-        if kind == "symlink":
+        if kind == "symlink":  # the link target is the entry's data: read 4 KiB of it at most, never whole
             try:
-                m.link_target = self._zf.read(info)[:4096].decode("utf-8", "surrogateescape")  # type: ignore[union-attr]
+                with self._zf.open(info) as fh:  # type: ignore[union-attr]
+                    m.link_target = show_name(fh.read(4096).decode("utf-8", "surrogateescape"))
             except Exception:  # noqa: BLE001 - a broken link entry is refused below
                 m.link_target = ""
+            m.size = 0
             if m.problem is None:
                 m.problem = link_problem(name, m.link_target, False)
         if m.problem is None and kind in ("device", "fifo"):
@@ -421,6 +445,33 @@ class ZipReader:
         """Close the zip file."""
         if self._zf is not None:
             self._zf.close()
+
+
+def _without_utf8_flags(src: Path | io.BufferedIOBase, limit: int) -> io.BytesIO:
+    """The zip archive in `src` (at most `limit` bytes, else ValueError) with the UTF-8 name flag
+    (bit 11) cleared in every central-directory record and local header, so `zipfile` reads each name as cp437 and
+    `ZipReader._member` judges its bytes itself (a name that is not UTF-8 is refused alone,
+    instead of the whole archive failing to open)."""
+    if isinstance(src, Path):
+        if src.stat().st_size > limit:
+            raise ValueError(f"a member name is not valid UTF-8 and the archive is over {limit} bytes")
+        data = bytearray(src.read_bytes())
+    else:
+        src.seek(0)
+        data = bytearray(src.read(limit + 1))
+        if len(data) > limit:
+            raise ValueError(f"a member name is not valid UTF-8 and the archive is over {limit} bytes")
+    pos = data.find(b"PK\x01\x02")
+    while 0 <= pos and pos + 46 <= len(data) and data[pos:pos + 4] == b"PK\x01\x02":
+        flags = int.from_bytes(data[pos + 8:pos + 10], "little")
+        data[pos + 8:pos + 10] = (flags & ~0x800).to_bytes(2, "little")
+        n, m, k = (int.from_bytes(data[pos + o:pos + o + 2], "little") for o in (28, 30, 32))
+        local = int.from_bytes(data[pos + 42:pos + 46], "little")  # the local header repeats the flag
+        if data[local:local + 4] == b"PK\x03\x04":
+            lflags = int.from_bytes(data[local + 6:local + 8], "little")
+            data[local + 6:local + 8] = (lflags & ~0x800).to_bytes(2, "little")
+        pos += 46 + n + m + k
+    return io.BytesIO(bytes(data))
 
 
 class FileReader:

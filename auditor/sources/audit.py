@@ -35,7 +35,7 @@ from auditor.sources.pypkg import WheelCoverage, parse_metadata, top_level_names
 from auditor.sources.secrets import SecretScanner, mask, scan_mode, secret_findings
 
 REFUSAL_RULE = {
-    "path-traversal": "ART011", "absolute-path": "ART011", "link-outside": "ART011", "special-file": "ART011",
+    "path-traversal": "ART011", "absolute-path": "ART011", "empty-name": "ART011", "link-outside": "ART011", "special-file": "ART011",
     "duplicate-name": "ART011", "non-utf8-name": "ART011", "unsafe-member": "ART011",
     "too-many-entries": "ART012", "too-large": "ART012", "compression-ratio": "ART012", "nested-too-deep": "ART012",
     "corrupt": "ART013", "truncated": "ART013", "unreadable": "ART013",
@@ -43,6 +43,8 @@ REFUSAL_RULE = {
 REFUSAL_TEXT = {
     "path-traversal": "its path leaves the archive root (`..`)",
     "absolute-path": "its path is absolute",
+    "empty-name": "its name is empty",
+    "member-failed": "an internal error occurred while reading its header",
     "link-outside": "it is a link pointing outside the archive",
     "special-file": "it is a device, FIFO or other special file",
     "duplicate-name": "an earlier entry has the same name (unpacking would silently replace it)",
@@ -134,6 +136,10 @@ class _ArtifactAudit:
         """ART008 candidates by kind (test, debug): one finding per artifact and kind."""
         self.prefix = ""
         self.label = filename
+        self.failed = 0
+        """Items lost to an internal error (each a `*-failed` diagnostic)."""
+        self.meta_problems: list[Diagnostic] = []
+        """Problems with the package's own metadata (package.json, ignore files), yielded by `run`."""
 
     # -- the walk --------------------------------------------------------------------------------
     def run(self) -> Iterator:
@@ -150,8 +156,13 @@ class _ArtifactAudit:
         coverage = None
         try:
             name, version, coverage = self._metadata(kind, members)
-        except ReadFailed:
-            pass
+        except ReadFailed as exc:
+            self.meta_problems.append(Diagnostic(self.shown_prefix + "package metadata", "unreadable", f"package metadata cannot be read: {exc}", Severity.WARNING))
+        except Exception as exc:  # noqa: BLE001 - failure isolation: the metadata is lost, not the artifact
+            self.failed += 1
+            self.meta_problems.append(Diagnostic(self.shown_prefix + "package metadata", "metadata-failed",
+                                                 f"internal error while reading the package metadata: {type(exc).__name__}: {str(exc)[:300]}", Severity.ERROR))
+        yield from self.meta_problems
         self.label = name or (self.shown_prefix[:-2] if self.shown_prefix else self.filename)
         """Names the artifact in the subject of artifact-level findings (no path of their own)."""
         refs: list[tuple[str, sourcemap.Ref]] = []
@@ -188,14 +199,14 @@ class _ArtifactAudit:
             if m.type in ("symlink", "hardlink"):
                 self.add(Entry(self.key, p, 0, None, None, classify.entry_kind(p), m.type, m.link_target, covered, why))
                 continue
-            yield from self.entry(m, p, covered, why, refs)
+            yield from self.guarded(self.entry(m, p, covered, why, refs), self.shown_prefix + p, "entry-failed", f"entry {p!r}")
         for problem in self.reader.problems:
             yield Diagnostic(self.key, problem.code, problem.message, Severity.ERROR)
             yield self.a.finding(problem.rule, f"{self.label}: {problem.code}", f"{self.filename}: {problem.message}", None)
-        yield from self.resolve_refs(refs)
+        yield from self.guarded(self.resolve_refs(refs), self.shown_prefix + (refs[0][0] if refs else self.label), "map-refs-failed", "sourceMappingURL comments")
         for p in sorted(self.kind_of):
             if self.kind_of[p] == "source-map" and p not in self.done_maps:
-                yield from self.external_map(p, referrer=None)
+                yield from self.guarded(self.external_map(p, referrer=None), self.shown_prefix + p, "map-failed", f"source map {p!r}")
         yield from self.summaries()
         for e in self.entries:
             if e.path in self.bundles and e.kind == "source" and e.refused is None:
@@ -204,13 +215,22 @@ class _ArtifactAudit:
         status = "ok"
         if any(pr.rule == "ART013" for pr in self.reader.problems):
             status = "corrupt"
-        elif self.refused or self.reader.problems:
+        elif self.refused or self.reader.problems or self.failed:
             status = "partial"
         yield Artifact(self.key, self.a.src.target, kind, self.parent, name, version, prefix, self.entry_count, self.total,
                        self.compressed, self.sha, self.refused, status)
 
     def add(self, entry: Entry) -> None:
         self.entries.append(entry)
+
+    def guarded(self, items: Iterator, path: str, code: str, what: str) -> Iterator:
+        """Yield from `items`; an internal error (a bug met on hostile bytes) loses only what was
+        left of them and becomes one `code` diagnostic (error severity) naming `what` and the cause."""
+        try:
+            yield from items
+        except Exception as exc:  # noqa: BLE001 - failure isolation: one item lost, never the artifact
+            self.failed += 1
+            yield Diagnostic(path, code, f"internal error while reading {what}: {type(exc).__name__}: {str(exc)[:300]}", Severity.ERROR)
 
     def rel(self, m: Member) -> str:
         name = m.name
@@ -236,7 +256,10 @@ class _ArtifactAudit:
         by_name = {m.name: m for m in members if m.type == "file" and m.problem is None}
         if kind == "npm":
             pj = by_name.get(self.prefix + "package.json")
-            pkg = parse_package_json(self.reader.read(pj, 4 * 1024 * 1024)) if pj else None
+            problems: list[str] = []
+            pkg = parse_package_json(self.reader.read(pj, 4 * 1024 * 1024), problems) if pj else None
+            for why in problems:
+                self.meta_problems.append(Diagnostic(self.shown_prefix + "package.json", "invalid-package-json", why, Severity.WARNING))
             if pkg is None:
                 return None, None, None
             ignores = {}
@@ -244,7 +267,10 @@ class _ArtifactAudit:
                 if n.startswith(self.prefix) and posixpath.basename(n) == ".npmignore":
                     d = posixpath.dirname(n[len(self.prefix):])
                     ignores[d + "/" if d else ""] = self.reader.read(m, 1024 * 1024).decode("utf-8", "replace").splitlines()
-            return pkg.name, pkg.version, NpmCoverage(pkg, ignores)
+            coverage = NpmCoverage(pkg, ignores)
+            for where, why in coverage.problems:
+                self.meta_problems.append(Diagnostic(self.shown_prefix + where, "invalid-ignore-pattern", f"{where} {why}", Severity.WARNING))
+            return pkg.name, pkg.version, coverage
         if kind == "wheel":
             meta = next((m for n, m in by_name.items() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")), None)
             top = next((m for n, m in by_name.items() if n.count("/") == 1 and n.endswith(".dist-info/top_level.txt")), None)
@@ -407,7 +433,7 @@ class _ArtifactAudit:
                 yield self.a.finding("ART004", f"missing:{ref.url[:200]}",
                                      f"{shown} line {ref.line} references source map {ref.url[:200]!r}, which is not in the artifact", shown, ref.line)
             elif target not in self.done_maps:
-                yield from self.external_map(target, referrer=p)
+                yield from self.guarded(self.external_map(target, referrer=p), self.shown_prefix + target, "map-failed", f"source map {target!r}")
 
     def _lookup(self, p: str) -> Member | None:
         m = self.by_path.get(p)
@@ -456,6 +482,12 @@ class _ArtifactAudit:
         yield from self.process_map(map_path, raw, "inline", p, bundle)
 
     def process_map(self, map_path: str, raw: bytes, kind: str, referrer: str | None, bundle: bytes | None) -> Iterator:
+        """Parse one map and yield its rows, findings and rebuilt sources (an internal error loses
+        only the rest of this map: a `map-failed` diagnostic)."""
+        yield from self.guarded(self._process_map(map_path, raw, kind, referrer, bundle), self.shown_prefix + map_path,
+                                "map-failed", f"source map {map_path!r}")
+
+    def _process_map(self, map_path: str, raw: bytes, kind: str, referrer: str | None, bundle: bytes | None) -> Iterator:
         a = self.a
         shown = self.shown_prefix + map_path
         origin = f"source map: {shown}"
@@ -507,17 +539,14 @@ class _ArtifactAudit:
         shown_generated = self.shown_prefix + generated if generated else "any shipped bundle"
         with_content = content_bytes = third_bytes = third = rebuilt = map_only = 0
         only_paths: list[str] = []
-        for src in sources:
+        def one(src: sourcemap.Source) -> Iterator:
+            nonlocal with_content, content_bytes, third_bytes, third, rebuilt, map_only
             if src.source is None or not isinstance(src.source, str):
-                continue
+                return
             path, is_third = sourcemap.normalize_source(src.source, src.root, map_path)
             third += is_third
-            try:
-                text = pm.content(src)
-            except sourcemap.MapError as exc:
-                yield Diagnostic(shown, "source-map-problem", str(exc), Severity.WARNING)
-                text = None
-            nbytes = len(text.encode("utf-8", "surrogatepass")) if text is not None else 0
+            text = pm.content(src)
+            nbytes = len(text.encode("utf-8")) if text is not None else 0
             if text is not None:
                 with_content += 1
                 content_bytes += nbytes
@@ -543,7 +572,7 @@ class _ArtifactAudit:
                     secret_values = {s.value for s in secrets}
                     missing = tuple(x[:200] for x in absent if sourcemap.showable(x) and not any(v in x for v in secret_values))[:200]
                 if language_for(path):
-                    data = text.encode("utf-8", "surrogatepass")
+                    data = text.encode("utf-8")
                     yield SourceFile(self.shown_prefix + path, mask(data, secrets) if secrets else data, origin=origin)
                     rebuilt += 1
             if cov is not None and shipped:  # the mappings decide: generated code from it, or none
@@ -560,6 +589,9 @@ class _ArtifactAudit:
                                                                               lits_n, present_n), self.shown_prefix + path, None, origin)
             yield MapSource(self.key, map_path, src.idx, src.source[:500], path, text is not None, nbytes, is_third, rebuild and bool(language_for(path)),
                             lits_n, present_n, status, missing)
+
+        for src in sources:  # one source lost to an internal error loses only itself
+            yield from self.guarded(one(src), shown, "map-source-failed", f"sources[{src.idx}] of source map {shown}")
         if len(only_paths) > MAP_CONTENT_RULE_LIMIT:
             yield a.finding("ART010", f"{shown}: more", f"{len(only_paths) - MAP_CONTENT_RULE_LIMIT} more sources ship only in {shown} "
                             f"(see the map_only_sources view)", shown, None, origin)

@@ -236,13 +236,10 @@ def map_coverage(pm, generated: bytes | None) -> tuple[list[tuple[int, int] | No
     for n, part in enumerate(parts):
         count = len(part.sources)
         where = f"sections[{n}].map: " if pm.top.is_index else ""
-        if part.mappings_range is None:
+        if not part.has_mappings:
             out.extend(None for _ in range(count))
             continue
-        a, b = part.mappings_range
-        text = memoryview(pm.buf)[a:b]
-        if pm.buf.find(b"\\", a, b) >= 0:  # JSON escapes (`\/`): decode the string first
-            text = json.loads(pm.buf[a - 1:b + 1]).encode("ascii", "replace")
+        text = part.mappings.encode("ascii", "replace")
         try:
             cov = decode(text, count, lengths, part.offset_line)
         except MappingsError as exc:

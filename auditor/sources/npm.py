@@ -24,6 +24,7 @@ from pathlib import Path
 
 from auditor.errors import TargetError
 from auditor.sources.directory import gitignore_spec
+from auditor.strings import decode_json_bytes, valid_text
 
 ALWAYS_INCLUDED = re.compile(r"^(package\.json|readme(\..*)?|licen[cs]e(\..*)?|copying(\..*)?)$", re.I)
 NEVER_PACKED = (
@@ -55,33 +56,45 @@ class PackageJson:
     """`bundleDependencies` names: packed under `node_modules/`."""
 
 
-def parse_package_json(data: bytes) -> PackageJson | None:
-    """Parse `package.json` bytes; None when it is not a JSON object."""
+def parse_package_json(data: bytes, problems: list[str] | None = None) -> PackageJson | None:
+    """Parse `package.json` bytes; None when it is not a JSON object (why is appended to `problems`).
+
+    Read with the standard library's `json`: invalid UTF-8 reads as visible `\\xNN` text, lone
+    surrogates are kept escaped (`auditor.strings.valid_text`), nesting deeper than the reader's
+    recursion limit makes the file unreadable, never an exception."""
     try:
-        obj = json.loads(data)
-    except (ValueError, UnicodeDecodeError):
+        obj = json.loads(decode_json_bytes(data))
+    except ValueError as exc:
+        if problems is not None:
+            problems.append(f"package.json is not valid JSON: {exc}")
+        return None
+    except RecursionError:
+        if problems is not None:
+            problems.append("package.json is nested deeper than the JSON reader allows")
         return None
     if not isinstance(obj, dict):
+        if problems is not None:
+            problems.append(f"package.json holds {type(obj).__name__}, not an object")
         return None
 
     def s(v):
-        return v if isinstance(v, str) else None
+        return valid_text(v) if isinstance(v, str) else None
 
     files = obj.get("files")
-    files = tuple(f for f in files if isinstance(f, str)) if isinstance(files, list) else None
+    files = tuple(valid_text(f) for f in files if isinstance(f, str)) if isinstance(files, list) else None
     required = set()
     if isinstance(obj.get("main"), str):
-        required.add(_norm(obj["main"]))
+        required.add(_norm(valid_text(obj["main"])))
     b = obj.get("bin")
     if isinstance(b, str):
-        required.add(_norm(b))
+        required.add(_norm(valid_text(b)))
     elif isinstance(b, dict):
-        required.update(_norm(v) for v in b.values() if isinstance(v, str))
+        required.update(_norm(valid_text(v)) for v in b.values() if isinstance(v, str))
     bundled = obj.get("bundleDependencies", obj.get("bundledDependencies"))
     if bundled is True:
         deps = obj.get("dependencies")
         bundled = list(deps) if isinstance(deps, dict) else []
-    bundled = frozenset(b for b in bundled if isinstance(b, str)) if isinstance(bundled, list) else frozenset()
+    bundled = frozenset(valid_text(b) for b in bundled if isinstance(b, str)) if isinstance(bundled, list) else frozenset()
     return PackageJson(s(obj.get("name")), s(obj.get("version")), files, frozenset(required), bundled)
 
 
@@ -94,8 +107,11 @@ class NpmCoverage:
     """Decides, per entry path (relative to the package root), whether the package's own rules pack it."""
 
     def __init__(self, pkg: PackageJson, npmignores: dict[str, list[str]]):
-        """`npmignores` maps a directory ('' for the root, else 'dir/') to its `.npmignore` lines."""
+        """`npmignores` maps a directory ('' for the root, else 'dir/') to its `.npmignore` lines.
+        Invalid pattern lines (`!`) are ignored, as npm ignores them, and listed in `problems`
+        as (file, description)."""
         self.pkg = pkg
+        self.problems: list[tuple[str, str]] = []
         self.files_spec = None
         if pkg.files is not None:
             lines = []
@@ -107,12 +123,18 @@ class NpmCoverage:
                     f += "*"
                 for pat in (f, f.rstrip("/") + "/**"):
                     lines.append(("!" if neg else "") + pat)
-            self.files_spec = gitignore_spec(lines)
-        self.ignores = sorted(
-            ((d, gitignore_spec(lines)) for d, lines in npmignores.items()
-             if not (d == "" and pkg.files is not None)),
-            key=lambda x: len(x[0]),
-        )
+            problems: list[str] = []
+            self.files_spec = gitignore_spec(lines, problems)
+            self.problems += [("package.json", "`files` " + p.split(": ", 1)[1]) for p in problems]
+        self.ignores = []
+        for d, lines in npmignores.items():
+            if d == "" and pkg.files is not None:
+                continue
+            problems = []
+            self.ignores.append((d, gitignore_spec(lines, problems)))
+            self.problems += [(d + ".npmignore", p) for p in problems]
+        self.ignores.sort(key=lambda x: len(x[0]))
+        self.problems = list(dict.fromkeys(self.problems))  # `files` patterns are compiled twice each
 
     def covered(self, path: str) -> tuple[bool, str]:
         """(covered, reason) for one entry path."""

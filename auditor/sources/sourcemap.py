@@ -1,10 +1,11 @@
-"""Source maps (v3, including index maps with `sections`): find them, parse them in bounded memory,
-normalize their source paths, and decide which original code a bundle no longer ships.
+"""Source maps (v3, including index maps with `sections`): find them, parse them, normalize their
+source paths, and decide which original code a bundle no longer ships.
 
-Parsing never builds the map as one Python object: the JSON is walked token by token over the raw
-bytes, the large members are only *located* (`sourcesContent` items as byte ranges, `mappings` and
-`names` skipped), and each source's content is decoded on its own when it is rebuilt. A 50 MB
-single-line map therefore costs its bytes plus one source at a time.
+A map is read with the standard library's `json` (C scanner; a 41 MB map with 1,900 sources costs
+about three times its size at peak). Deep nesting raises no RecursionError past `parse_map` (it is
+a `MapError`), invalid UTF-8 reads as visible `\\xNN` text, lone surrogates are kept escaped, and a
+bad item (one source, one `sourcesContent` entry, one section) is skipped with a problem noted
+while the rest of the map is read.
 
 "Only in the map" is decided per rebuilt source by its distinctive string literals (6+ characters,
 not import specifiers, not in TypeScript type positions, not common words): each is looked up in the
@@ -26,6 +27,7 @@ from functools import cache
 import tree_sitter
 
 from auditor.languages import grammar, language_for
+from auditor.strings import decode_json_bytes, has_invalid_text, js_string_value, js_unescape, valid_text
 
 # -- sourceMappingURL comments ---------------------------------------------------------------
 
@@ -106,12 +108,11 @@ def resolve_url(entry_path: str, url: str) -> str | None:
     return p
 
 
-# -- bounded-memory v3 parser ----------------------------------------------------------------
+# -- v3 parser ------------------------------------------------------------------------------
 
-WS = re.compile(rb"[ \t\n\r]*")
-STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
-SCALAR = re.compile(rb"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null")
-TOKEN = re.compile(rb'[ \t\n\r]*(?:("[^"\\]*(?:\\.[^"\\]*)*")|([\[\]{},:])|(-?[0-9][0-9.eE+-]*|true|false|null))', re.S)
+MAX_ESCAPE_REPAIRS = 8
+"""Invalid escapes (`\\q`, a short `\\u12`) in a map's strings read as a literal backslash, up to this
+many per map (each repair re-reads the map); past it the map is malformed."""
 
 
 class MapError(ValueError):
@@ -120,20 +121,24 @@ class MapError(ValueError):
 
 @dataclass(slots=True)
 class MapPart:
-    """A plain map, or one section of an index map."""
+    """A plain map, or one section of an index map. Strings are valid UTF-8 (see
+    `auditor.strings.valid_text`): a lone surrogate is kept as its escape, with a problem noted."""
 
     version: int | None = None
     file: str | None = None
     source_root: str = ""
     sources: list = field(default_factory=list)
+    """Per source: its path as written (str), or None when null or not a string."""
     contents: list | None = None
-    """Per source: (start, end) byte range of the JSON string in the buffer, or None for null."""
+    """Per source: its `sourcesContent` text, or None for null (or not a string)."""
     mappings_bytes: int = 0
     has_mappings: bool = False
-    mappings_range: tuple[int, int] | None = None
-    """Byte range of the `mappings` string's characters (between its quotes) in the buffer."""
+    mappings: str = ""
+    """The VLQ `mappings` string as written ('' when absent)."""
     offset_line: int = 0
     """An index map section's `offset.line`: the generated line its mappings start at."""
+    names: list = field(default_factory=list)
+    """The `names` array (strings; anything else as None)."""
     sections: list[MapPart] = field(default_factory=list)
     is_index: bool = False
 
@@ -145,19 +150,19 @@ class Source:
     idx: int
     source: str | None
     root: str
-    content: tuple[int, int] | None
+    content: str | None
 
 
 @dataclass(slots=True)
 class ParsedMap:
-    """A parsed map over `buf`; `problems` are non-fatal oddities (each becomes a diagnostic)."""
+    """A parsed map read from `buf`; `problems` are non-fatal oddities (each becomes a diagnostic)."""
 
     buf: bytes
     top: MapPart
     problems: list[str] = field(default_factory=list)
 
     def flat_sources(self) -> list[Source]:
-        """Every source with its content range, sections in order."""
+        """Every source with its content, sections in order."""
         out: list[Source] = []
         parts = self.top.sections if self.top.is_index else [self.top]
         for part in parts:
@@ -167,240 +172,137 @@ class ParsedMap:
         return out
 
     def content(self, src: Source) -> str | None:
-        """Decode one source's content (raises MapError when that string is not valid JSON)."""
-        if src.content is None:
-            return None
-        a, b = src.content
+        """One source's content text (None when the map has none for it)."""
+        return src.content
+
+
+def load_json(buf: bytes, problems: list[str] | None = None, what: str = "map"):
+    """The JSON value in `buf`, read with the standard library's `json` (strict=False: raw control
+    characters allowed in strings). Invalid UTF-8 bytes read as the text `\\xNN`, a BOM and an XSSI
+    prefix (`)]}'` line) are skipped, up to MAX_ESCAPE_REPAIRS invalid escapes read as a literal
+    backslash (each noted in `problems`). Raises MapError for anything else that is not JSON,
+    including nesting deeper than the parser's recursion limit."""
+    text = decode_json_bytes(buf)
+    if text.startswith(")]}'"):  # XSSI prefix allowed by the spec: skip the first line
+        nl = text.find("\n")
+        text = "" if nl < 0 else text[nl + 1:]
+    for _ in range(MAX_ESCAPE_REPAIRS + 1):
         try:
-            return json.loads(self.buf[a:b])
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise MapError(f"sourcesContent[{src.idx}] is not a valid JSON string: {exc}") from exc
+            return json.loads(text, strict=False)
+        except json.JSONDecodeError as exc:
+            at = exc.pos if exc.msg == "Invalid \\escape" else exc.pos - 1 if exc.msg == "Invalid \\uXXXX escape" else -1
+            if at < 0 or text[at:at + 1] != "\\" or problems is None:
+                raise MapError(f"not valid JSON: {exc.msg} at character {exc.pos}") from None
+            problems.append(f"invalid escape {valid_text(text[at:at + 6])!r} at character {at}: read as a literal backslash")
+            text = text[:at] + "\\" + text[at:]
+        except RecursionError:
+            raise MapError(f"the {what} is nested deeper than the JSON reader allows") from None
+    raise MapError(f"more than {MAX_ESCAPE_REPAIRS} invalid escapes; not read")
 
 
 def parse_map(buf: bytes) -> ParsedMap:
-    """Parse a v3 source map held in `buf`. Raises MapError for bad JSON or an unusable map."""
-    pos = 0
-    if buf.startswith(b"\xef\xbb\xbf"):
-        pos = 3
-    if buf.startswith(b")]}'", pos):  # XSSI prefix allowed by the spec: skip the first line
-        nl = buf.find(b"\n", pos)
-        pos = len(buf) if nl < 0 else nl + 1
+    """Parse a v3 source map (plain or index map) held in `buf`.
+
+    Raises MapError when `buf` is not JSON, not an object, has no `version` or a version other than
+    3, or its `sections` is not an array. Everything else that is wrong with one item (a source
+    that is not a string, a `sourcesContent` item that is neither a string nor null, a section that
+    is not a map object, text that is not valid Unicode) is noted in `problems` and loses only that
+    item."""
     pm = ParsedMap(buf, MapPart())
-    pos = _ws(buf, pos)
-    part, pos = _parse_object(buf, pos, 0, pm.problems)
-    pos = _ws(buf, pos)
-    if pos != len(buf):
-        raise MapError(f"unexpected data after the JSON object at byte {pos}")
-    pm.top = part
-    _validate(part, pm.problems, top=True)
+    obj = load_json(buf, pm.problems)
+    if not isinstance(obj, dict):
+        raise MapError(f"the JSON value is {type(obj).__name__}, not an object")
+    pm.top = _part(obj, pm.problems, "", top=True)
     return pm
 
 
-def _ws(buf: bytes, pos: int) -> int:
-    return WS.match(buf, pos).end()
+def _text(value, problems: list[str], where: str) -> str | None:
+    """A string member made valid UTF-8 (noted when it was not); None for a non-string."""
+    if not isinstance(value, str):
+        return None
+    if has_invalid_text(value):
+        problems.append(f"{where} is not valid Unicode (lone surrogate); kept escaped")
+        return valid_text(value)
+    return value
 
 
-def _expect(buf: bytes, pos: int, ch: bytes) -> int:
-    pos = _ws(buf, pos)
-    if buf[pos:pos + 1] != ch:
-        found = buf[pos:pos + 1].decode("latin-1") or "end of data"
-        raise MapError(f"expected {ch.decode()!r} at byte {pos}, found {found!r}")
-    return pos + 1
-
-
-def _string_end(buf: bytes, pos: int) -> int:
-    m = STRING.match(buf, pos)
-    if m is None:
-        raise MapError(f"unterminated or invalid string at byte {pos}")
-    return m.end()
-
-
-def _skip(buf: bytes, pos: int) -> int:
-    """End of the JSON value starting at `pos` (structure checked loosely; small values are then
-    parsed with json.loads, which checks them fully)."""
-    pos = _ws(buf, pos)
-    c = buf[pos:pos + 1]
-    if c == b'"':
-        return _string_end(buf, pos)
-    if c not in (b"[", b"{"):
-        m = SCALAR.match(buf, pos)
-        if m is None or m.end() == pos:
-            raise MapError(f"invalid JSON value at byte {pos}")
-        return m.end()
-    depth = 0
-    while True:
-        m = TOKEN.match(buf, pos)
-        if m is None:
-            raise MapError(f"invalid JSON at byte {_ws(buf, pos)}")
-        pos = m.end()
-        punct = m.group(2)
-        if punct in (b"[", b"{"):
-            depth += 1
-        elif punct in (b"]", b"}"):
-            depth -= 1
-            if depth == 0:
-                return pos
-
-
-def _load(buf: bytes, pos: int):
-    end = _skip(buf, pos)
-    try:
-        return json.loads(buf[pos:end]), end
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise MapError(f"invalid JSON value at byte {pos}: {exc}") from exc
-
-
-def _parse_object(buf: bytes, pos: int, depth: int, problems: list[str]) -> tuple[MapPart, int]:
+def _part(obj: dict, problems: list[str], where: str, top: bool) -> MapPart:
     part = MapPart()
-    pos = _expect(buf, pos, b"{")
-    pos = _ws(buf, pos)
-    if buf[pos:pos + 1] == b"}":
-        return part, pos + 1
-    while True:
-        pos = _ws(buf, pos)
-        if buf[pos:pos + 1] != b'"':
-            raise MapError(f"expected a member name at byte {pos}")
-        kend = _string_end(buf, pos)
-        try:
-            key = json.loads(buf[pos:kend])
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise MapError(f"invalid member name at byte {pos}") from exc
-        pos = _ws(buf, _expect(buf, kend, b":"))
-        if key == "sourcesContent":
-            part.contents, pos = _parse_contents(buf, pos)
-        elif key == "mappings":
-            if buf[pos:pos + 1] == b'"':
-                end = _string_end(buf, pos)
-                part.mappings_bytes, part.has_mappings = end - pos - 2, True
-                part.mappings_range = (pos + 1, end - 1)
-                pos = end
-            else:
-                value, pos = _load(buf, pos)
-                problems.append(f"`mappings` is {type(value).__name__}, not a string")
-        elif key == "sections":
-            part.is_index = True
-            part.sections, pos = _parse_sections(buf, pos, depth, problems)
-        elif key in ("version", "file", "sourceRoot", "sources"):
-            value, pos = _load(buf, pos)
-            if key == "version":
-                part.version = value if isinstance(value, int) and not isinstance(value, bool) else -1
-            elif key == "file":
-                part.file = value if isinstance(value, str) else None
-            elif key == "sourceRoot":
-                part.source_root = value if isinstance(value, str) else ""
-            else:
-                if not isinstance(value, list):
-                    raise MapError("`sources` is not an array")
-                part.sources = value
-        else:
-            pos = _skip(buf, pos)
-        pos = _ws(buf, pos)
-        c = buf[pos:pos + 1]
-        if c == b",":
-            pos += 1
-            continue
-        if c == b"}":
-            return part, pos + 1
-        raise MapError(f"expected ',' or '}}' at byte {pos}")
-
-
-def _parse_contents(buf: bytes, pos: int) -> tuple[list, int]:
-    if buf[pos:pos + 1] != b"[":
-        raise MapError(f"`sourcesContent` is not an array (byte {pos})")
-    pos += 1
-    items: list = []
-    while True:
-        pos = _ws(buf, pos)
-        c = buf[pos:pos + 1]
-        if c == b"]" and not items:
-            return items, pos + 1
-        if c == b'"':
-            end = _string_end(buf, pos)
-            items.append((pos, end))
-            pos = end
-        elif buf.startswith(b"null", pos):
-            items.append(None)
-            pos += 4
-        else:
-            raise MapError(f"sourcesContent[{len(items)}] is neither a string nor null (byte {pos})")
-        pos = _ws(buf, pos)
-        c = buf[pos:pos + 1]
-        if c == b",":
-            pos += 1
-        elif c == b"]":
-            return items, pos + 1
-        else:
-            raise MapError(f"expected ',' or ']' in sourcesContent at byte {pos}")
-
-
-def _parse_sections(buf: bytes, pos: int, depth: int, problems: list[str]) -> tuple[list[MapPart], int]:
-    if depth > 0:
-        raise MapError("an index map section holds another index map (not allowed by the spec)")
-    if buf[pos:pos + 1] != b"[":
-        raise MapError(f"`sections` is not an array (byte {pos})")
-    pos += 1
-    out: list[MapPart] = []
-    while True:
-        pos = _ws(buf, pos)
-        if buf[pos:pos + 1] == b"]" and not out:
-            return out, pos + 1
-        pos = _expect(buf, pos, b"{")
-        section: MapPart | None = None
-        offset_line = 0
-        while True:
-            pos = _ws(buf, pos)
-            if buf[pos:pos + 1] == b"}":
-                pos += 1
-                break
-            kend = _string_end(buf, pos)
-            key = json.loads(buf[pos:kend])
-            pos = _ws(buf, _expect(buf, kend, b":"))
-            if key == "map":
-                section, pos = _parse_object(buf, pos, depth + 1, problems)
-                if section.is_index:
-                    raise MapError("an index map section holds another index map (not allowed by the spec)")
-            elif key == "offset":
-                value, pos = _load(buf, pos)
-                line = value.get("line") if isinstance(value, dict) else None
-                offset_line = line if isinstance(line, int) and not isinstance(line, bool) and line >= 0 else 0
-            elif key == "url":
-                _, pos = _load(buf, pos)
-                problems.append(f"sections[{len(out)}] refers to a map by `url`; such sections are not followed")
-            else:
-                pos = _skip(buf, pos)
-            pos = _ws(buf, pos)
-            if buf[pos:pos + 1] == b",":
-                pos += 1
-        if section is not None:
-            section.offset_line = offset_line
-            _validate(section, problems, top=False, where=f"sections[{len(out)}].map: ")
-            out.append(section)
-        pos = _ws(buf, pos)
-        c = buf[pos:pos + 1]
-        if c == b",":
-            pos += 1
-        elif c == b"]":
-            return out, pos + 1
-        else:
-            raise MapError(f"expected ',' or ']' in sections at byte {pos}")
-
-
-def _validate(part: MapPart, problems: list[str], top: bool, where: str = "") -> None:
-    if part.version is None and top:
+    version = obj.get("version")
+    if version is None and top:
         raise MapError("no `version` member (not a source map)")
-    if part.version is not None and part.version != 3:
-        raise MapError(f"{where}unsupported source map version {part.version} (expected 3)")
-    if part.is_index:
-        if part.has_mappings or part.sources:
+    if version is not None:
+        part.version = version if isinstance(version, int) and not isinstance(version, bool) else -1
+        if part.version != 3:
+            raise MapError(f"{where}unsupported source map version {version!r:.40} (expected 3)")
+    part.file = _text(obj.get("file"), problems, f"{where}`file`")
+    part.source_root = _text(obj.get("sourceRoot"), problems, f"{where}`sourceRoot`") or ""
+    if "sections" in obj:
+        part.is_index = True
+        if not top:
+            raise MapError("an index map section holds another index map (not allowed by the spec)")
+        part.sections = _sections(obj["sections"], problems)
+        if "mappings" in obj or obj.get("sources"):
             problems.append("index map also has `mappings`/`sources`; only `sections` are read")
-        return
-    if not part.has_mappings:
+        return part
+    mappings = obj.get("mappings")
+    if isinstance(mappings, str):
+        part.mappings, part.mappings_bytes, part.has_mappings = valid_text(mappings), len(mappings), True
+    elif mappings is not None:
+        problems.append(f"{where}`mappings` is {type(mappings).__name__}, not a string")
+    else:
         problems.append(f"{where}no `mappings` member")
-    nulls = [i for i, s in enumerate(part.sources) if not isinstance(s, str)]
+    sources = obj.get("sources", [])
+    if not isinstance(sources, list):
+        problems.append(f"{where}`sources` is {type(sources).__name__}, not an array; no source read")
+        sources = []
+    part.sources = [_text(s, problems, f"{where}sources[{i}]") for i, s in enumerate(sources)]
+    nulls = [i for i, s in enumerate(part.sources) if s is None]
     if nulls:
         problems.append(f"{where}{len(nulls)} of {len(part.sources)} `sources` are null or not strings (first: sources[{nulls[0]}])")
-    if part.contents is not None and len(part.contents) != len(part.sources):
-        problems.append(f"{where}`sourcesContent` has {len(part.contents)} entries for {len(part.sources)} sources")
+    names = obj.get("names", [])
+    part.names = [valid_text(n) if isinstance(n, str) else None for n in names] if isinstance(names, list) else []
+    contents = obj.get("sourcesContent")
+    if contents is not None:
+        if not isinstance(contents, list):
+            problems.append(f"{where}`sourcesContent` is {type(contents).__name__}, not an array; no content read")
+        else:
+            part.contents = []
+            for i, c in enumerate(contents):
+                if c is not None and not isinstance(c, str):
+                    problems.append(f"{where}sourcesContent[{i}] is neither a string nor null")
+                part.contents.append(_text(c, problems, f"{where}sourcesContent[{i}]"))
+            if len(part.contents) != len(part.sources):
+                problems.append(f"{where}`sourcesContent` has {len(part.contents)} entries for {len(part.sources)} sources")
+    return part
+
+
+def _sections(sections, problems: list[str]) -> list[MapPart]:
+    if not isinstance(sections, list):
+        raise MapError("`sections` is not an array")
+    out: list[MapPart] = []
+    for i, sec in enumerate(sections):
+        where = f"sections[{i}]"
+        if not isinstance(sec, dict):
+            problems.append(f"{where} is {type(sec).__name__}, not an object; skipped")
+            continue
+        if "url" in sec and "map" not in sec:
+            problems.append(f"{where} refers to a map by `url`; such sections are not followed")
+            continue
+        body = sec.get("map")
+        if not isinstance(body, dict):
+            problems.append(f"{where} has no `map` object; skipped")
+            continue
+        try:
+            part = _part(body, problems, f"{where}.map: ", top=False)
+        except MapError as exc:  # one bad section loses only itself
+            problems.append(f"{where} skipped: {exc}")
+            continue
+        offset = sec.get("offset")
+        line = offset.get("line") if isinstance(offset, dict) else None
+        part.offset_line = line if isinstance(line, int) and not isinstance(line, bool) and line >= 0 else 0
+        out.append(part)
+    return out
 
 
 # -- source paths ---------------------------------------------------------------------------
@@ -462,30 +364,6 @@ TYPE_NODES = frozenset({
     "type_parameters", "lookup_type", "indexed_access_type",
 })
 IMPORT_NODES = frozenset({"import_statement", "export_statement", "import_require_clause", "external_module_reference", "module", "import_alias"})
-ESCAPE = re.compile(r"\\(u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|\r\n|[\s\S])")
-SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0", "\n": "", "\r\n": "", "\r": ""}
-
-
-def decode_js_string(raw: str) -> str:
-    """The value of a JS string literal's raw text (between the quotes)."""
-    if "\\" not in raw:
-        return raw
-
-    def rep(m: re.Match) -> str:
-        e = m.group(1)
-        if e[0] == "u":
-            code = int(e[2:-1] if e[1] == "{" else e[1:], 16)
-            return chr(code) if code <= 0x10FFFF else ""
-        if e[0] == "x":
-            return chr(int(e[1:], 16))
-        return SIMPLE_ESCAPES.get(e, e)
-
-    try:
-        return ESCAPE.sub(rep, raw)
-    except (ValueError, OverflowError, IndexError):  # `\u` without hex digits
-        return raw
-
-
 @cache
 def _literal_query(language: str) -> tree_sitter.Query:
     src = "(string) @s (template_string) @t"
@@ -534,8 +412,7 @@ def literals(text: str, path: str) -> set[str] | None:
                     continue
                 if name == "t" and any(c.type == "template_substitution" for c in node.children):
                     continue
-                raw = data[node.start_byte + 1:node.end_byte - 1].decode("utf-8", "replace")
-                value = decode_js_string(raw)
+                value = js_string_value(node, lambda n: data[n.start_byte:n.end_byte].decode("utf-8", "replace"))
             if MIN_LITERAL <= len(value) <= MAX_LITERAL and value not in STOPWORDS and any(c.isalpha() for c in value) and value.strip():
                 out.add(value)
     return out
@@ -560,7 +437,7 @@ class BundleIndex:
                 seg = m.group()
                 self.keys.add(hash(seg))
                 if b"\\" in seg:
-                    self.keys.add(hash(decode_js_string(seg.decode("utf-8", "replace")).encode("utf-8", "surrogatepass")))
+                    self.keys.add(hash(js_unescape(seg.decode("utf-8", "replace")).encode("utf-8")))
         self.fallbacks = 0
 
     def contains(self, literal: str) -> bool:
