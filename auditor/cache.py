@@ -1,27 +1,16 @@
-"""The extraction cache: results computed from bytes, kept between scans.
+"""The extraction cache: results computed from bytes, kept between scans (see docs/caching.md).
 
-Three kinds of entries share one store, a `diskcache.Cache` in `default_cache_dir()/v4`:
+One `diskcache.Cache` store in `default_cache_dir()/v4` holds each file's `FileResult`, everything a
+scan took from a release artifact (so that an unchanged one is not even read again) and memos of
+other per-file stages (`memo`). Every key comes from `CacheKeys`, the one place that lists what a
+cached result depends on; a file's path is not part of it, and a hit for the same bytes at another
+path is rebound (`rebind`). Results recording an internal error are never stored (`cacheable`).
 
-* **file**: the `FileResult` of one file (extraction, and the secret search it asked for);
-* **artifact**: everything a scan took from one release artifact (entries, findings, diagnostics,
-  its files' results), so an unchanged artifact is not even read again;
-* **memo**: what another per-file stage computed (the archive reader's secret search, `memo`).
-
-Every key comes from `CacheKeys`, the one place that lists what a cached result depends on. A file's
-path and origin are not part of its key: they are labels copied into its records, and a hit for the
-same bytes at another path is *rebound* (`rebind`). Results whose diagnostics say an internal error
-happened (`cacheable`) are never stored: the error may not recur.
-
-The store is bounded by `max_cache_bytes()` (`AUDITOR_CACHE_MAX_MB`, default 2048 MiB): diskcache
-evicts the least recently stored entries when a write takes it over the limit (not the least
-recently *used*: that would make every read a write, 0.3 ms instead of 0.04 ms; an evicted entry a
-scan needs is stored again, fresh). The cache may be
-deleted at any time, whole or in part. It never fails a scan: a cache that cannot be opened, read
-or written (locked for longer than `BUSY_SECONDS`, damaged, read-only, disk full) turns itself off
-for the rest of the scan and counts the problem in `CacheStats.errors`.
-
-Entries are pickles, and loading a pickle can run code: the directory is created private to the
-user (mode 0700), like any cache of a tool that loads what it stored.
+The store is bounded by `max_cache_bytes()`: diskcache evicts the least recently *stored* entries
+when a write takes it over (least recently *used* would make every read a write, 0.3 ms instead of
+0.04 ms). It never fails a scan: a store that cannot be opened, read or written (locked by another
+process for longer than `BUSY_SECONDS`, damaged, read-only, disk full) turns itself off. Entries are
+pickles, which can run code when loaded: the directory is created private to the user (0700).
 """
 
 from __future__ import annotations
@@ -37,8 +26,9 @@ import sqlite3
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import diskcache
@@ -49,33 +39,35 @@ from auditor.errors import ConfigError
 from auditor.languages import grammar_versions, language_for
 from auditor.models import Diagnostic, FileResult, SourceFile
 from auditor.queries import Pack
+from auditor.sources.secrets import detect_secrets_version
 
 FORMAT = 4
-"""The store's directory is `v<FORMAT>`: bumped when entries change shape incompatibly."""
+"""The store's directory is `v<FORMAT>`; bumped when entries change shape incompatibly."""
 DIR_ENV = "AUDITOR_CACHE_DIR"
 MAX_MB_ENV = "AUDITOR_CACHE_MAX_MB"
 DEFAULT_MAX_MB = 2048
 """The default size limit in MiB: about 180 releases of gemini-cli-core's size."""
 BUSY_SECONDS = 30.0
-"""How long a read or write waits for another scan's transaction before the cache turns itself off."""
+"""How long the store waits for another process's write before the cache turns itself off."""
 LARGE_VALUE_BYTES = 4 * 1024 * 1024
-"""Values at least this large are stored as files of their own, smaller ones inside the database
-(diskcache's default, 32 KiB, made a file for each result of a large source file)."""
-
+"""Values this large are files of their own, smaller ones rows of the database (diskcache's
+default of 32 KiB made a file for the result of every large source file)."""
+WRITE_BATCH = 256
+"""Entries written per transaction: one transaction per entry costs about 0.5 ms, in a batch 0.1 ms."""
 INTERNAL_ERROR_CODES = frozenset({"file-budget-exceeded"})
 """Diagnostic codes, besides every `*-failed` and `*-crashed`, of problems that may not recur."""
 
 
 def cacheable(diagnostics: Iterable[Diagnostic]) -> bool:
-    """False when one of `diagnostics` records an internal error (`*-failed`, `*-crashed`, e.g.
-    `extract-crashed`, `secret-scan-failed`, `artifact-failed`, or one of `INTERNAL_ERROR_CODES`):
-    such a result is never cached, whether a file's or a whole artifact's."""
+    """False when one of `diagnostics` records an internal error (`*-failed` such as
+    `secret-scan-failed`, `*-crashed`, or one of `INTERNAL_ERROR_CODES`): such a result, a file's
+    or a whole artifact's, is never cached."""
     return not any(d.code.endswith(("-failed", "-crashed")) or d.code in INTERNAL_ERROR_CODES for d in diagnostics)
 
 
 def default_cache_dir() -> Path:
-    """`$AUDITOR_CACHE_DIR`, else the platform's user cache directory for `auditor`
-    (`platformdirs`: `$XDG_CACHE_HOME/auditor` or `~/.cache/auditor` on Linux)."""
+    """`$AUDITOR_CACHE_DIR`, else the platform's user cache directory for `auditor` (`platformdirs`:
+    `$XDG_CACHE_HOME/auditor` or `~/.cache/auditor` on Linux)."""
     env = os.environ.get(DIR_ENV)
     return Path(env).expanduser() if env else platformdirs.user_cache_path("auditor")
 
@@ -83,9 +75,7 @@ def default_cache_dir() -> Path:
 def max_cache_bytes() -> int | None:
     """The size limit in bytes from `AUDITOR_CACHE_MAX_MB` (MiB, default `DEFAULT_MAX_MB`); None when
     it is 0 (no limit). Raises ConfigError for a value that is not a whole number ≥ 0."""
-    raw = os.environ.get(MAX_MB_ENV, "").strip()
-    if not raw:
-        return DEFAULT_MAX_MB * 1024 * 1024
+    raw = os.environ.get(MAX_MB_ENV, "").strip() or str(DEFAULT_MAX_MB)
     if not raw.isdigit():
         raise ConfigError(f"{MAX_MB_ENV}={raw!r}: expected a size in MiB (a whole number; 0 for no limit)")
     return int(raw) * 1024 * 1024 or None
@@ -93,23 +83,15 @@ def max_cache_bytes() -> int | None:
 
 @cache
 def code_digest() -> str:
-    """sha256 over the auditor package's Python sources, so a development build whose version did
-    not change never reads entries written by other code."""
+    """sha256 over the auditor package's Python sources, so that a development build whose version
+    did not change never reads entries written by other code."""
     root = Path(__file__).resolve().parent
     h = hashlib.sha256()
     for p in sorted(root.rglob("*.py")):
         rel = p.relative_to(root).as_posix()
-        if rel.startswith(("report/", "cli", "app")):
-            continue  # readers of the database: they cannot change what is cached
-        h.update(rel.encode() + b"\0" + p.read_bytes() + b"\0")
+        if not rel.startswith(("report/", "cli", "app")):  # readers of the database cannot change a result
+            h.update(rel.encode() + b"\0" + p.read_bytes() + b"\0")
     return h.hexdigest()
-
-
-@cache
-def _detect_secrets_version() -> str:
-    from auditor.sources.secrets import detect_secrets_version
-
-    return detect_secrets_version()
 
 
 def _digest(*parts: str | bytes) -> str:
@@ -121,56 +103,55 @@ def _digest(*parts: str | bytes) -> str:
 
 
 class CacheKeys:
-    """Every key of the extraction cache, computed in one place from everything a cached result
-    depends on:
+    """Every key of the extraction cache, made in one place from everything a cached result depends
+    on:
 
     * the code: the cache format, the auditor's version and the digest of its sources
       (`code_digest`), the Python version;
-    * the libraries: tree-sitter and grammar package versions, the detect-secrets version;
+    * the libraries: the tree-sitter and grammar package versions, the detect-secrets version;
     * the query packs (name, languages, source text, sidecar) and the extractor's options (wrapper
-      registries, the manifest's identifier search), which hold what the configuration adds;
+      registries, the manifest's identifier search): with them, what the configuration adds;
     * the subject: for a file, the sha256 of its bytes, its original size, whether it was
       truncated, its language and extension (they pick the grammar and the secret detector's
       keyword rules) and what was asked (secret search mode, extraction or not); for an artifact,
       its `cache_identity()` (the archive's bytes, the target as written, the reader's limits and
       excludes); for a memo, its namespace, version and parts.
 
-    `scope` is None when the options cannot be pickled: nothing is cached then, since an entry
-    could not be told apart from one made with other options."""
+    `scope` (the digest of everything but the subject) is None when the options cannot be pickled:
+    nothing is cached then, since an entry could not be told apart from one made with others."""
 
     def __init__(self, packs: Iterable[Pack], options: Mapping[str, Any]):
         try:
             opts = pickle.dumps(sorted(options.items()), protocol=5)
         except Exception:  # noqa: BLE001 - an unpicklable option disables the cache
-            self.scope = None
-            return
+            opts = None
         packs_json = json.dumps([[p.name, list(p.languages), p.source, repr(sorted(p.meta.items()))] for p in packs])
-        self.scope: str | None = _digest(
+        self.scope: str | None = None if opts is None else _digest(
             f"format={FORMAT}", f"auditor={__version__}", f"code={code_digest()}", f"python={sys.version_info[:2]}",
-            f"grammars={json.dumps(grammar_versions(), sort_keys=True)}", f"detect-secrets={_detect_secrets_version()}",
+            f"grammars={json.dumps(grammar_versions(), sort_keys=True)}", f"detect-secrets={detect_secrets_version()}",
             packs_json, opts)
 
     def file(self, src: SourceFile) -> str:
-        """Key of `src`'s FileResult."""
-        ext = os.path.splitext(src.path)[1].lower()
+        """The key of `src`'s FileResult."""
         size = src.size if src.size >= 0 else len(src.data)
         return _digest(str(self.scope), "file", hashlib.sha256(src.data).digest(), str(size), str(src.truncated),
-                       language_for(src.path) or "", ext, src.secrets, str(src.extract))
+                       language_for(src.path) or "", os.path.splitext(src.path)[1].lower(), src.secrets, str(src.extract))
 
-    def artifact(self, identity: str) -> str:
-        """Key of everything a scan took from the artifact whose `cache_identity()` is `identity`."""
-        return _digest(str(self.scope), "artifact", identity)
+    def artifact(self, src) -> str | None:
+        """The key of everything the source `src` yields; None when it has no `cache_identity()`
+        (optional, see `sources.interface`: release archives have one, directories do not)."""
+        identity = src.cache_identity() if hasattr(src, "cache_identity") else None
+        return None if identity is None else _digest(str(self.scope), "artifact", identity)
 
     def memo(self, namespace: str, version: str, *parts: str | bytes) -> str:
-        """Key of a value another stage memoizes (see `memo`)."""
+        """The key of a value another stage memoizes (see `memo`)."""
         return _digest(str(self.scope), "memo", namespace, version, *parts)
 
 
 def rebind(result: FileResult, path: str, origin: str) -> FileResult:
     """`result` with its path and origin, and every record's equal `path`/`origin` field, replaced;
-    `result` itself when nothing changes. Records are frozen dataclasses, copied with
-    `dataclasses.replace`; a record family that keeps the file's path must keep it in fields named
-    `path` and `origin` (every record in `models` and `extract/` does)."""
+    `result` itself when nothing changes. A record family that keeps the file's path must keep it in
+    fields named `path` and `origin` (every record in `models` and `extract/` does)."""
     old_path, old_origin = result.path, result.origin
     if old_path == path and old_origin == origin:
         return result
@@ -178,19 +159,14 @@ def rebind(result: FileResult, path: str, origin: str) -> FileResult:
     def fix(rec):
         if not dataclasses.is_dataclass(rec) or isinstance(rec, type):
             return rec
-        changes = {}
-        if getattr(rec, "path", None) == old_path:
-            changes["path"] = path
+        changes = {"path": path} if getattr(rec, "path", None) == old_path else {}
         if getattr(rec, "origin", None) == old_origin:
             changes["origin"] = origin
         return dataclasses.replace(rec, **changes)
 
-    return dataclasses.replace(
-        result, path=path, origin=origin,
-        reads=[fix(r) for r in result.reads], symbols=[fix(r) for r in result.symbols],
-        imports=[fix(r) for r in result.imports], registries=[fix(r) for r in result.registries],
-        diagnostics=[fix(r) for r in result.diagnostics], extra={k: [fix(r) for r in v] for k, v in result.extra.items()},
-    )
+    families = {f: [fix(r) for r in getattr(result, f)] for f in ("reads", "symbols", "imports", "registries", "diagnostics")}
+    extra = {k: [fix(r) for r in v] for k, v in result.extra.items()}
+    return dataclasses.replace(result, path=path, origin=origin, extra=extra, **families)
 
 
 _FIELDS: dict[type, tuple[str, ...] | None] = {}
@@ -198,12 +174,10 @@ _FIELDS: dict[type, tuple[str, ...] | None] = {}
 
 def _fields(cls: type) -> tuple[str, ...] | None:
     """The field names of an auditor record class with `__slots__`; None for any other class."""
-    try:
-        return _FIELDS[cls]
-    except KeyError:
+    if cls not in _FIELDS:
         slotted = dataclasses.is_dataclass(cls) and "__slots__" in cls.__dict__ and cls.__module__.startswith("auditor.")
-        names = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls)) if slotted else None
-        return names
+        _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls)) if slotted else None
+    return _FIELDS[cls]
 
 
 def _rebuild(cls: type, values: tuple):
@@ -217,13 +191,11 @@ def _rebuild(cls: type, values: tuple):
 class _Pickler(pickle.Pickler):
     """Pickles the auditor's records (slotted dataclasses) as (class, field values): loading one is a
     loop over known field names, where the generic `__setstate__` of a slotted dataclass looks its
-    fields up again for every object (3x slower; most of a rescan's CPU on an artifact)."""
+    fields up again for every object (3x slower: most of a rescan's CPU on an artifact)."""
 
     def reducer_override(self, obj):
         names = _fields(type(obj))
-        if names is None:
-            return NotImplemented
-        return _rebuild, (type(obj), tuple(getattr(obj, n) for n in names))
+        return NotImplemented if names is None else (_rebuild, (type(obj), tuple(getattr(obj, n) for n in names)))
 
 
 def dumps(obj: Any) -> bytes:
@@ -233,24 +205,13 @@ def dumps(obj: Any) -> bytes:
     return buf.getvalue()
 
 
-@dataclass(slots=True)
-class CacheStats:
-    """What a cache did during one scan."""
-
-    hits: int = 0
-    misses: int = 0
-    writes: int = 0
-    errors: int = 0
-    """Unreadable entries (treated as misses) and failed reads or writes (the cache then turns off)."""
-
-
 _PROBLEMS = (sqlite3.Error, OSError, diskcache.Timeout)
 
 
 def _open_store(directory: Path) -> diskcache.Cache:
-    """The diskcache store in `directory` (created, mode 0700), at the current size limit. A store
-    whose database is damaged is deleted and started again. Raises OSError or sqlite3.Error when it
-    cannot be opened."""
+    """The store in `directory` (created, mode 0700), at the current size limit; a damaged one is
+    deleted and started again. Raises ConfigError for a bad limit, `_PROBLEMS` when it cannot be
+    opened (opening writes the settings, so this waits for another process's write too)."""
     limit = max_cache_bytes()
     settings = {"size_limit": sys.maxsize if limit is None else limit, "disk_min_file_size": LARGE_VALUE_BYTES,
                 "timeout": BUSY_SECONDS}
@@ -265,25 +226,27 @@ def _open_store(directory: Path) -> diskcache.Cache:
     return diskcache.Cache(str(directory), **settings)
 
 
+@dataclass(slots=True)
+class CacheStats:
+    """What a cache did during one scan."""
+
+    writes: int = 0
+    errors: int = 0
+    """Entries that did not load (then removed) and failed reads or writes (then the cache is off)."""
+
+
 class Cache:
-    """The extraction cache of one scan: `keys` and the store under `root`. Never raises for I/O
-    problems (see the module doc). Raises OSError or sqlite3.Error when it cannot be opened at all
-    (`open_cache` turns that into no cache).
-
-    Writes are held in memory and written `WRITE_BATCH` at a time, in one transaction (one per
-    entry costs about 0.5 ms; in a batch, 0.1 ms), and by `close`."""
-
-    WRITE_BATCH = 256
+    """The extraction cache of one scan: its `keys` and the store under `root`. Raises `_PROBLEMS` when
+    the store cannot be opened (`open_cache` makes that no cache); afterwards never raises for I/O
+    problems. Writes are held and written `WRITE_BATCH` at a time in one transaction, and by `close`."""
 
     def __init__(self, root: Path, keys: CacheKeys):
-        self.root = Path(root)
-        self.keys = keys
-        self.stats = CacheStats()
+        self.root, self.keys, self.stats = Path(root), keys, CacheStats()
         self._store: diskcache.Cache | None = _open_store(self.root / f"v{FORMAT}")
         self._pending: dict[str, bytes] = {}
 
-    def get(self, key: str) -> Any:
-        """The object stored under `key`, or None. An entry that does not load is removed."""
+    def get(self, key: str, kind: type = object) -> Any:
+        """The `kind` object stored under `key`, or None. An entry that does not load as one is removed."""
         blob = self._pending.get(key)
         if blob is None and self._store is not None:
             try:
@@ -291,43 +254,31 @@ class Cache:
             except _PROBLEMS:
                 self._disable()
         if blob is None:
-            self.stats.misses += 1
             return None
         try:
             obj = pickle.loads(blob)
+            if isinstance(obj, kind):
+                return obj
         except Exception:  # noqa: BLE001 - damaged, or of a class that no longer exists: a miss
-            self.stats.errors += 1
-            self.stats.misses += 1
-            self.delete(key)
-            return None
-        self.stats.hits += 1
-        return obj
-
-    def get_result(self, key: str, path: str, origin: str) -> FileResult | None:
-        """The FileResult stored under `key`, rebound to `path` and `origin`; None on a miss."""
-        result = self.get(key)
-        if result is not None and not isinstance(result, FileResult):
-            self.stats.errors += 1
-            self.delete(key)
-            return None
-        return None if result is None else rebind(result, path, origin)
+            pass
+        self.stats.errors += 1
+        self.delete(key)
+        return None
 
     def put(self, key: str, obj: Any, blob: bytes | None = None) -> None:
-        """Store `obj` under `key`; `blob`: its `dumps` bytes, when the caller has them. Written
-        with the next batch (see the class doc)."""
+        """Store `obj` under `key`; `blob`: its `dumps` bytes, when the caller has them."""
         if self._store is None:
             return
         try:
             self._pending[key] = blob if blob is not None else dumps(obj)
         except Exception:  # noqa: BLE001 - an unpicklable record: not cached
             self.stats.errors += 1
-            return
-        if len(self._pending) >= self.WRITE_BATCH:
+        if len(self._pending) >= WRITE_BATCH:
             self.flush()
 
     def flush(self) -> None:
-        """Write the pending entries in one transaction (diskcache evicts the least recently stored
-        entries when they take the store over its limit)."""
+        """Write the pending entries in one transaction (evicting the least recently stored entries
+        when they take the store over its limit)."""
         pending, self._pending = self._pending, {}
         if self._store is None or not pending:
             return
@@ -342,21 +293,19 @@ class Cache:
 
     def delete(self, key: str) -> None:
         self._pending.pop(key, None)
-        if self._store is not None:
-            try:
+        try:
+            if self._store is not None:
                 self._store.delete(key)
-            except _PROBLEMS:
-                self._disable()
+        except _PROBLEMS:
+            self._disable()
 
     def _disable(self) -> None:
         self.stats.errors += 1
-        store, self._store = self._store, None
         self._pending.clear()
-        if store is not None:
-            store.close()
+        self.close()
 
     def close(self) -> None:
-        """Write what is pending and close the store; later reads miss and writes are dropped."""
+        """Write what is pending and close the store: later reads miss and writes are dropped."""
         self.flush()
         store, self._store = self._store, None
         if store is not None:
@@ -364,38 +313,33 @@ class Cache:
 
 
 def open_cache(root: Path | None, keys: CacheKeys) -> Cache | None:
-    """The cache under `root` (default `default_cache_dir()`), or None when `keys` has no scope or the
-    store cannot be opened (the scan then runs without a cache). Raises ConfigError for a bad
-    `AUDITOR_CACHE_MAX_MB`."""
-    max_cache_bytes()  # a bad limit fails the scan before anything is written
-    if keys.scope is None:
-        return None
+    """The cache under `root` (default `default_cache_dir()`); None when `keys` has no scope or the
+    store cannot be opened (the scan runs without a cache). Raises ConfigError for a bad
+    `AUDITOR_CACHE_MAX_MB`, before the scan writes anything."""
+    max_cache_bytes()
     try:
-        return Cache(Path(root) if root is not None else default_cache_dir(), keys)
+        return Cache(Path(root) if root is not None else default_cache_dir(), keys) if keys.scope else None
     except _PROBLEMS:
         return None
 
 
-# -- the `auditor cache` command -------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class CacheInfo:
-    """What the cache under `root` holds."""
+    """What the cache under `root` holds, and its size `limit` in bytes (None: no limit)."""
 
     root: Path
     entries: int
     bytes: int
     limit: int | None
-    """The size limit in bytes (None: no limit)."""
 
 
 def cache_info(root: Path | None = None, prune: bool = False) -> CacheInfo:
     """Entries and bytes of the cache under `root` (default `default_cache_dir()`). `prune`: first
-    evict the least recently stored entries down to the size limit (a scan does that as it writes;
-    this applies a limit just lowered). Raises ConfigError for a bad `AUDITOR_CACHE_MAX_MB`, OSError
-    when the cache cannot be read."""
+    evict the least recently stored entries down to the limit (writes do that as they go; this
+    applies a limit just lowered). Raises ConfigError for a bad limit, OSError when the cache
+    cannot be read."""
     root = Path(root) if root is not None else default_cache_dir()
-    limit = max_cache_bytes()
-    directory = root / f"v{FORMAT}"
+    limit, directory = max_cache_bytes(), root / f"v{FORMAT}"
     if not directory.is_dir():
         return CacheInfo(root, 0, 0, limit)
     try:
@@ -408,8 +352,8 @@ def cache_info(root: Path | None = None, prune: bool = False) -> CacheInfo:
 
 
 def clear_cache(root: Path | None = None) -> CacheInfo:
-    """Delete every entry under `root` (default `default_cache_dir()`), and the directories of
-    older cache formats. Returns what was there."""
+    """Delete every entry under `root` (default `default_cache_dir()`), older cache formats' too.
+    Returns what was there."""
     root = Path(root) if root is not None else default_cache_dir()
     info = cache_info(root)
     for n in range(1, FORMAT + 1):
@@ -417,32 +361,15 @@ def clear_cache(root: Path | None = None) -> CacheInfo:
     return info
 
 
-# -- memos for other per-file stages ------------------------------------------------------------
 ACTIVE: Cache | None = None
-"""The cache of the scan running in this process (set by `parallel.Pipeline.run` while it pulls
-items from the sources), None when it runs without one."""
+"""The cache of the scan running in this process (set by `parallel.Pipeline.run` while it reads the
+sources), None when it runs without one."""
 
 
-class Memo:
-    """Values memoized by one stage (`namespace`, at `version`) in the active scan's cache."""
-
-    def __init__(self, store: Cache, namespace: str, version: str):
-        self.store, self.namespace, self.version = store, namespace, version
-
-    def key(self, *parts: str | bytes) -> str:
-        """The entry key for `parts` (strings are UTF-8 encoded), see `CacheKeys.memo`."""
-        return self.store.keys.memo(self.namespace, self.version, *parts)
-
-    def get(self, key: str) -> Any:
-        """The stored value, or None."""
-        return self.store.get(key)
-
-    def put(self, key: str, value: Any) -> None:
-        """Store `value`; problems only turn the cache off."""
-        self.store.put(key, value)
-
-
-def memo(namespace: str, version: str = "") -> Memo | None:
-    """The memo of `namespace` (a stage name) at `version` (what else its values depend on, e.g. a
-    library version) in the running scan's cache; None when no scan with a cache is running."""
-    return Memo(ACTIVE, namespace, version) if ACTIVE is not None else None
+def memo(namespace: str, version: str = "") -> SimpleNamespace | None:
+    """The memo of a per-file stage (`namespace`, at `version`: what else its values depend on, such
+    as a library's version) in the running scan's cache, None when no scan with a cache is running:
+    `key(*parts)` (see `CacheKeys.memo`), `get(key)` (None on a miss) and `put(key, value)`."""
+    if ACTIVE is None:
+        return None
+    return SimpleNamespace(key=partial(ACTIVE.keys.memo, namespace, version), get=ACTIVE.get, put=ACTIVE.put)

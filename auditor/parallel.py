@@ -25,8 +25,6 @@ an `extract-crashed` diagnostic.
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
 import heapq
 import itertools
 import multiprocessing
@@ -34,20 +32,17 @@ import os
 import pickle
 import sys
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from auditor import cache as cache_mod
-from auditor.errors import AuditorError
 from auditor.extract.engine import Extractor
-from auditor.languages import LANGUAGES, language_for
-from auditor.models import Diagnostic, FileResult, Severity, SourceFile
-from auditor.queries import CompiledQuery, Pack, allowed_captures, compile_for, pack_set_hash, validate_captures
-from auditor.sources.secrets import SecretScanner, mask
+from auditor.extract.process import ExtractorSpec, failed_result, process
+from auditor.models import FileResult, SourceFile
 
 POOL_START_BYTES = 2 * 1024 * 1024
 """Start the workers once this many bytes of files wait for extraction..."""
@@ -72,118 +67,6 @@ def default_jobs() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not Linux
         return max(1, os.cpu_count() or 1)
-
-
-_COMPILED: dict[tuple[str, str], CompiledQuery | None] = {}
-"""`compile_for` results by language and pack content, so a process that scans several times (tests,
-`diff`, workers forked from it) compiles once per pack set (a Query is immutable once built)."""
-
-
-class LazyCompiled(Mapping):
-    """`language → CompiledQuery`, compiling a grammar's packs when its first file arrives: compiling
-    every grammar takes about half a second, and a worker that only sees JavaScript compiles only that."""
-
-    def __init__(self, packs: Iterable[Pack]):
-        self.packs = list(packs)
-        self._languages = [lang for lang in LANGUAGES if any(lang in p.languages for p in self.packs)]
-        self._compiled: dict[str, CompiledQuery | None] = {}
-
-    def get(self, language: str, default=None):  # noqa: D102 - Mapping.get without the exception round trip
-        if language not in self._languages:
-            return default
-        if language not in self._compiled:
-            key = (language, pack_set_hash([p for p in self.packs if language in p.languages]))
-            if key not in _COMPILED:
-                if len(_COMPILED) >= 16:
-                    _COMPILED.clear()
-                _COMPILED[key] = compile_for(language, self.packs)
-            self._compiled[language] = _COMPILED[key]
-        compiled = self._compiled[language]
-        return default if compiled is None else compiled
-
-    def __getitem__(self, language: str) -> CompiledQuery:
-        compiled = self.get(language)
-        if compiled is None:
-            raise KeyError(language)
-        return compiled
-
-    def __contains__(self, language: object) -> bool:
-        return language in self._languages
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._languages)
-
-    def __len__(self) -> int:
-        return len(self._languages)
-
-
-@dataclass(frozen=True)
-class ExtractorSpec:
-    """What a worker needs to build its Extractor: pack sources and the Extractor's other options.
-    Picklable (packs are text, options plain data): compiled queries cannot cross processes."""
-
-    packs: tuple[Pack, ...]
-    options: dict[str, Any] = field(default_factory=dict)
-    """Keyword arguments of `Extractor` besides the compiled queries (`registries`, `identifiers`);
-    part of every cache key (`cache.CacheKeys`), so they must pickle deterministically."""
-
-    def validate(self) -> None:
-        """Raise QueryError for a capture name not declared in captures.toml (cheap, no compiling).
-        A pack that does not compile raises QueryError when its grammar's first file is extracted."""
-        allowed = allowed_captures()
-        for p in self.packs:
-            validate_captures(p, allowed)
-
-    def build(self) -> Extractor:
-        """A new Extractor (queries compiled lazily, per grammar)."""
-        return Extractor(LazyCompiled(self.packs), **self.options)
-
-
-_SCANNER: SecretScanner | None = None
-
-
-def process(extractor: Extractor, src: SourceFile) -> FileResult:
-    """What a worker (or this process) does with one SourceFile: the secret search it asks for,
-    masking what it finds, then extraction (unless it asks for the search only). Never raises for
-    bad input: problems become diagnostics."""
-    global _SCANNER
-    found = []
-    problems: list[Diagnostic] = []
-    if src.secrets:
-        try:
-            _SCANNER = _SCANNER or SecretScanner()
-            # not memoized: the secrets go into this file's FileResult, which the cache keeps
-            found = _SCANNER.scan(src.path, src.data.decode("utf-8", "replace"), bundle=src.secrets == "bundle", memoize=False)
-        except Exception as exc:  # noqa: BLE001 - recorded, the file is still extracted
-            problems.append(Diagnostic(src.path, "secret-scan-failed", f"internal error while searching for secrets: {type(exc).__name__}: {exc}",
-                                       Severity.ERROR, origin=src.origin))
-        if found and src.extract:
-            src = dataclasses.replace(src, data=mask(src.data, found))
-    if src.extract:
-        res = extract_safely(extractor, src)
-    else:
-        res = FileResult(src.path, "", src.size if src.size >= 0 else len(src.data), "", src.origin, extracted=False)
-    res.diagnostics[:0] = problems
-    res.secrets = [(s.type, s.line) for s in found]
-    return res
-
-
-def _empty_result(src: SourceFile, code: str, message: str) -> FileResult:
-    """A FileResult with no records and one error diagnostic."""
-    res = FileResult(src.path, language_for(src.path) or "", src.size if src.size >= 0 else len(src.data),
-                     hashlib.sha256(src.data).hexdigest(), src.origin, extracted=src.extract)
-    res.diagnostics.append(Diagnostic(src.path, code, message, Severity.ERROR, origin=src.origin))
-    return res
-
-
-def extract_safely(extractor: Extractor, src: SourceFile) -> FileResult:
-    """Extraction must not stop a scan: an unexpected internal error becomes a diagnostic."""
-    try:
-        return extractor.extract(src)
-    except AuditorError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - recorded, scan goes on
-        return _empty_result(src, "extract-failed", f"internal error while extracting: {type(exc).__name__}: {exc}")
 
 
 # -- worker side ------------------------------------------------------------------------------------
@@ -324,9 +207,9 @@ class Pipeline:
             self.stats.duplicates += 1
             return
         self._seen[slot.key] = slot
-        hit = self.cache.get_result(slot.key, src.path, src.origin) if self.cache is not None else None
+        hit = self.cache.get(slot.key, FileResult) if self.cache is not None else None
         if hit is not None:
-            slot.result, slot.item = hit, None
+            slot.result, slot.item = cache_mod.rebind(hit, src.path, src.origin), None
             self.stats.cached += 1
             return
         self.stats.extracted += src.extract
@@ -417,7 +300,7 @@ class Pipeline:
                         blob = solo.submit(_extract_chunk, [slot.item]).result()[0]
                     except BrokenProcessPool:
                         self.stats.crashed += 1
-                        self._complete(slot, _empty_result(slot.item, "extract-crashed", "the parser process crashed on this file; it was not scanned"))
+                        self._complete(slot, failed_result(slot.item, "extract-crashed", "the parser process crashed on this file; it was not scanned"))
                         continue
                 self._complete(slot, pickle.loads(blob), blob)
 

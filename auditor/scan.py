@@ -20,7 +20,8 @@ from auditor.config import Config, find_config, load_config
 from auditor.extract import families
 from auditor.manifest import Manifest, manifest_from_config
 from auditor.models import Diagnostic, FileResult, Finding
-from auditor.parallel import ExtractorSpec, Pipeline, PipelineStats
+from auditor.extract.process import ExtractorSpec
+from auditor.parallel import Pipeline, PipelineStats
 from auditor.queries import builtin_query_dir, discover
 from auditor.resolve import resolve
 from auditor.sources import open_target
@@ -124,13 +125,13 @@ def run_scan(
     with Pipeline(spec, jobs or 1, cache_dir) as pipeline:  # yields items in source order, each SourceFile replaced by its FileResult
         cache = pipeline.cache
         # a release artifact is cached whole, under a key of its identity: an unchanged one is not read again
-        artifact_keys = [_artifact_key(pipeline, src) for src in sources]
+        artifact_keys = [pipeline.keys.artifact(src) if cache is not None else None for src in sources]
         record: dict[int, list] = {}  # artifacts read this time: their items, to cache whole
 
         def tagged():
             for n, (t, src, key) in enumerate(zip(targets, sources, artifact_keys)):
-                hit = cache.get(key) if key is not None else None
-                if isinstance(hit, list):
+                hit = cache.get(key, list) if key is not None else None
+                if hit is not None:
                     pipeline.stats.targets_cached += 1
                     for item in hit:
                         if isinstance(item, FileResult) and item.extracted:
@@ -262,11 +263,3 @@ def _finish_scan(conn: duckdb.DuckDBPyConnection, scan_id: int, t0: float, files
         "UPDATE scans SET finished_at = ?, duration_s = ?, file_count = ?, read_count = ?, definition_count = ?, diagnostic_count = ? WHERE scan_id = ?",
         [datetime.now(UTC).replace(tzinfo=None), time.perf_counter() - t0, files, reads, definitions, diagnostics, scan_id],
     )
-
-
-def _artifact_key(pipeline: Pipeline, src) -> str | None:
-    """The cache key of everything `src` yields, when there is a cache and `src` has an identity
-    (`cache_identity()`, optional, see sources.interface: release archives)."""
-    identify = getattr(src, "cache_identity", None)
-    identity = identify() if identify is not None and pipeline.cache is not None else None
-    return pipeline.keys.artifact(identity) if identity is not None else None

@@ -14,6 +14,7 @@ from auditor import cache, parallel
 from auditor.cache import Cache, CacheKeys
 from auditor.config import Config
 from auditor.errors import ConfigError
+from auditor.extract.process import ExtractorSpec
 from auditor.models import Diagnostic, FileResult, FlagRead, KeyExpr, Severity, SourceFile, Span
 from auditor.queries import Pack
 from auditor.scan import load_packs, run_scan
@@ -74,9 +75,13 @@ def test_every_input_a_cached_result_depends_on_changes_its_key(monkeypatch):
     options = {"registries": {}, "identifiers": None}
     src = SourceFile("src/a.js", b"const a = acmeFlag('x');\n", secrets="text")
 
+    class Artifact:
+        def __init__(self, identity):
+            self.cache_identity = lambda: identity
+
     def keys(packs=packs, options=options, src=src, identity="sha|rel.tgz|tar|limits") -> tuple[str, ...]:
         k = CacheKeys(packs, options)
-        return k.file(src), k.artifact(identity), k.memo("secrets", "1.5", "a.js", "text")
+        return k.file(src), k.artifact(Artifact(identity)), k.memo("secrets", "1.5", "a.js", "text")
 
     base = keys()
     assert keys() == base, "the same inputs make the same keys"
@@ -100,11 +105,12 @@ def test_every_input_a_cached_result_depends_on_changes_its_key(monkeypatch):
     }.items():
         assert keys(src=changed_src)[0] != base[0], name
     assert keys(identity="sha|other.tgz|tar|limits")[1] != base[1]
+    assert CacheKeys(packs, options).artifact(Artifact(None)) is None and CacheKeys(packs, options).artifact(object()) is None
     for name, module, attr, value in (
         ("auditor version", cache, "__version__", "9.9.9"),
         ("auditor code", cache, "code_digest", lambda: "other build"),
         ("grammar versions", cache, "grammar_versions", lambda: {"tree-sitter": "9.9.9"}),
-        ("detect-secrets version", cache, "_detect_secrets_version", lambda: "9.9"),
+        ("detect-secrets version", cache, "detect_secrets_version", lambda: "9.9"),
         ("cache format", cache, "FORMAT", 99),
     ):
         monkeypatch.setattr(module, attr, value)
@@ -112,7 +118,7 @@ def test_every_input_a_cached_result_depends_on_changes_its_key(monkeypatch):
         monkeypatch.undo()
     assert keys() == base
     assert CacheKeys(packs, {"registries": lambda: None}).scope is None, "unpicklable options: no cache"
-    assert parallel.Pipeline(parallel.ExtractorSpec((), {"x": lambda: None}), 1, True).cache is None
+    assert parallel.Pipeline(ExtractorSpec((), {"x": lambda: None}), 1, True).cache is None
 
 
 def test_results_with_internal_errors_are_never_cached():
@@ -242,7 +248,7 @@ def test_a_cache_deleted_during_a_scan_loses_its_entries_and_nothing_else(tmp_pa
     assert fresh.get("a" * 64) is None and fresh.get("b" * 64) is None
     fresh.put("b" * 64, FileResult("b.js", "javascript", 2, "1" * 64))
     fresh.close()
-    assert Cache(tmp_path / "cache", keys).get_result("b" * 64, "x.js", "").path == "x.js"
+    assert Cache(tmp_path / "cache", keys).get("b" * 64, FileResult).path == "b.js"
     assert cache.cache_info(tmp_path / "cache").entries == 1
 
 

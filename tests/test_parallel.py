@@ -12,7 +12,9 @@ from perf_fixtures import make_project, table_rows
 from auditor import cache, parallel
 from auditor.config import Config
 from auditor.models import Diagnostic, FileResult, SourceFile
-from auditor.parallel import ExtractorSpec, LazyCompiled, Pipeline
+from auditor.extract import process as process_mod
+from auditor.extract.process import ExtractorSpec, LazyCompiled
+from auditor.parallel import Pipeline
 from auditor.scan import load_packs, run_scan
 
 
@@ -73,11 +75,11 @@ def test_small_scans_stay_in_process_even_with_jobs(monkeypatch):
     assert sum(isinstance(x, FileResult) for _, x in out) == 5
 
 
-def test_queries_compile_per_grammar_on_first_use():
+def test_queries_compile_per_grammar_on_first_use(monkeypatch):
+    monkeypatch.setattr(process_mod, "_COMPILED", {})
     lazy = LazyCompiled(load_packs(Config()))
-    assert "python" in lazy and lazy._compiled == {}
     assert lazy.get("python") is not None
-    assert set(lazy._compiled) == {"python"}
+    assert set(lazy._compiled) == {"python"} and [lang for lang, _ in process_mod._COMPILED] == ["python"]
     assert lazy.get("no-such-language") is None
 
 
