@@ -226,22 +226,15 @@ def _open_store(directory: Path) -> diskcache.Cache:
     return diskcache.Cache(str(directory), **settings)
 
 
-@dataclass(slots=True)
-class CacheStats:
-    """What a cache did during one scan."""
-
-    writes: int = 0
-    errors: int = 0
-    """Entries that did not load (then removed) and failed reads or writes (then the cache is off)."""
-
-
 class Cache:
     """The extraction cache of one scan: its `keys` and the store under `root`. Raises `_PROBLEMS` when
     the store cannot be opened (`open_cache` makes that no cache); afterwards never raises for I/O
     problems. Writes are held and written `WRITE_BATCH` at a time in one transaction, and by `close`."""
 
     def __init__(self, root: Path, keys: CacheKeys):
-        self.root, self.keys, self.stats = Path(root), keys, CacheStats()
+        self.root, self.keys = Path(root), keys
+        self.writes = 0
+        self.errors = 0  # entries that did not load (then removed), failed reads or writes (then off)
         self._store: diskcache.Cache | None = _open_store(self.root / f"v{FORMAT}")
         self._pending: dict[str, bytes] = {}
 
@@ -261,7 +254,7 @@ class Cache:
                 return obj
         except Exception:  # noqa: BLE001 - damaged, or of a class that no longer exists: a miss
             pass
-        self.stats.errors += 1
+        self.errors += 1
         self.delete(key)
         return None
 
@@ -272,7 +265,7 @@ class Cache:
         try:
             self._pending[key] = blob if blob is not None else dumps(obj)
         except Exception:  # noqa: BLE001 - an unpicklable record: not cached
-            self.stats.errors += 1
+            self.errors += 1
         if len(self._pending) >= WRITE_BATCH:
             self.flush()
 
@@ -289,7 +282,7 @@ class Cache:
         except _PROBLEMS:
             self._disable()
             return
-        self.stats.writes += len(pending)
+        self.writes += len(pending)
 
     def delete(self, key: str) -> None:
         self._pending.pop(key, None)
@@ -300,7 +293,7 @@ class Cache:
             self._disable()
 
     def _disable(self) -> None:
-        self.stats.errors += 1
+        self.errors += 1
         self._pending.clear()
         self.close()
 

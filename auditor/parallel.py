@@ -231,15 +231,14 @@ class Pipeline:
         `TASKS_PER_WORKER` tasks; start the workers once enough work waits. `final`: no more files
         will come (a small scan is then extracted here, and a chunk need not be full)."""
         if self._pool is None and self._waiting:
-            if self._waiting_bytes < POOL_START_BYTES and len(self._waiting) < POOL_START_FILES:
-                if final and self.stats.jobs == 1:  # a small scan: not worth starting workers
-                    while self._waiting:
-                        slot = heapq.heappop(self._waiting)[2]
-                        self._complete(slot, process(self._local(), slot.item))
-                    self._waiting_bytes = 0
-                    return
-                if not final:
-                    return
+            enough = self._waiting_bytes >= POOL_START_BYTES or len(self._waiting) >= POOL_START_FILES
+            if not enough and not final:
+                return
+            if not enough and self.stats.jobs == 1:  # a small scan, all read: not worth starting workers
+                for *_, slot in self._waiting:
+                    self._complete(slot, process(self._local(), slot.item))
+                self._waiting, self._waiting_bytes = [], 0
+                return
             self._pool = _new_pool(self.jobs, self.spec)
             self.stats.jobs = self.jobs
         while self._waiting and len(self._running) < TASKS_PER_WORKER * self.jobs:

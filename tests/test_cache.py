@@ -227,7 +227,7 @@ def test_a_cache_locked_by_another_scan_turns_itself_off_and_the_scan_goes_on(pr
         locked = run_scan([str(project)], tmp_path / "b.duckdb", "p", Config(), cache_dir=cdir)
         writer.put("a" * 64, FileResult("a.js", "javascript", 1, "0" * 64))
         writer.flush()
-        assert writer.get("a" * 64) is None and writer.stats.errors == 1 and writer.stats.writes == 0
+        assert writer.get("a" * 64) is None and writer.errors == 1 and writer.writes == 0
     finally:
         other.execute("ROLLBACK")
         other.close()
