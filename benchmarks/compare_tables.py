@@ -25,14 +25,11 @@ VOLATILE = {"scan_id", "duration_s"}
 
 def _columns(conn: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
     """Base table → its columns, in table order."""
-    rows = conn.execute(
-        """SELECT c.table_name, c.column_name FROM information_schema.columns c
-           JOIN information_schema.tables t USING (table_schema, table_name)
-           WHERE t.table_type = 'BASE TABLE' AND c.table_schema = 'main'
-           ORDER BY c.table_name, c.ordinal_position"""
-    ).fetchall()
     out: dict[str, list[str]] = {}
-    for table, column in rows:
+    for table, column in conn.execute(
+        "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'main' AND table_name IN "
+        "(SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main') ORDER BY table_name, column_index"
+    ).fetchall():
         out.setdefault(table, []).append(column)
     return out
 
