@@ -53,7 +53,9 @@ LARGE_VALUE_BYTES = 4 * 1024 * 1024
 """Values this large are files of their own, smaller ones rows of the database (diskcache's
 default of 32 KiB made a file for the result of every large source file)."""
 WRITE_BATCH = 256
-"""Entries written per transaction: one transaction per entry costs about 0.5 ms, in a batch 0.1 ms."""
+"""Entries written per transaction (one transaction per entry costs about 0.5 ms, in a batch 0.1 ms),
+or fewer once they hold `WRITE_BATCH_BYTES`."""
+WRITE_BATCH_BYTES = 32 * 1024 * 1024
 INTERNAL_ERROR_CODES = frozenset({"file-budget-exceeded"})
 """Diagnostic codes, besides every `*-failed` and `*-crashed`, of problems that may not recur."""
 
@@ -229,7 +231,7 @@ def _open_store(directory: Path) -> diskcache.Cache:
 class Cache:
     """The extraction cache of one scan: its `keys` and the store under `root`. Raises `_PROBLEMS` when
     the store cannot be opened (`open_cache` makes that no cache); afterwards never raises for I/O
-    problems. Writes are held and written `WRITE_BATCH` at a time in one transaction, and by `close`."""
+    problems. Writes are held and written a `WRITE_BATCH` at a time in one transaction, and by `close`."""
 
     def __init__(self, root: Path, keys: CacheKeys):
         self.root, self.keys = Path(root), keys
@@ -266,7 +268,7 @@ class Cache:
             self._pending[key] = blob if blob is not None else dumps(obj)
         except Exception:  # noqa: BLE001 - an unpicklable record: not cached
             self.errors += 1
-        if len(self._pending) >= WRITE_BATCH:
+        if len(self._pending) >= WRITE_BATCH or sum(map(len, self._pending.values())) >= WRITE_BATCH_BYTES:
             self.flush()
 
     def flush(self) -> None:
