@@ -300,8 +300,6 @@ def _pipeline_note(stats) -> str:
     """` (2 workers, 75 cached, 3 duplicates)` for the scan summary's time line."""
     if stats is None:
         return ""
-    if stats.replayed:
-        return " (replayed from the cache: same artifacts, packs, manifest and rules)"
     parts = [f"{stats.jobs} worker{'s' if stats.jobs != 1 else ''}" if stats.jobs > 1 else "1 process"]
     if stats.targets_cached:
         parts.append(f"{stats.targets_cached} artifact{'s' if stats.targets_cached != 1 else ''} whole from the cache")
@@ -803,82 +801,27 @@ def export(
 @app.command("cache")
 def cache_cmd(
     clear: Annotated[bool, typer.Option("--clear", help="Delete every entry of the extraction cache.")] = False,
-    prune: Annotated[bool, typer.Option("--prune", help="Remove the least recently used entries now, down to the size limit.")] = False,
+    prune: Annotated[bool, typer.Option("--prune", help="Remove the least recently stored entries now, down to the size limit.")] = False,
 ) -> None:
     """Show where the extraction cache is, how big it is and its size limit (or clear or prune it).
 
-    The limit is `AUDITOR_CACHE_MAX_MB` (MiB, default 2048; 0 for none); scans prune the cache to
-    it on their own after storing something."""
-    from auditor.cache import cache_info, clear_cache, max_cache_bytes
-    from auditor.cache import prune as prune_cache
+    The limit is `AUDITOR_CACHE_MAX_MB` (MiB, default 2048; 0 for none); scans evict the least
+    recently stored entries on their own when they take the cache over it."""
+    from auditor.cache import cache_info, clear_cache
 
     try:
-        limit = max_cache_bytes()
+        info = clear_cache() if clear else cache_info(prune=prune)
     except AuditorError as exc:
         fail(str(exc))
         return
-    if prune and not clear:
-        done = prune_cache(max_bytes=limit)
-        out.print(f"pruned {done.removed} entr{'ies' if done.removed != 1 else 'y'} ({done.freed / 1e6:.1f} MB)")
-    info = clear_cache() if clear else cache_info()
-    verb = "removed" if clear else "holds"
-    shown_limit = "no size limit" if limit is None else f"limit {limit / 1e6:.0f} MB"
-    out.print(f"{info.root} {verb} {info.entries} entries ({info.bytes / 1e6:.1f} MB) in {info.fingerprints} "
-              f"fingerprint director{'ies' if info.fingerprints != 1 else 'y'}; {shown_limit} (AUDITOR_CACHE_MAX_MB)")
+    except OSError as exc:
+        fail(f"cannot read the extraction cache: {exc}")
+        return
+    shown_limit = "no size limit" if info.limit is None else f"limit {info.limit / 1e6:.0f} MB"
+    out.print(f"{info.root} {'removed' if clear else 'holds'} {info.entries} entries ({info.bytes / 1e6:.1f} MB); "
+              f"{shown_limit} (AUDITOR_CACHE_MAX_MB)")
 
 
 def main() -> None:
-    """Console-script entry point: runs the command, then exits without tearing the interpreter
-    down when nothing else runs (see `_exit`)."""
-    _spare_workers_the_script()
-    try:
-        app()  # standalone: always ends in SystemExit
-    except SystemExit as exc:
-        _exit(exc.code)
-    _exit(0)
-
-
-def _spare_workers_the_script() -> None:
-    """Keep worker processes from running the console script again.
-
-    multiprocessing's forkserver and spawn start methods run the parent's main module again in
-    each new worker (as `__mp_main__`) unless the module has a `__spec__` whose name ends in
-    `.__main__` (`multiprocessing.spawn._fixup_main_from_name`), as `python -m auditor` has. The
-    `auditor` console script has none, so each worker imported this module, Typer and Click again
-    (0.08 s of CPU per worker, before its first file) for nothing: workers run `auditor.parallel`
-    functions only. Naming the script `auditor.__main__`, which it stands for, skips that."""
-    import importlib.machinery
-
-    script = sys.modules.get("__main__")
-    if script is not None and getattr(script, "__spec__", None) is None:
-        script.__spec__ = importlib.machinery.ModuleSpec("auditor.__main__", None)
-
-
-def _exit(code: object) -> None:
-    """Exit with `code` as `sys.exit` would, skipping the interpreter's teardown: freeing the
-    modules of DuckDB, Typer, Rich and tree-sitter one by one takes about 0.1 s, a quarter of a
-    rescan replayed from the cache. Exit handlers still run and the standard streams are
-    flushed; every file and database the command opened is closed by then. When a thread other
-    than the main one is still running, or a profiler or tracer (cProfile, coverage) is active, the
-    normal exit is taken instead."""
-    import atexit
-    import os
-    import threading
-
-    if sys.getprofile() is not None or sys.gettrace() is not None or \
-            any(t is not threading.main_thread() and not t.daemon and t.is_alive() for t in threading.enumerate()):
-        sys.exit(code)  # a profiler or coverage writes its data at exit; a thread is waited for
-    if code is None:
-        status = 0
-    elif isinstance(code, int):
-        status = code
-    else:
-        print(code, file=sys.stderr)
-        status = 1
-    atexit._run_exitfuncs()  # what the interpreter runs at exit before its teardown
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):  # a closed pipe (`auditor … | head`) or stream: nothing to flush to
-            pass
-    os._exit(status & 0xFF)  # as the C exit() the interpreter would call
+    """Console-script entry point."""
+    app()

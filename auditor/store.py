@@ -8,13 +8,11 @@ transaction of a scan, so readers (the dashboard) are locked out for as short a 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import itertools
-import os
 import re
-import shutil
 import time
-import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from importlib import resources
 from pathlib import Path
 
@@ -109,20 +107,6 @@ def migrate(conn: duckdb.DuckDBPyConnection) -> int:
     return pending[-1][0]
 
 
-def preload() -> None:
-    """Import, in a background thread, what the first batch insert needs (numpy, 0.08 s), so a scan
-    pays for it while its workers parse instead of in the write at the end."""
-    import threading
-
-    def work() -> None:
-        try:
-            import numpy  # noqa: F401
-        except Exception:  # noqa: BLE001 - broken: the insert reports it
-            pass
-
-    threading.Thread(target=work, name="auditor-preload", daemon=True).start()
-
-
 BATCH_ROWS = 50_000
 """Rows per batch in `insert_rows`: one INSERT per batch, never one per row, and memory for at most
 one batch of converted rows at a time."""
@@ -176,8 +160,6 @@ def _safe_columns(columns: Iterable[Sequence]) -> Iterator[Sequence]:
 def insert_records(conn: duckdb.DuckDBPyConnection, scan_id: int, records: Iterable) -> int:
     """Insert dataclass records that name their table in a `TABLE` class attribute (the artifact
     records of `models`), the fields as columns plus `scan_id`. Returns the number inserted."""
-    import dataclasses
-
     by_type: dict[type, list] = {}
     for rec in records:
         by_type.setdefault(type(rec), []).append(rec)
@@ -187,17 +169,6 @@ def insert_records(conn: duckdb.DuckDBPyConnection, scan_id: int, records: Itera
         rows = ((scan_id, *(list(v) if isinstance(v, tuple) else v for v in (getattr(r, c) for c in names))) for r in recs)
         n += insert_rows(conn, cls.TABLE, ("scan_id", *names), rows)
     return n
-
-
-def schema_digest() -> str:
-    """sha256 over every migration's file name and SQL: part of the key of a scan stored whole in the
-    extraction cache (see `export_scan`), so a schema change never replays rows of another shape."""
-    import hashlib
-
-    h = hashlib.sha256()
-    for _, name, sql in migrations():
-        h.update(f"{name}\0{sql}\0".encode())
-    return h.hexdigest()
 
 
 def scan_tables(conn: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
@@ -219,198 +190,6 @@ def scan_tables(conn: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
 def sql_string(value: str | Path) -> str:
     """`value` as a SQL string literal (for statements that take no parameters there, such as COPY's file)."""
     return "'" + str(value).replace("'", "''") + "'"
-
-
-def _identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def row_counts(conn: duckdb.DuckDBPyConnection, tables: Sequence[str], scan_id: int | None = None) -> dict[str, int]:
-    """Rows in each of `tables`, or only those of scan `scan_id` (one query)."""
-    if not tables:
-        return {}
-    where = "" if scan_id is None else f" WHERE scan_id = {int(scan_id)}"
-    row = conn.execute("SELECT " + ", ".join(f"(SELECT count(*) FROM {_identifier(t)}{where})" for t in tables)).fetchone()
-    return dict(zip(tables, (int(n) for n in row)))
-
-
-ENTRY_ALIAS = "auditor_stored_scan"
-"""Name under which `attached` attaches a stored scan's database."""
-
-
-@contextlib.contextmanager
-def attached(conn: duckdb.DuckDBPyConnection, path: str | Path, read_only: bool = True) -> Iterator[str]:
-    """Attach the database file `path` to `conn` for the `with` block; yields the name to qualify
-    its tables with. Use it outside a transaction: DuckDB detaches a database only when no open
-    transaction has touched it. Raises duckdb.Error when the file cannot be attached."""
-    conn.execute(f"ATTACH {sql_string(path)} AS {ENTRY_ALIAS}{' (READ_ONLY)' if read_only else ''}")
-    try:
-        yield ENTRY_ALIAS
-    finally:
-        conn.execute(f"DETACH {ENTRY_ALIAS}")
-
-
-def export_scan(conn: duckdb.DuckDBPyConnection, scan_id: int, path: Path) -> dict[str, dict]:
-    """Write scan `scan_id` of `conn`'s database to a new database at `path`, where it is scan 1
-    and the only scan: an auditor database of its own, which `import_scan` copies into another
-    database as a new scan and `copy_database` copies whole. Run it outside a transaction, with
-    `conn` the connection that wrote the scan.
-
-    When the scan is scan 1 and the only one in a database file, that file is copied after a
-    checkpoint (5 ms for gemini-cli-core's 9 000 rows; this process holds the file's write lock,
-    so nobody changes it meanwhile); otherwise a database is created and the rows inserted
-    through ATTACH (0.18 s). Returns, per table with a `scan_id` column but `scans`,
-    `{"rows": rows, "columns": [...]}`."""
-    tables = scan_tables(conn)
-    out = {t: {"rows": n, "columns": tables[t]} for t, n in row_counts(conn, [t for t in tables if t != "scans"],
-                                                                             scan_id).items()}
-    file = conn.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0]
-    if scan_id == 1 and file and conn.execute("SELECT count(*) FROM scans").fetchone()[0] == 1:
-        conn.execute("CHECKPOINT")  # every committed row into the file, the write-ahead log emptied
-        shutil.copyfile(file, path)
-        return out
-    connect(path).close()
-    with attached(conn, path, read_only=False) as entry:
-        conn.execute("BEGIN TRANSACTION")
-        try:
-            for table, columns in tables.items():
-                cols = ", ".join(map(_identifier, columns))
-                conn.execute(
-                    f"INSERT INTO {entry}.{_identifier(table)} (scan_id, {cols}) "
-                    f"SELECT 1, {cols} FROM main.{_identifier(table)} WHERE scan_id = ?", [scan_id]
-                )
-            conn.execute("COMMIT")
-        except BaseException:
-            with contextlib.suppress(duckdb.Error):
-                conn.execute("ROLLBACK")
-            raise
-    return out
-
-
-def import_scan(conn: duckdb.DuckDBPyConnection, scan_id: int, source: str, tables: dict[str, dict]) -> None:
-    """Insert the rows of the database `export_scan` wrote, attached as `source` (see `attached`),
-    as rows of `scan_id`, inside the caller's transaction; `tables` is what `export_scan` returned
-    (the `scans` row is the caller's to write). Raises StoreError when a table holds another
-    number of rows than recorded, duckdb.Error when a table is unreadable or does not fit."""
-    for table, spec in tables.items():
-        rows, columns = int(spec["rows"]), ", ".join(map(_identifier, spec["columns"]))
-        if not rows:
-            continue
-        n = conn.execute(
-            f"INSERT INTO main.{_identifier(table)} (scan_id, {columns}) "
-            f"SELECT ?, {columns} FROM {source}.{_identifier(table)}", [scan_id]
-        ).fetchone()[0]
-        if n != rows:
-            raise StoreError(f"stored scan: table {table} holds {n} rows, expected {rows}")
-
-
-class Host:
-    """An in-memory DuckDB connection opened in a background thread, for `copy_database` to attach
-    its copy to.
-
-    Opening a database costs 12-17 ms (most of it DuckDB registering its built-in functions; the
-    first database of a process costs the most) and `duckdb.connect` releases the GIL while it
-    works. Started at the beginning of a scan, it opens while the scan imports its readers and
-    hashes its targets; replaying a stored scan into a new database then costs an ATTACH (2 ms)
-    instead of a connect. Single use: `take` hands the connection over once. Unused, it is closed
-    when the object is collected."""
-
-    def __init__(self) -> None:
-        import threading
-
-        self._conn: duckdb.DuckDBPyConnection | None = None
-        self._thread = threading.Thread(target=self._open, name="auditor-host", daemon=True)
-        self._thread.start()
-
-    def _open(self) -> None:
-        try:
-            self._conn = duckdb.connect(":memory:")
-        except duckdb.Error:  # the caller opens the database itself (and reports what fails)
-            pass
-
-    def take(self) -> duckdb.DuckDBPyConnection | None:
-        """The connection, once it is open (waits for it); None when it could not be opened or
-        was taken before."""
-        self._thread.join()
-        conn, self._conn = self._conn, None
-        return conn
-
-
-COPY_ALIAS = "auditor_copy"
-"""Name under which `copy_database` attaches the copy to a `Host` connection."""
-
-
-def may_create(path: str | Path) -> bool:
-    """Whether `copy_database` could create `path`: a file path where no database (nor its
-    write-ahead log) is yet."""
-    path = str(path)
-    return path != ":memory:" and not os.path.lexists(path) and not os.path.lexists(path + ".wal")
-
-
-def copy_database(source: Path, path: str | Path, prepare: Callable[[duckdb.DuckDBPyConnection], None],
-                  host: Host | None = None) -> bool:
-    """Create the database `path` as a copy of the database file `source` (one `export_scan` wrote),
-    after `prepare(conn)` has run on the copy in one transaction: a new database holding one scan
-    in a fraction of the time creating and filling one takes. The copy is made and prepared under
-    a temporary name beside `path` and linked into place, so `path` appears whole or not at all.
-    `prepare` gets a connection whose default database is the copy: the `host`'s connection, with
-    the copy attached, when one is given; else one opened on the copy.
-
-    Returns False, with nothing created, when `path` (or a write-ahead log of it) exists or nothing
-    can be written beside it. Raises StoreError when `source` cannot be read or the copy opened,
-    and what `prepare` raises, with nothing created."""
-    path = str(path)
-    if not may_create(path):
-        return False
-    try:
-        src = open(source, "rb")
-    except OSError as exc:
-        raise StoreError(f"cannot read {source}: {exc.strerror}") from exc
-    with src:
-        return _copy_into_place(src, path, prepare, host)
-
-
-def _copy_into_place(src, path: str, prepare: Callable[[duckdb.DuckDBPyConnection], None], host: Host | None) -> bool:
-    tmp = os.path.join(os.path.dirname(os.path.abspath(path)), f".auditor-{uuid.uuid4().hex}.duckdb")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the mode DuckDB would give it
-    except OSError:
-        return False
-    try:
-        try:
-            with os.fdopen(fd, "wb") as dst:
-                shutil.copyfileobj(src, dst, 1 << 20)
-        except OSError:
-            return False  # nothing can be written beside `path` (disk full): not this way
-        conn = _open_copy(tmp, host)
-        try:  # closing checkpoints the copy: its file holds everything, no write-ahead log is left
-            conn.execute("BEGIN TRANSACTION")
-            prepare(conn)
-            conn.execute("COMMIT")
-        finally:
-            conn.close()
-        try:
-            os.link(tmp, path)  # fails if `path` appeared meanwhile: never overwrite
-        except OSError:
-            return False
-        return True
-    finally:
-        for leftover in (tmp, tmp + ".wal"):
-            with contextlib.suppress(OSError):
-                os.unlink(leftover)
-
-
-def _open_copy(tmp: str, host: Host | None) -> duckdb.DuckDBPyConnection:
-    """A connection whose default database is the file `tmp`, migrated: `host`'s with the file
-    attached, or a new one. Raises StoreError as `connect` does."""
-    conn = host.take() if host is not None else None
-    if conn is None:
-        return connect(tmp)
-    with closed_on_failure(conn, f"cannot open database {tmp}"):
-        conn.execute(f"ATTACH {sql_string(tmp)} AS {COPY_ALIAS}")
-        conn.execute(f"USE {COPY_ALIAS}")
-        migrate(conn)
-    return conn
 
 
 @contextlib.contextmanager

@@ -15,8 +15,8 @@ cpu s, cpu ratio  the same two runs in CPU seconds (user + system, all processes
                 on a shared machine wall times include waiting for a CPU, CPU seconds do not
 cold -j1 s      (with --serial) the same cold scan in one process, and its ratio to parse
 warm %          the same scan again with the cache the cold scan filled, as % of cold (wall; CPU)
-peak RSS MB     highest sum of the resident memory of the scan's processes (main, fork server,
-                workers), sampled every 20 ms during the cold scan
+peak RSS MB     highest sum of the resident memory of the scan's processes (main and workers),
+                sampled with psutil every 20 ms during the cold scan; and the most one of them held
 ast-grep s      `ast-grep scan` with the equivalent flag-read rules (SDK method calls whose names the
 semgrep s       packs list, `process.env.X`, `os.environ`/`os.getenv`), when the tool is on PATH;
                 archives are extracted to a temporary directory first (not timed)
@@ -32,6 +32,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -45,6 +46,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
+import psutil  # noqa: E402
 import tree_sitter  # noqa: E402
 
 from auditor.config import Config  # noqa: E402
@@ -76,73 +78,52 @@ def parse_only(target: str, config: Config) -> tuple[float, float, int, int]:
 
 
 class TreeSampler:
-    """Resident memory and CPU seconds of a process and all its descendants, read from /proc.
+    """Resident memory and CPU seconds of a process and all its descendants (psutil).
 
-    Listing every process of the machine costs about 0.9 ms; on a machine whose CPUs the scan keeps
-    busy, doing that every 20 ms took 4.5 % of a CPU from the run being measured (gemini-cli-core's
-    cold scan: 3.55 s sampled against 3.44 s unsampled, medians of 5). So the tree is looked for
-    every `FULL_EVERY`-th sample only; in between, only the processes already found are read."""
-
-    FULL_EVERY = 5
+    `sample()` returns the tree's resident bytes now, summed over its processes (pages the workers
+    share with the main process count once per process, so the sum overstates what the machine
+    holds) and records each process's CPU seconds, kept after the process exits."""
 
     def __init__(self, pid: int):
-        self.pid = pid
+        self.root = psutil.Process(pid)
         self.cpu: dict[int, float] = {}
-        """pid → CPU seconds (user + system) at its last sample; kept after the process exits."""
-        self._known: set[int] = {pid}
-        self._calls = 0
-        self._tick = os.sysconf("SC_CLK_TCK")
-        self._page = os.sysconf("SC_PAGE_SIZE")
-
-    def _stat(self, pid: int) -> tuple[int, int, float] | None:
-        """(parent pid, resident bytes, CPU seconds) of `pid`, or None if it is gone."""
-        try:
-            with open(f"/proc/{pid}/stat") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-            return int(fields[1]), int(fields[21]) * self._page, (int(fields[11]) + int(fields[12])) / self._tick
-        except (OSError, IndexError, ValueError):
-            return None
+        """pid → CPU seconds (user + system) at its last sample."""
+        self.peak_process = 0
+        """The most resident bytes one process of the tree held at a sample."""
 
     def sample(self) -> int:
-        """Resident bytes of the tree now (recording each process's CPU seconds)."""
-        full = self._calls % self.FULL_EVERY == 0
-        self._calls += 1
-        stats: dict[int, tuple[int, int, float]] = {}
-        if full:
-            children: dict[int, list[int]] = {}
-            for entry in os.listdir("/proc"):
-                if entry.isdigit() and (st := self._stat(int(entry))) is not None:
-                    stats[int(entry)] = st
-                    children.setdefault(st[0], []).append(int(entry))
-            tree, stack = set(), [self.pid]
-            while stack:
-                p = stack.pop()
-                tree.add(p)
-                stack.extend(children.get(p, ()))
-            self._known = tree
-        else:
-            for p in self._known:
-                if (st := self._stat(p)) is not None:
-                    stats[p] = st
+        """Resident bytes of the tree now, 0 once its root has exited."""
+        try:
+            procs = [self.root, *self.root.children(recursive=True)]
+        except psutil.Error:
+            return 0
         total = 0
-        for p in self._known:
-            if p in stats:
-                total += stats[p][1]
-                self.cpu[p] = max(self.cpu.get(p, 0.0), stats[p][2])
+        for proc in procs:
+            try:
+                with proc.oneshot():
+                    rss = proc.memory_info().rss
+                    times = proc.cpu_times()
+            except psutil.Error:  # exited meanwhile
+                continue
+            total += rss
+            self.peak_process = max(self.peak_process, rss)
+            self.cpu[proc.pid] = max(self.cpu.get(proc.pid, 0.0), times.user + times.system)
         return total
 
 
-def run_cli(args: list[str], env: dict[str, str]) -> tuple[float, float, int]:
-    """(wall seconds, CPU seconds, peak RSS bytes of the process tree) of `python -m auditor ARGS`.
+def run_cli(args: list[str], env: dict[str, str]) -> tuple[float, float, int, int]:
+    """(wall seconds, CPU seconds, peak RSS bytes of the process tree, peak RSS bytes of its largest
+    process) of `python -m auditor ARGS`.
 
-    CPU seconds: every process of the tree (CLI, fork server, workers) as last sampled from /proc
-    every 20 ms (`TreeSampler`; RUSAGE_CHILDREN would miss workers whose fork server nobody waits
-    for)."""
+    CPU seconds: what the kernel counted for the CLI and the workers it waited for
+    (RUSAGE_CHILDREN of this process), or the sum of the last samples of each process of the tree
+    (`TreeSampler`) when that is more (a process nobody waited for)."""
     peak = 0
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "auditor", *args], env=env, cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     tree = TreeSampler(proc.pid)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = threading.Event()
 
     def sample() -> None:
@@ -157,10 +138,12 @@ def run_cli(args: list[str], env: dict[str, str]) -> tuple[float, float, int]:
     seconds = time.perf_counter() - t0
     done.set()
     sampler.join()
-    cpu = sum(tree.cpu.values())
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    waited = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    cpu = max(waited, sum(tree.cpu.values()))
     if proc.returncode not in (0, 1):
         raise SystemExit(f"auditor {' '.join(args)} failed ({proc.returncode}): {stderr.decode(errors='replace')[-2000:]}")
-    return seconds, cpu, peak
+    return seconds, cpu, peak, tree.peak_process
 
 
 def scan_env(cache: Path) -> dict[str, str]:
@@ -170,7 +153,7 @@ def scan_env(cache: Path) -> dict[str, str]:
     Imports the scan's modules once, untimed, so that their bytecode exists."""
     env = dict(os.environ, AUDITOR_CACHE_DIR=str(cache))
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    subprocess.run([sys.executable, "-c", "import auditor.cli, auditor.scan, auditor.parallel, auditor.preload"],
+    subprocess.run([sys.executable, "-c", "import auditor.cli, auditor.scan, auditor.parallel"],
                    env=env, cwd=ROOT, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return env
 
@@ -281,6 +264,7 @@ def bench(target: str, jobs: int, repeat: int, serial: bool, compare: bool, conf
             warms.append(run_cli(scan_args(target, tmpd / f"warm{i}.duckdb", jobs, config_path), env))
         row.update(files=parses[0][2], bytes=parses[0][3], parse_s=min(p[0] for p in parses), parse_cpu=min(p[1] for p in parses))
         row["cold_s"], row["cold_cpu"], row["peak_rss"] = min(c[0] for c in colds), min(c[1] for c in colds), max(c[2] for c in colds)
+        row["peak_process"] = max(c[3] for c in colds)
         row["warm_s"], row["warm_cpu"] = min(w[0] for w in warms), min(w[1] for w in warms)
         if serial:
             serials = []
@@ -315,7 +299,7 @@ def fmt(row: dict) -> list[str]:
     if "cold_j1_s" in row:
         out += [s("cold_j1_s"), r("cold_j1_s", "parse_s"), r("cold_j1_cpu", "parse_cpu")]
     out += [f"{100 * row['warm_s'] / row['cold_s']:.1f}; {100 * row['warm_cpu'] / row['cold_cpu']:.1f}",
-            f"{row['peak_rss'] / 1e6:.0f}", s("ast_grep_s"), s("semgrep_s")]
+            f"{row['peak_rss'] / 1e6:.0f}; {row['peak_process'] / 1e6:.0f}", s("ast_grep_s"), s("semgrep_s")]
     return out
 
 
@@ -333,7 +317,7 @@ def main() -> None:
     head = ["input", "files", "MB", "parse s", f"cold s (-j{args.jobs})", "ratio", "parse cpu s", "cold cpu s", "cpu ratio"]
     if args.serial:
         head += ["cold -j1 s", "ratio -j1", "cpu ratio -j1"]
-    head += ["warm % (wall; cpu)", "peak RSS MB", "ast-grep s", "semgrep s"]
+    head += ["warm % (wall; cpu)", "peak RSS MB (tree; one process)", "ast-grep s", "semgrep s"]
     rows = []
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))

@@ -16,7 +16,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 @pytest.fixture(autouse=True, scope="session")
 def _private_extraction_cache(tmp_path_factory):
     """The suite neither reads nor fills the user's extraction cache, nor one an earlier run left:
-    a scan replayed from there would skip the code a test means to run."""
+    results taken from there would skip the code a test means to run."""
     patch = pytest.MonkeyPatch()
     patch.setenv("AUDITOR_CACHE_DIR", str(tmp_path_factory.mktemp("auditor-cache")))
     yield

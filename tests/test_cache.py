@@ -1,24 +1,23 @@
-"""Extraction cache: warm rescans reuse results, anything that can change a result invalidates it."""
+"""Extraction cache: rescans reuse results, anything that can change a result changes its key."""
 
 from __future__ import annotations
 
-import os
-import pickle
 import shutil
 import sqlite3
-import time
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from perf_fixtures import make_project, table_rows
 
-from auditor import cache, parallel, store
-from auditor.cache import ExtractionCache
-from auditor.config import Config, Wrapper
+from auditor import cache, parallel
+from auditor.cache import Cache, CacheKeys
+from auditor.config import Config
 from auditor.errors import ConfigError
-from auditor.models import Diagnostic, FileResult, FlagRead, KeyExpr, Span
-from auditor.scan import run_scan
+from auditor.extract.process import ExtractorSpec
+from auditor.models import Diagnostic, FileResult, FlagRead, KeyExpr, Severity, SourceFile, Span
+from auditor.queries import Pack
+from auditor.scan import load_packs, run_scan
 
 PACK = """((call_expression
    function: (identifier) @flag.method
@@ -70,18 +69,91 @@ def test_changing_a_pack_invalidates_the_cache(project, tmp_path):
     assert "acme-two" in _keys(tmp_path / "c.duckdb") and "acme-one" not in _keys(tmp_path / "c.duckdb")
 
 
-def test_config_wrappers_grammar_versions_and_code_are_part_of_the_fingerprint(monkeypatch):
-    spec = parallel.ExtractorSpec(tuple(Config().generated_packs()), {"registries": {}})
-    base = spec.fingerprint()
-    assert base == parallel.ExtractorSpec(tuple(Config().generated_packs()), {"registries": {}}).fingerprint()
-    wrapped = Config(wrappers=(Wrapper("isOn"),))
-    assert parallel.ExtractorSpec(tuple(wrapped.generated_packs()), {"registries": {}}).fingerprint() != base
-    assert parallel.ExtractorSpec(spec.packs, {"registries": {"FLAGS": "acme"}}).fingerprint() != base
-    monkeypatch.setattr(parallel, "grammar_versions", lambda: {"tree-sitter": "9.9.9"})
-    assert spec.fingerprint() != base
+def test_every_input_a_cached_result_depends_on_changes_its_key(monkeypatch):
+    """The one place keys are made (`CacheKeys`): change any input and every key changes."""
+    packs = [Pack("ecma/acme", None, PACK.format(name="acmeFlag"), ("javascript", "typescript"), {"provider": "acme"})]
+    options = {"registries": {}, "identifiers": None}
+    src = SourceFile("src/a.js", b"const a = acmeFlag('x');\n", secrets="text")
+
+    class Artifact:
+        def __init__(self, identity):
+            self.cache_identity = lambda: identity
+
+    def keys(packs=packs, options=options, src=src, identity="sha|rel.tgz|tar|limits") -> tuple[str, ...]:
+        k = CacheKeys(packs, options)
+        return k.file(src), k.artifact(Artifact(identity)), k.memo("secrets", "1.5", "a.js", "text")
+
+    base = keys()
+    assert keys() == base, "the same inputs make the same keys"
+    assert CacheKeys(packs, options).file(replace(src, path="elsewhere/b.js", origin="map")) == base[0], \
+        "a file's path is a label (its result is rebound), not part of its key"
+    variants = {
+        "pack text": dict(packs=[replace(packs[0], source=PACK.format(name="acmeGate"))]),
+        "pack sidecar": dict(packs=[replace(packs[0], meta={"provider": "other"})]),
+        "another pack": dict(packs=[*packs, replace(packs[0], name="ecma/more")]),
+        "registries (config)": dict(options={**options, "registries": {"FLAGS": "acme"}}),
+        "identifiers (manifest)": dict(options={**options, "identifiers": ("internal_tool",)}),
+    }
+    for name, change in variants.items():
+        changed = keys(**change)
+        assert all(a != b for a, b in zip(changed, base)), name
+    for name, changed_src in {
+        "bytes": replace(src, data=b"const a = acmeFlag('y');\n"), "size": replace(src, size=999),
+        "truncated": replace(src, truncated=True), "language": replace(src, path="src/a.ts"),
+        "extension": replace(src, path="src/a.mjs"), "secret search": replace(src, secrets="bundle"),
+        "search only": replace(src, extract=False),
+    }.items():
+        assert keys(src=changed_src)[0] != base[0], name
+    assert keys(identity="sha|other.tgz|tar|limits")[1] != base[1]
+    assert CacheKeys(packs, options).artifact(Artifact(None)) is None and CacheKeys(packs, options).artifact(object()) is None
+    for name, module, attr, value in (
+        ("auditor version", cache, "__version__", "9.9.9"),
+        ("auditor code", cache, "code_digest", lambda: "other build"),
+        ("grammar versions", cache, "grammar_versions", lambda: {"tree-sitter": "9.9.9"}),
+        ("detect-secrets version", cache, "detect_secrets_version", lambda: "9.9"),
+        ("cache format", cache, "FORMAT", 99),
+    ):
+        monkeypatch.setattr(module, attr, value)
+        assert all(a != b for a, b in zip(keys(), base)), name
+        monkeypatch.undo()
+    assert keys() == base
+    assert CacheKeys(packs, {"registries": lambda: None}).scope is None, "unpicklable options: no cache"
+    assert parallel.Pipeline(ExtractorSpec((), {"x": lambda: None}), 1, True).cache is None
+
+
+def test_results_with_internal_errors_are_never_cached():
+    def diag(code):
+        return Diagnostic("a.js", code, "…", Severity.ERROR)
+
+    for code in ("extract-failed", "extract-crashed", "secret-scan-failed", "artifact-failed", "file-budget-exceeded"):
+        assert not cache.cacheable([diag("syntax-error"), diag(code)]), code
+    assert cache.cacheable([diag("syntax-error"), diag("binary-file"), diag("archive-limit-exceeded")])
+
+
+def test_a_file_whose_secret_search_failed_is_not_cached(tmp_path, monkeypatch):
+    from test_artifacts_kit import npm_tgz
+
+    from auditor.sources import secrets
+
+    key = "AKIA" + "Z7QWERTYUIOPASDF"  # an AWS access key id pattern, made up
+    pkg = npm_tgz(tmp_path / "p.tgz", {"index.js": f"const key = '{key}';\nconst on = process.env.FEATURE;\n"})
+
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("detector broke")
+
+    monkeypatch.setattr(secrets.SecretScanner, "scan", broken)
+    cdir = tmp_path / "cache"
+    failed = run_scan([str(pkg)], tmp_path / "a.duckdb", "p", Config(), cache_dir=cdir, jobs=1)
+    assert failed.pipeline.extracted == 1
+    assert "secret-scan-failed" in {r[1] for r in table_rows(tmp_path / "a.duckdb")["diagnostics"]}
     monkeypatch.undo()
-    monkeypatch.setattr(cache, "code_digest", lambda: "other build")
-    assert spec.fingerprint() != base
+    copy = tmp_path / "copy.tgz"  # another name: not the same artifact, so its files are looked up one by one
+    shutil.copy(pkg, copy)
+    again = run_scan([str(copy)], tmp_path / "copy.duckdb", "p", Config(), cache_dir=cdir, jobs=1)
+    assert (again.pipeline.targets_cached, again.pipeline.cached, again.pipeline.extracted) == (0, 0, 1)
+    assert "secret-scan-failed" not in {r[1] for r in table_rows(tmp_path / "copy.duckdb")["diagnostics"]}
+    assert "ART006" in {r[0] for r in table_rows(tmp_path / "copy.duckdb")["findings"]}
+    assert run_scan([str(pkg)], tmp_path / "b.duckdb", "p", Config(), cache_dir=cdir, jobs=1).pipeline.targets_cached == 0
 
 
 def test_a_hit_for_the_same_content_at_another_path_is_rebound(tmp_path):
@@ -111,27 +183,25 @@ def test_rebind_rewrites_path_and_origin_of_every_record_family():
     assert cache.rebind(res, "a.js", "m") is res
 
 
-def _results_db(cdir: Path) -> Path:
-    (db,) = cdir.rglob(cache.RESULTS_DB)
-    return db
+def _store_db(cdir: Path) -> Path:
+    return cdir / f"v{cache.FORMAT}" / "cache.db"
 
 
 def test_corrupt_entries_are_misses_and_an_unwritable_cache_does_not_stop_a_scan(project, tmp_path):
     cdir = tmp_path / "cache"
     first = run_scan([str(project)], tmp_path / "a.duckdb", "p", Config(), cache_dir=cdir)
-    db = _results_db(cdir)
-    conn = sqlite3.connect(db)
-    keys = [k for (k,) in conn.execute("SELECT key FROM results ORDER BY key")]
+    conn = sqlite3.connect(_store_db(cdir))
+    keys = [k for (k,) in conn.execute("SELECT key FROM Cache ORDER BY key")]
     assert len(keys) == first.pipeline.extracted
-    conn.execute("UPDATE results SET value = ? WHERE key = ?", (b"not a pickle", keys[0]))
-    conn.execute("UPDATE results SET value = ? WHERE key = ?", (pickle.dumps({"not": "a FileResult"}), keys[1]))
+    conn.execute("UPDATE Cache SET value = ? WHERE key = ?", (b"not a pickle", keys[0]))
+    conn.execute("UPDATE Cache SET value = ? WHERE key = ?", (cache.dumps({"not": "a FileResult"}), keys[1]))
     conn.commit()
     conn.close()
     again = run_scan([str(project)], tmp_path / "b.duckdb", "p", Config(), cache_dir=cdir)
     assert again.pipeline.extracted == 2
     assert table_rows(tmp_path / "a.duckdb") == table_rows(tmp_path / "b.duckdb")
 
-    db.write_bytes(b"not a database " * 512)  # damaged: started again
+    _store_db(cdir).write_bytes(b"not a database " * 512)  # damaged: started again
     damaged = run_scan([str(project)], tmp_path / "d.duckdb", "p", Config(), cache_dir=cdir)
     assert damaged.pipeline.extracted == first.pipeline.extracted
     assert run_scan([str(project)], tmp_path / "e.duckdb", "p", Config(), cache_dir=cdir).pipeline.extracted == 0
@@ -146,46 +216,39 @@ def test_corrupt_entries_are_misses_and_an_unwritable_cache_does_not_stop_a_scan
 
 def test_a_cache_locked_by_another_scan_turns_itself_off_and_the_scan_goes_on(project, tmp_path, monkeypatch):
     cdir = tmp_path / "cache"
-    first = run_scan([str(project)], tmp_path / "a.duckdb", "p", Config(), cache_dir=cdir)
-    other = sqlite3.connect(_results_db(cdir), isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")  # another scan writing, and not letting go
-    other.execute("DELETE FROM results")
+    run_scan([str(project)], tmp_path / "a.duckdb", "p", Config(), cache_dir=cdir)
     monkeypatch.setattr(cache, "BUSY_SECONDS", 0.05)
+    keys = CacheKeys(load_packs(Config()), {"registries": {}, "identifiers": None})
+    writer = Cache(cdir, keys)  # opened before the lock: its write fails, then it is off, not stuck
+    other = sqlite3.connect(_store_db(cdir), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another scan writing, and not letting go
+    other.execute("DELETE FROM Cache")
     try:
         locked = run_scan([str(project)], tmp_path / "b.duckdb", "p", Config(), cache_dir=cdir)
+        writer.put("a" * 64, FileResult("a.js", "javascript", 1, "0" * 64))
+        writer.flush()
+        assert writer.get("a" * 64) is None and writer.errors == 1 and writer.writes == 0
     finally:
         other.execute("ROLLBACK")
         other.close()
-    assert locked.pipeline.cached == first.pipeline.extracted  # readers see the last commit meanwhile
+    assert locked.pipeline.cached == 0 and locked.pipeline.extracted == locked.files - locked.pipeline.duplicates
     assert table_rows(tmp_path / "b.duckdb") == table_rows(tmp_path / "a.duckdb")
-
-    ec = ExtractionCache(cdir, "f" * 64)  # a writer that cannot get the lock: off, not stuck
-    ec.put("a" * 64, FileResult("a.js", "javascript", 1, "0" * 64))
-    ec.flush()
-    assert ec.writable and ec.stats.writes == 1
-    other = sqlite3.connect(ec.dir / cache.RESULTS_DB, isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")
-    ec.put("b" * 64, FileResult("b.js", "javascript", 1, "1" * 64))
-    ec.flush()
-    other.execute("ROLLBACK")
-    other.close()
-    assert not ec.writable and ec.stats.writes == 1 and ec.stats.errors == 1
-    assert ec.get("b" * 64, "b.js", "") is None
+    assert Cache(cdir, keys).get("a" * 64) is None
 
 
 def test_a_cache_deleted_during_a_scan_loses_its_entries_and_nothing_else(tmp_path):
-    ec = ExtractionCache(tmp_path / "cache", "f" * 64)
-    ec.put("a" * 64, FileResult("a.js", "javascript", 1, "0" * 64))
-    ec.flush()
+    keys = CacheKeys([], {})
+    store = Cache(tmp_path / "cache", keys)
+    store.put("a" * 64, FileResult("a.js", "javascript", 1, "0" * 64))
+    store.flush()
     shutil.rmtree(tmp_path / "cache")  # `auditor cache --clear` from another shell
-    ec.put("b" * 64, FileResult("b.js", "javascript", 2, "1" * 64))
-    ec.close()
-    assert ec.stats.errors == 0
-    fresh = ExtractionCache(tmp_path / "cache", "f" * 64)
-    assert fresh.get("a" * 64, "a.js", "") is None and fresh.get("b" * 64, "b.js", "") is None
+    store.put("b" * 64, FileResult("b.js", "javascript", 2, "1" * 64))
+    store.close()
+    fresh = Cache(tmp_path / "cache", keys)
+    assert fresh.get("a" * 64) is None and fresh.get("b" * 64) is None
     fresh.put("b" * 64, FileResult("b.js", "javascript", 2, "1" * 64))
     fresh.close()
-    assert ExtractionCache(tmp_path / "cache", "f" * 64).get("b" * 64, "x.js", "").path == "x.js"
+    assert Cache(tmp_path / "cache", keys).get("b" * 64, FileResult).path == "b.js"
     assert cache.cache_info(tmp_path / "cache").entries == 1
 
 
@@ -216,17 +279,16 @@ def test_cli_scan_uses_the_cache_unless_told_not_to_and_cache_clear_empties_it(p
     assert cache.cache_info().entries == 0
 
 
-@pytest.mark.xfail(strict=True, reason="extraction no longer sees masked bytes (issue 16): the cache's write path must pass "
-                                       "every record through auditor.redact.clean_record (cache.dumps and _write_atomic); "
-                                       "remove this mark once it does")
 def test_archive_secret_scan_is_memoized_without_storing_any_secret(tmp_path, monkeypatch):
     from test_artifacts_kit import npm_tgz
 
+    from auditor import store
     from auditor.sources import secrets
 
     key = "AKIA" + "Z7QWERTYUIOPASDF"  # an AWS access key id pattern, made up
     code = f"const key = '{key}';\nconst on = process.env.SECRET_FEATURE;\n"
-    pkg = npm_tgz(tmp_path / "p.tgz", {"index.js": code, "config/.env.production": f"AWS_ACCESS_KEY_ID={key}\n"})
+    pkg = npm_tgz(tmp_path / "p.tgz", {"index.js": code, "config/.env.production": f"AWS_ACCESS_KEY_ID={key}\n",
+                                       "dist/app.js.map": '{"version":3,"sources":["../src/app.ts"],"sourcesContent":["const k = \'' + key + '\';"],"mappings":""}'})
     calls = []
     real = secrets.SecretScanner._scan
     monkeypatch.setattr(secrets.SecretScanner, "_scan", lambda self, *a: calls.append(a[0]) or real(self, *a))
@@ -244,6 +306,10 @@ def test_archive_secret_scan_is_memoized_without_storing_any_secret(tmp_path, mo
     assert scanned >= 2
     run_scan([str(pkg)], tmp_path / "warm.duckdb", "p", Config(), cache_dir=cdir)
     assert len(calls) == scanned, "the warm rescan ran the secret scan again"
+    copy = tmp_path / "copy.tgz"  # read again: the search of the source rebuilt from the map is memoized
+    shutil.copy(pkg, copy)
+    run_scan([str(copy)], tmp_path / "copy.duckdb", "p", Config(), cache_dir=cdir)
+    assert len(calls) == scanned, "a copy ran the secret scan again"
     assert findings(tmp_path / "cold.duckdb") == findings(tmp_path / "warm.duckdb")
     assert any(r[0] == "ART006" for r in findings(tmp_path / "warm.duckdb"))
     assert table_rows(tmp_path / "cold.duckdb")["flag_reads"] == table_rows(tmp_path / "warm.duckdb")["flag_reads"]
@@ -254,7 +320,7 @@ def test_archive_secret_scan_is_memoized_without_storing_any_secret(tmp_path, mo
     assert len(calls) == 2 * scanned
 
 
-# -- whole scans: an unchanged release is replayed from its stored rows ------------------------------
+# -- whole artifacts: an unchanged release is not read again ---------------------------------------
 
 RELEASE_JS = """const ld = require("launchdarkly-node-server-sdk");
 export async function main(client) {
@@ -275,103 +341,41 @@ def release(tmp_path):
     })
 
 
-def _scan_entries(cdir: Path) -> list[Path]:
-    return sorted(p for p in cdir.rglob(cache.SCAN_META))
+def test_an_unchanged_release_is_not_read_again_and_stores_the_same_rows(release, tmp_path, monkeypatch):
+    from auditor.sources import artifact
 
-
-def test_an_unchanged_release_is_replayed_whole_with_the_same_rows(release, tmp_path, monkeypatch):
     cdir = tmp_path / "cache"
     cold = run_scan([str(release)], tmp_path / "cold.duckdb", "r", Config(), cache_dir=cdir)
-    assert not cold.pipeline.replayed and len(_scan_entries(cdir)) == 1
-    assert cold.reads >= 2 and cold.findings >= 2  # flag reads, and ART findings (source map, secret)
-
-    import auditor.resolve
-
-    monkeypatch.setattr(auditor.resolve, "resolve", lambda *a: pytest.fail("a replayed scan resolved keys"))
+    assert cold.pipeline.targets_cached == 0 and cold.reads >= 2 and cold.findings >= 2
+    monkeypatch.setattr(artifact.ArtifactSource, "iter_files", lambda self: pytest.fail("the release was read again"))
     warm = run_scan([str(release)], tmp_path / "warm.duckdb", "r", Config(), cache_dir=cdir)
-    assert warm.pipeline.replayed and warm.pipeline.targets_cached == 1
+    assert warm.pipeline.targets_cached == 1 and warm.pipeline.extracted == 0
     assert table_rows(tmp_path / "cold.duckdb") == table_rows(tmp_path / "warm.duckdb")
     for field in ("files", "reads", "keys", "definitions", "diagnostics", "low_confidence", "unresolved", "findings", "by_provider"):
         assert getattr(warm, field) == getattr(cold, field), field
 
-    again = run_scan([str(release)], tmp_path / "cold.duckdb", "again", Config(), cache_dir=cdir)  # into a database with a scan
-    assert again.scan_id == 2 and again.pipeline.replayed
-    conn = store.connect(tmp_path / "cold.duckdb", read_only=True)
-    try:
-        for table, columns in store.scan_tables(conn).items():
-            if table == "scans":
-                continue
-            cols = ", ".join(columns)
-            one = conn.execute(f"SELECT {cols} FROM {table} WHERE scan_id = 1").fetchall()
-            two = conn.execute(f"SELECT {cols} FROM {table} WHERE scan_id = 2").fetchall()
-            assert one == two, table
-        assert conn.execute("SELECT label, file_count FROM scans WHERE scan_id = 2").fetchone() == ("again", cold.files)
-    finally:
-        conn.close()
 
-
-def test_anything_a_scan_depends_on_invalidates_its_replay(release, tmp_path, monkeypatch):
-    from auditor import rules
+def test_what_an_artifact_is_read_with_decides_whether_it_is_read_again(release, tmp_path):
     from auditor.manifest import Manifest
 
     cdir = tmp_path / "cache"
     run_scan([str(release)], tmp_path / "a.duckdb", "r", Config(), cache_dir=cdir)
 
-    def replayed(target=release, **kw) -> bool:
-        return run_scan([str(target)], tmp_path / "x.duckdb", "r", Config(), cache_dir=cdir, **kw).pipeline.replayed
+    def whole(target=release, config=Config(), **kw) -> bool:
+        return run_scan([str(target)], tmp_path / "x.duckdb", "r", config, cache_dir=cdir, **kw).pipeline.targets_cached == 1
 
-    assert replayed()
-    assert not replayed(manifest=Manifest(public_flags=("new-checkout",)))  # another manifest
+    assert whole()
+    assert whole(manifest=Manifest(public_flags=("new-checkout",)))  # the manifest's flags are compared later
+    assert not whole(manifest=Manifest(identifiers=("checkout_tool",)))  # its identifiers are searched in the files
     copy = tmp_path / "elsewhere" / "rel.tgz"  # the target as written is stored in every row
     copy.parent.mkdir()
     shutil.copy(release, copy)
-    assert not replayed(copy)
-    monkeypatch.setattr(rules, "rules_digest", lambda: "changed rules")
-    assert not replayed()
-    monkeypatch.undo()
-    monkeypatch.setattr(store, "schema_digest", lambda: "changed schema")
-    assert not replayed()
-    monkeypatch.undo()
-    assert replayed()
-    assert not run_scan([str(release.parent)], tmp_path / "d.duckdb", "d", Config(), cache_dir=cdir).pipeline.replayed
-    assert not run_scan([str(release.parent)], tmp_path / "d.duckdb", "d", Config(), cache_dir=cdir).pipeline.replayed  # a directory: never
+    assert not whole(copy)
+    assert not whole(config=Config(exclude=("config/",)))
+    assert whole()
 
 
-@pytest.mark.parametrize("into", ["new", "existing"])
-@pytest.mark.parametrize("damage", ["truncate-db", "delete-db", "bad-meta", "wrong-count"])
-def test_a_damaged_replay_entry_is_dropped_and_the_scan_runs_in_full(release, tmp_path, damage, into):
-    import json
-
-    from auditor.scan import SCAN_DB
-
-    cdir = tmp_path / "cache"
-    run_scan([str(release)], tmp_path / "cold.duckdb", "r", Config(), cache_dir=cdir)
-    (meta,) = _scan_entries(cdir)
-    stored = meta.parent / SCAN_DB
-    if damage == "truncate-db":
-        stored.write_bytes(stored.read_bytes()[:8192])
-    elif damage == "delete-db":
-        stored.unlink()
-    elif damage == "bad-meta":
-        meta.write_text("{not json")
-    else:
-        data = json.loads(meta.read_text())
-        data["tables"]["flag_reads"]["rows"] += 1
-        meta.write_text(json.dumps(data))
-    warm_db = tmp_path / "warm.duckdb"
-    if into == "existing":
-        store.connect(warm_db).close()
-    warm = run_scan([str(release)], warm_db, "r", Config(), cache_dir=cdir)
-    assert not warm.pipeline.replayed and warm.pipeline.targets_cached == 1  # items still cached whole
-    assert table_rows(tmp_path / "cold.duckdb") == table_rows(warm_db)
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".auditor-")] == []  # no copy left behind
-    assert len(_scan_entries(cdir)) == 1  # stored again by the full scan
-    assert run_scan([str(release)], tmp_path / "again.duckdb", "r", Config(), cache_dir=cdir).pipeline.replayed
-
-
-def test_a_scan_with_a_problem_that_may_not_recur_is_not_stored_whole(release, tmp_path, monkeypatch):
-    from auditor.models import Severity
-
+def test_an_artifact_with_a_problem_that_may_not_recur_is_not_cached_whole(release, tmp_path, monkeypatch):
     from auditor.extract.engine import Extractor
 
     real = Extractor.extract
@@ -384,12 +388,13 @@ def test_a_scan_with_a_problem_that_may_not_recur_is_not_stored_whole(release, t
     monkeypatch.setattr(Extractor, "extract", crash)
     cdir = tmp_path / "cache"
     run_scan([str(release)], tmp_path / "a.duckdb", "r", Config(), cache_dir=cdir, jobs=1)
-    assert _scan_entries(cdir) == []
     monkeypatch.undo()
-    assert not run_scan([str(release)], tmp_path / "b.duckdb", "r", Config(), cache_dir=cdir, jobs=1).pipeline.replayed
+    again = run_scan([str(release)], tmp_path / "b.duckdb", "r", Config(), cache_dir=cdir, jobs=1)
+    assert again.pipeline.targets_cached == 0 and again.pipeline.extracted == again.files == 2
+    assert "extract-failed" not in {r[1] for r in table_rows(tmp_path / "b.duckdb")["diagnostics"]}
 
 
-def test_cli_says_a_scan_was_replayed_and_cache_counts_it_once(release, tmp_path, monkeypatch):
+def test_cli_says_what_came_from_the_cache(release, tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
     from auditor.cli import app
@@ -399,108 +404,15 @@ def test_cli_says_a_scan_was_replayed_and_cache_counts_it_once(release, tmp_path
     cold = runner.invoke(app, ["scan", str(release), "--db", str(tmp_path / "a.duckdb"), "--jobs", "1"])
     warm = runner.invoke(app, ["scan", str(release), "--db", str(tmp_path / "b.duckdb"), "--jobs", "1"])
     assert cold.exit_code == warm.exit_code == 0
-    assert "replayed" not in cold.stdout and "(replayed from the cache: same artifacts, packs, manifest and rules)" in warm.stdout
+    assert "from the cache" not in cold.stdout and "1 artifact whole from the cache" in warm.stdout
 
     def report(text: str) -> list[str]:  # without the lines naming the database or the time
         return [ln for ln in text.splitlines() if not ln.lstrip().startswith(("time", "Scan ", "Next:", "Findings:"))]
 
     assert report(cold.stdout) == report(warm.stdout) and any("ART006" in ln for ln in report(warm.stdout))
-    (entry,) = [p for p in (tmp_path / "c").rglob("*") if p.parent.name == cache.SCANS_DIR]
-    assert sorted(p.name for p in entry.iterdir()) == ["scan.duckdb", "scan.json"]
-    before = cache.cache_info(tmp_path / "c").entries
-    shutil.rmtree(entry)
-    assert cache.cache_info(tmp_path / "c").entries == before - 1
 
 
-def test_a_replay_does_without_the_extraction_modules(release, tmp_path):
-    """What replaying imports is most of a warm rescan's time: extraction, resolution, detect-secrets,
-    pathspec, the grammars, the artifact readers and the process pool are left for scans that run
-    in full."""
-    import subprocess
-    import sys
-
-    cdir = tmp_path / "cache"
-    run_scan([str(release)], tmp_path / "cold.duckdb", "r", Config(), cache_dir=cdir)
-    code = (
-        "import sys\n"
-        "from auditor.config import Config\n"
-        "from auditor.scan import run_scan\n"
-        f"s = run_scan([{str(release)!r}], {str(tmp_path / 'warm.duckdb')!r}, 'r', Config(), cache_dir={str(cdir)!r})\n"
-        "assert s.pipeline.replayed\n"
-        "heavy = ('auditor.extract.engine', 'auditor.resolve', 'detect_secrets', 'pathspec', 'tree_sitter_javascript',\n"
-        "         'auditor.sources.audit', 'auditor.sources.archive', 'tarfile', 'multiprocessing', 'concurrent.futures')\n"
-        "print(sorted(m for m in heavy if m in sys.modules))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
-
-
-def test_a_scan_writes_without_pyarrow_or_pandas(release, tmp_path):
-    """The batch inserts hand DuckDB numpy arrays: pyarrow's `pa.array` would import pandas, 0.3 s
-    of CPU in every scan."""
-    import subprocess
-    import sys
-
-    code = (
-        "import sys\n"
-        "from auditor.config import Config\n"
-        "from auditor.scan import run_scan\n"
-        f"s = run_scan([{str(release)!r}], {str(tmp_path / 'cold.duckdb')!r}, 'r', Config(), cache_dir=None)\n"
-        "assert s.reads > 0 and not s.pipeline.replayed\n"
-        "print(sorted(m for m in ('pyarrow', 'pandas') if m in sys.modules))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
-
-
-# -- size limit: the least recently used units go first ----------------------------------------------
-
-def _put(path: Path, size: int, used: float) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(b"x" * size)
-    os.utime(path, (used, used))
-
-
-def _dated(path: Path, used: float) -> Path:
-    os.utime(path, (used, used))
-    return path
-
-
-def test_prune_removes_the_least_recently_used_units_down_to_the_limit_share(tmp_path):
-    root, now = tmp_path / "c", time.time()
-    v3 = root / f"v{cache.CACHE_FORMAT}"
-    _put(root / "v2" / "fp" / "old.pickle", 100, now)  # an older format: never read, goes first
-    _put(v3 / "fp1" / "results.sqlite", 100, now - 50)
-    _put(v3 / "fp1" / "scans" / "a" / "scan.duckdb", 300, now - 40)
-    _put(v3 / "fp1" / "scans" / "a" / "scan.json", 10, now - 40)
-    _put(v3 / "fp1" / "artifacts" / "x", 200, now - 30)
-    _put(v3 / "fp1" / "scans" / ".tmp-busy" / "scan.duckdb", 500, now - 100)  # another scan writing it now
-    _put(v3 / "fp2" / "results.sqlite", 400, now - 10)
-    _put(v3 / "secrets-abc" / "ab" / "cdef", 50, now - 20)
-    for d in (v3 / "fp1" / "scans" / "a", v3 / "fp1", v3 / "fp2", v3 / "secrets-abc"):
-        _dated(d, now - 1000)
-    # 1 160 bytes counted (not the busy .tmp-); a 1 000-byte limit prunes to 800
-    result = cache.prune(root, 1000)
-    assert (result.removed, result.freed, result.size) == (3, 510, 650)
-    assert sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) == [
-        "v3/fp1/artifacts/x", "v3/fp1/scans/.tmp-busy/scan.duckdb", "v3/fp2/results.sqlite", "v3/secrets-abc/ab/cdef"]
-    assert cache.prune(root, 1000) == cache.PruneResult(0, 0, 650)  # under the limit: nothing to do
-    assert cache.prune(root, None).removed == 0  # no limit
-
-
-def test_prune_keeps_what_was_used_since_a_time_and_a_hit_counts_as_a_use(tmp_path):
-    root, now = tmp_path / "c", time.time()
-    store_ = cache.ExtractionCache(root, "f" * 64)
-    store_.put_items("old", [1, 2, 3])
-    store_.put_items("used", [4, 5, 6])
-    store_.close()
-    for identity in ("old", "used"):
-        _dated(Path(store_._items_path(identity)), now - 3600)
-    since = now - 60  # file times are kept to the kernel's clock tick: `since` must not be that close
-    assert cache.ExtractionCache(root, "f" * 64).get_items("used") == [4, 5, 6]  # touched by the hit
-    assert cache.prune(root, 1, since).removed == 1
-    assert not Path(store_._items_path("old")).exists() and Path(store_._items_path("used")).exists()
-
+# -- size limit -------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("value, expected", [("", cache.DEFAULT_MAX_MB * 1024 * 1024), ("0", None), (" 512 ", 512 * 1024 * 1024)])
 def test_the_size_limit_comes_from_the_environment(monkeypatch, value, expected):
@@ -522,24 +434,20 @@ def test_a_bad_size_limit_is_a_clear_error_before_a_scan_writes_anything(monkeyp
     assert res.exit_code == 2 and "AUDITOR_CACHE_MAX_MB" in res.stderr and len(res.stderr.strip().splitlines()) == 1
 
 
-def test_a_scan_over_the_limit_prunes_older_releases_and_keeps_its_own(release, tmp_path, monkeypatch):
-    from test_artifacts_kit import npm_tgz
-
-    cdir = tmp_path / "c"
-    other = npm_tgz(tmp_path / "other.tgz", {"dist/index.js": RELEASE_JS.replace("new-checkout", "old-checkout")})
-    run_scan([str(other)], tmp_path / "other.duckdb", "o", Config(), cache_dir=cdir)
-    time.sleep(0.01)
-    for p in cdir.rglob("*"):  # the older release was last used an hour ago
-        os.utime(p, (time.time() - 3600,) * 2)
-    monkeypatch.setattr(cache, "max_cache_bytes", lambda: 1)  # every unit the scan did not use must go
-    run_scan([str(release)], tmp_path / "r.duckdb", "r", Config(), cache_dir=cdir)
-    assert run_scan([str(release)], tmp_path / "r2.duckdb", "r", Config(), cache_dir=cdir).pipeline.replayed
-    again = run_scan([str(other)], tmp_path / "o2.duckdb", "o", Config(), cache_dir=cdir)
-    assert not again.pipeline.replayed and again.pipeline.targets_cached == 0  # its entries were pruned
-    assert table_rows(tmp_path / "other.duckdb") == table_rows(tmp_path / "o2.duckdb")
+def test_the_cache_stays_under_its_limit_and_evicts_what_was_stored_first(tmp_path, monkeypatch):
+    limit = 2 * 1024 * 1024
+    monkeypatch.setattr(cache, "max_cache_bytes", lambda: limit)
+    store = Cache(tmp_path / "c", CacheKeys([], {}))
+    for n in range(40):  # 40 entries of 100 KB: twice the limit
+        store.put(f"{n:02}", b"%02d" % n + bytes(100_000))
+        store.flush()
+    info = cache.cache_info(tmp_path / "c")
+    assert info.bytes <= limit and 0 < info.entries < 40
+    assert store.get("39") is not None and store.get("00") is None  # the oldest went first
+    store.close()
 
 
-def test_cli_cache_prune_and_the_limit_it_shows(release, tmp_path, monkeypatch):
+def test_cli_cache_prune_applies_a_lowered_limit_and_shows_it(release, tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
     from auditor.cli import app
@@ -548,13 +456,12 @@ def test_cli_cache_prune_and_the_limit_it_shows(release, tmp_path, monkeypatch):
     run_scan([str(release)], tmp_path / "r.duckdb", "r", Config(), cache_dir=tmp_path / "c")
     runner = CliRunner()
     info = runner.invoke(app, ["cache"])
-    assert info.exit_code == 0 and "1 fingerprint directory; limit 2147 MB (AUDITOR_CACHE_MAX_MB)" in info.stdout.replace("\n", " ")
+    assert info.exit_code == 0 and "limit 2147 MB (AUDITOR_CACHE_MAX_MB)" in info.stdout.replace("\n", " ")
+    entries = cache.cache_info(tmp_path / "c").entries
+    assert entries >= 3  # the files' results, the artifact's items, a memo of the secret search
     monkeypatch.setenv(cache.MAX_MB_ENV, "0")
     assert "no size limit" in runner.invoke(app, ["cache", "--prune"]).stdout
-    for p in (tmp_path / "c").rglob("*"):
-        os.utime(p, (time.time() - 3600,) * 2)
+    assert cache.cache_info(tmp_path / "c").entries == entries
     monkeypatch.setattr(cache, "max_cache_bytes", lambda: 1)
     pruned = runner.invoke(app, ["cache", "--prune"])
-    # the stored scan, the whole artifact, the fingerprint's file results, the memo of the secret
-    # search of the source rebuilt from the map
-    assert pruned.exit_code == 0 and pruned.stdout.startswith("pruned 4 entries") and "holds 0 entries" in pruned.stdout
+    assert pruned.exit_code == 0 and "holds 0 entries" in pruned.stdout

@@ -82,7 +82,7 @@ def test_scan_fail_on_holds_with_quiet(tmp_path):
 
 
 def test_the_console_entry_point_keeps_exit_codes_and_all_output(tmp_path):
-    """`auditor` exits without the interpreter's teardown (`cli._exit`): codes and piped output intact."""
+    """The `auditor` console entry point keeps exit codes and all its output when piped."""
     import os
     import subprocess
     import sys

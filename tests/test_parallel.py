@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import os
-import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 
 import pytest
 from perf_fixtures import make_project, table_rows
 
-from auditor import parallel
+from auditor import cache, parallel
 from auditor.config import Config
 from auditor.models import Diagnostic, FileResult, SourceFile
-from auditor.parallel import ExtractorSpec, LazyCompiled, Pipeline
+from auditor.extract import process as process_mod
+from auditor.extract.process import ExtractorSpec, LazyCompiled
+from auditor.parallel import Pipeline
 from auditor.scan import load_packs, run_scan
 
 
@@ -53,10 +54,11 @@ def _items(n: int):
 
 def test_pipeline_keeps_input_order_with_a_tiny_window_and_workers(monkeypatch):
     monkeypatch.setattr(parallel, "POOL_START_FILES", 2)
+    monkeypatch.setattr(parallel, "WINDOW_BYTES", 64)  # reading waits for a result after every file
     spec = ExtractorSpec(tuple(load_packs(Config())))
     with Pipeline(spec, jobs=1) as p:
         expected = list(p.run(_items(30)))
-    with Pipeline(spec, jobs=2, window_files=3, window_bytes=64) as p:
+    with Pipeline(spec, jobs=2) as p:
         got = list(p.run(_items(30)))
         assert p.stats.jobs == 2
     assert [type(x).__name__ for _, x in got] == [type(x).__name__ for _, x in expected]
@@ -64,19 +66,20 @@ def test_pipeline_keeps_input_order_with_a_tiny_window_and_workers(monkeypatch):
     assert [x.reads for _, x in got if isinstance(x, FileResult)] == [x.reads for _, x in expected if isinstance(x, FileResult)]
 
 
-def test_small_scans_stay_in_process_even_with_jobs():
+def test_small_scans_stay_in_process_even_with_jobs(monkeypatch):
+    monkeypatch.setattr(parallel, "_new_pool", lambda *a: pytest.fail("workers started for a small scan"))
     spec = ExtractorSpec(tuple(load_packs(Config())))
     with Pipeline(spec, jobs=4) as p:
         out = list(p.run(_items(5)))
-    assert p.stats.jobs == 1 and p._executor is None
+    assert p.stats.jobs == 1
     assert sum(isinstance(x, FileResult) for _, x in out) == 5
 
 
-def test_queries_compile_per_grammar_on_first_use():
+def test_queries_compile_per_grammar_on_first_use(monkeypatch):
+    monkeypatch.setattr(process_mod, "_COMPILED", {})
     lazy = LazyCompiled(load_packs(Config()))
-    assert "python" in lazy and lazy._compiled == {}
     assert lazy.get("python") is not None
-    assert set(lazy._compiled) == {"python"}
+    assert set(lazy._compiled) == {"python"} and [lang for lang, _ in process_mod._COMPILED] == ["python"]
     assert lazy.get("no-such-language") is None
 
 
@@ -140,15 +143,14 @@ def test_store_inserts_in_batches_and_keeps_row_order(monkeypatch):
     assert conn.execute("SELECT i, s, l, b FROM t").fetchall() == [row(i) for i in range(30)]
 
 
-def test_small_files_go_to_the_workers_in_batches_with_the_same_results(monkeypatch):
+def test_small_files_go_to_the_workers_in_chunks_with_the_same_results(monkeypatch):
     monkeypatch.setattr(parallel, "POOL_START_FILES", 2)
-    monkeypatch.setattr(parallel, "BATCH_FILES", 4)
+    monkeypatch.setattr(parallel, "CHUNK_FILES", 4)
     tasks: list[int] = []
     submit = ProcessPoolExecutor.submit
 
     def counted(self, fn, *args):
-        if fn is not parallel._up:  # what starts the workers (see parallel._Launch)
-            tasks.append(len(args[0]) if fn is parallel._work_batch else 1)
+        tasks.append(len(args[0]))
         return submit(self, fn, *args)
 
     monkeypatch.setattr(ProcessPoolExecutor, "submit", counted)
@@ -158,27 +160,6 @@ def test_small_files_go_to_the_workers_in_batches_with_the_same_results(monkeypa
     with Pipeline(spec, jobs=2) as p:
         got = [x for _, x in p.run(_items(30))]
     assert sum(tasks) == 30 and max(tasks) == 4 and len(tasks) < 15, tasks  # single files only while workers run short
-    assert [getattr(x, "reads", x) for x in got] == [getattr(x, "reads", x) for x in expected]
-
-
-def test_the_parse_budget_bounds_how_much_source_workers_hold_at_once(monkeypatch):
-    monkeypatch.setattr(parallel, "POOL_START_FILES", 2)
-    monkeypatch.setattr(parallel, "PARSE_BUDGET_BYTES", 1)  # every file is "big": one at a time
-    in_flight = []
-    pump = Pipeline._pump
-
-    def watched(self, force=False):
-        pump(self, force)
-        in_flight.append(len(self._inflight))
-
-    monkeypatch.setattr(Pipeline, "_pump", watched)
-    spec = ExtractorSpec(tuple(load_packs(Config())))
-    with Pipeline(spec, jobs=1) as p:
-        expected = [x for _, x in p.run(_items(12))]
-    with Pipeline(spec, jobs=2) as p:
-        got = [x for _, x in p.run(_items(12))]
-        assert p.stats.jobs == 2
-    assert max(in_flight) == 1
     assert [getattr(x, "reads", x) for x in got] == [getattr(x, "reads", x) for x in expected]
 
 
@@ -196,156 +177,55 @@ def test_a_pack_that_does_not_compile_fails_the_scan_from_a_worker_before_anythi
 
 
 class _HeldExecutor:
-    """A stand-in for the process pool that records submissions and runs nothing: each task's
-    future completes only when the test says so. Its workers are up once `up` is set."""
+    """A stand-in for the process pool that records what is handed to it and runs nothing: each
+    task's future completes only when the test says so."""
 
     def __init__(self, *args, **kwargs):
-        self.submitted: list[tuple[object, list, Future]] = []
-        self.up = threading.Event()
-        self.up.set()
+        self.submitted: list[tuple[list, Future]] = []
 
     def submit(self, fn, *args):
+        assert fn is parallel._extract_chunk
         future: Future = Future()
-        if fn is parallel._up:  # starting the workers (see parallel._Launch)
-            assert self.up.wait(10), "the test never let the workers start"
-            future.set_result(None)
-            return future
-        self.submitted.append((fn, args[0], future))
+        self.submitted.append(([src.path for src in args[0]], future))
         return future
+
+    def finish(self, n: int) -> None:
+        """Complete the `n`-th task with an empty result for each of its files."""
+        paths, future = self.submitted[n]
+        future.set_result([cache.dumps(FileResult(p, "javascript", 1, "")) for p in paths])
 
     def shutdown(self, **kwargs):
         pass
 
 
-class _InstantLaunch(parallel._Launch):
-    """Workers that are up as soon as the pool starts."""
-
-    def __init__(self, executor):
-        super().__init__(executor)
-        self.thread.join()
-
-
-def test_workers_get_two_tasks_each_so_a_large_file_read_late_goes_before_waiting_small_ones(monkeypatch):
-    monkeypatch.setattr(parallel, "POOL_START_FILES", 2)
-    monkeypatch.setattr(parallel, "BATCH_FILES", 4)
-    monkeypatch.setattr(parallel, "_pool", lambda workers, spec: _HeldExecutor())
-    monkeypatch.setattr(parallel, "_Launch", _InstantLaunch)
-    small = [SourceFile(f"s{i:02}.js", f"const a{i} = 1;\n".encode()) for i in range(40)]
-    big = SourceFile("big.js", b"const b = 1;\n" * 6000)  # 78 KB: over SMALL_FILE_BYTES, submitted alone
-    with Pipeline(ExtractorSpec(tuple(load_packs(Config()))), jobs=2) as p:
-        for n, src in enumerate([*small, big]):
-            p._admit(parallel._Slot(n, src), src)
-        pool = p._executor
-        # an idle worker gets what there is; then full batches, two tasks per worker; 30 files and the big one wait
-        assert [len(arg) if isinstance(arg, list) else arg.path for _, arg, _ in pool.submitted] == [1, 1, 4, 4]
-        pool.submitted[0][2].set_result([b""] * 4)
-        p._pump()
-        assert len(pool.submitted) == 5
-        fn, arg, _ = pool.submitted[4]
-        assert fn is parallel._work and arg is big  # the largest waiting file, read last, goes first
-        pool.submitted[1][2].set_result([b""] * 4)
-        p._pump()
-        assert pool.submitted[5][0] is parallel._work_batch and [s.path for s in pool.submitted[5][1]] == ["s10.js", "s11.js", "s12.js", "s13.js"]
-
-
-def test_files_read_while_the_workers_start_are_queued_and_handed_out_once_they_are_up(monkeypatch):
-    """Starting workers waits for the forkserver to fork them; the scan reads on meanwhile."""
-    monkeypatch.setattr(parallel, "POOL_START_FILES", 2)
+def test_files_go_to_the_workers_largest_first_in_chunks_two_tasks_per_worker(monkeypatch):
+    monkeypatch.setattr(parallel, "CHUNK_FILES", 4)
     pool = _HeldExecutor()
-    pool.up.clear()
-    monkeypatch.setattr(parallel, "_pool", lambda workers, spec: pool)
-    files = [SourceFile(f"f{i:02}.js", b"const b = 1;\n" * 6000 + b"//%d\n" % i) for i in range(6)]  # one task each
+    monkeypatch.setattr(parallel, "_new_pool", lambda workers, spec: pool)
+    small = [SourceFile(f"s{i:02}.js", f"const a{i} = 1;\n".encode()) for i in range(70)]
+    big = SourceFile("big.js", b"const b = 1;\n" * 6000)  # 78 KB: over SMALL_FILE_BYTES, handed out alone
     with Pipeline(ExtractorSpec(tuple(load_packs(Config()))), jobs=2) as p:
-        for n, src in enumerate(files[:5]):
-            p._admit(parallel._Slot(n, src), src)  # would block here if the start did
-        assert p.stats.jobs == 2 and p._executor is None
-        assert [s.item.path for s in p._queued] == [f.path for f in files[:5]] and pool.submitted == []
-        pool.up.set()
-        p._launch.thread.join()
-        p._admit(parallel._Slot(5, files[5]), files[5])
-        assert p._executor is pool and p._queued == []
-        # two tasks per worker, largest first (all the same size here: in the order read)
-        assert [arg.path for _, arg, _ in pool.submitted] == ["f00.js", "f01.js", "f02.js", "f03.js"]
+        for n, src in enumerate([*small, big]):  # read before the workers start (POOL_START_FILES)
+            p._admit(parallel._Slot(n, src), src)
+        p._schedule(final=False)
+        # the largest file, read last, goes first; then chunks of the largest small files; two tasks per worker
+        assert [paths for paths, _ in pool.submitted] == [
+            ["big.js"], ["s10.js", "s11.js", "s12.js", "s13.js"], ["s14.js", "s15.js", "s16.js", "s17.js"],
+            ["s18.js", "s19.js", "s20.js", "s21.js"]]
+        pool.finish(1)
+        p._collect(block=False)
+        p._schedule(final=False)
+        assert [paths for paths, _ in pool.submitted][4:] == [["s22.js", "s23.js", "s24.js", "s25.js"]]
 
 
-def test_a_file_waited_for_while_the_workers_start_goes_to_them_once_they_are_up(monkeypatch):
-    from auditor import cache as cache_mod
-
-    class Answering(_HeldExecutor):
-        def submit(self, fn, *args):
-            future = super().submit(fn, *args)
-            if fn is parallel._work:
-                future.set_result(cache_mod.dumps(FileResult(args[0].path, "from-a-worker", 1, "", "")))
-            return future
-
-    monkeypatch.setattr(parallel, "POOL_START_FILES", 2)
-    pool = Answering()
-    pool.up.clear()
-    monkeypatch.setattr(parallel, "_pool", lambda workers, spec: pool)
-    files = [SourceFile(f"f{i}.js", b"const b = 1;\n" * 6000 + b"//%d\n" % i) for i in range(2)]
-    with Pipeline(ExtractorSpec(tuple(load_packs(Config()))), jobs=2) as p:
-        slots = [parallel._Slot(n, f) for n, f in enumerate(files)]
-        for slot in slots:
-            p._admit(slot, slot.item)
-        threading.Timer(0.2, pool.up.set).start()
-        assert p._wait(slots[0]).language == "from-a-worker"  # not extracted here while they started
-        assert [arg.path for _, arg, _ in pool.submitted] == ["f0.js", "f1.js"]
 
 
 def test_workers_that_fail_to_start_fail_the_scan_with_the_error(monkeypatch):
-    class NoWorkers(_HeldExecutor):
-        def submit(self, fn, *args):
-            raise OSError("cannot start a worker")
+    def no_workers(workers, spec):
+        raise OSError("cannot start a worker")
 
     monkeypatch.setattr(parallel, "POOL_START_FILES", 2)
-    monkeypatch.setattr(parallel, "_pool", lambda workers, spec: NoWorkers())
+    monkeypatch.setattr(parallel, "_new_pool", no_workers)
     with Pipeline(ExtractorSpec(tuple(load_packs(Config()))), jobs=2) as p:
         with pytest.raises(OSError, match="cannot start a worker"):
             list(p.run(_items(8)))
-
-
-def test_workers_started_from_the_console_script_do_not_run_it_again(tmp_path):
-    """multiprocessing runs a main module without a `__spec__` again in every worker it starts
-    (forkserver, spawn); the console script (`from auditor.cli import main`) would import the CLI,
-    Typer and Click in each worker."""
-    import subprocess
-    import sys
-
-    script = tmp_path / "auditor-script"
-    script.write_text(
-        "import sys\n"
-        "from multiprocessing import spawn\n"
-        "from auditor import cli\n"
-        "before = spawn.get_preparation_data('w')\n"
-        "cli._spare_workers_the_script()\n"
-        "after = spawn.get_preparation_data('w')\n"
-        "print(before.get('init_main_from_path') == sys.argv[0], 'init_main_from_path' in after,"
-        " after.get('init_main_from_name'))\n"
-    )
-    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["True", "False", "auditor.__main__"]
-
-
-def test_warm_compiles_the_languages_prestart_names_instead_of_the_default_ones(monkeypatch):
-    """The forkserver compiles `WARM_LANGUAGES`, or the languages `prestart` passes it (an npm
-    tarball's JavaScript and TypeScript), so that workers forked from it do not each compile them;
-    unknown names are ignored."""
-    monkeypatch.setattr(parallel, "_COMPILED", parallel.OrderedDict())
-    monkeypatch.delenv(parallel.WARM_ENV, raising=False)
-    parallel.warm()
-    assert sorted(lang for lang, _ in parallel._COMPILED) == ["javascript", "python"]
-    monkeypatch.setattr(parallel, "_COMPILED", parallel.OrderedDict())
-    monkeypatch.setenv(parallel.WARM_ENV, "typescript,cobol")
-    parallel.warm()
-    assert sorted(lang for lang, _ in parallel._COMPILED) == ["typescript"]
-
-
-def test_prestart_hands_the_languages_to_the_forkserver_only(monkeypatch):
-    from multiprocessing import forkserver
-
-    seen = []
-    monkeypatch.setattr(forkserver, "ensure_running", lambda: seen.append(os.environ.get(parallel.WARM_ENV)))
-    monkeypatch.delenv(parallel.WARM_ENV, raising=False)
-    parallel.prestart(parallel.NPM_LANGUAGES)
-    parallel.prestart()
-    assert seen == ["javascript,typescript", None] and parallel.WARM_ENV not in os.environ

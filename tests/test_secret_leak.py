@@ -275,8 +275,6 @@ def _cache_survivors(cache: Path) -> list[tuple[str, str]]:
     return found
 
 
-@pytest.mark.xfail(strict=True, reason="the extraction cache (auditor/cache.py, being rewritten) must pass every record "
-                                       "it pickles through auditor.redact.clean_record; remove this mark once it does")
 def test_no_cache_file_holds_a_secret(leak):
     assert any(Path(leak["cache"]).rglob("*"))
     assert _cache_survivors(Path(leak["cache"])) == []
