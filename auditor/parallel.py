@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 from auditor import cache as cache_mod
 from auditor.errors import AuditorError
 from auditor.languages import LANGUAGES, grammar_versions, language_for
-from auditor.models import Diagnostic, FileResult, Severity, SourceFile
+from auditor.models import FAILURE_CODES, Diagnostic, FileResult, Severity, SourceFile
 from auditor.queries import CompiledQuery, Pack, allowed_captures, compile_for, pack_set_hash, validate_captures
 
 if TYPE_CHECKING:
@@ -360,8 +360,9 @@ class PipelineStats:
     packs, manifest and rules): nothing was read, extracted or evaluated."""
 
 
-_NOT_CACHED = frozenset({"extract-crashed", "extract-failed"})
-"""Results with these diagnostics may not recur (a crash, an internal error such as MemoryError)."""
+_NOT_CACHED = FAILURE_CODES
+"""Results with these diagnostics may not recur (a crash, an internal error such as MemoryError, a
+work budget): `models.FailureCodes` (`secret-scan-failed` and `file-budget-exceeded` included)."""
 
 
 class _Slot:

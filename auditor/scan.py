@@ -21,16 +21,16 @@ import duckdb
 from auditor import __version__, rules, store
 from auditor import cache as cache_mod
 from auditor.config import Config, find_config, load_config
-from auditor.errors import StoreError
+from auditor.errors import AuditorError, StoreError
 from auditor.manifest import Manifest, manifest_from_config
-from auditor.models import Diagnostic, FileResult, Finding
+from auditor.models import FAILURE_CODES, Diagnostic, FileResult, Finding, Severity
 from auditor.parallel import NPM_LANGUAGES, POOL_START_BYTES, ExtractorSpec, Pipeline, PipelineStats, prestart
 from auditor.queries import builtin_query_dir, discover
 from auditor.sources import open_target
 
-UNCACHED_CODES = frozenset({"extract-crashed", "extract-failed", "secret-scan-failed", "artifact-failed"})
-"""Diagnostics of problems that may not recur (a crash, an internal error): an artifact whose scan
-had one is not cached whole."""
+UNCACHED_CODES = FAILURE_CODES
+"""Diagnostics of problems that may not recur (a crash, an internal error, a work budget): an
+artifact whose scan had one is not cached whole, nor is the scan (see `models.FailureCodes`)."""
 
 ProgressFn = Callable[[str, int, int | None], None]
 """progress(event, advance, total): event is `start` (total known or None), `file` (advance by 1), `done`."""
@@ -55,6 +55,15 @@ class ScanSummary:
     """Distinct resolved high-confidence keys per provider (`keys` is their sum)."""
     pipeline: PipelineStats | None = None
     """Workers used, files extracted / taken from the cache / deduplicated."""
+    failures: list[Diagnostic] = field(default_factory=list)
+    """Diagnostics of internal errors (`models.FAILURE_CODES`): when there is one, the audit is
+    incomplete (stored all the same; `auditor scan` exits 2). Empty for a scan replayed from the
+    cache, since a scan with one is never stored whole."""
+
+    @property
+    def complete(self) -> bool:
+        """False when an internal error left an item unaudited (see `failures`)."""
+        return not self.failures
 
 
 def load_packs(config: Config):
@@ -181,8 +190,14 @@ def run_scan(
                 # a release artifact to read: workers will be needed, start their server now; npm
                 # packages (`npm pack` makes .tgz, sdists are .tar.gz) ship JavaScript and .d.ts files
                 prestart(NPM_LANGUAGES if t.endswith(".tgz") else None)
-            for item in src.iter_files():
-                yield (n, t), item
+            try:
+                for item in src.iter_files():
+                    yield (n, t), item
+            except AuditorError:
+                raise  # a deliberate refusal (TargetError, ...): one line, exit 2, as before
+            except Exception as exc:  # noqa: BLE001 - the last safety net: the other targets go on
+                yield (n, t), Diagnostic(t, "target-failed", f"internal error while reading the target: {type(exc).__name__}: {exc}",
+                                         Severity.ERROR)
 
     with pipeline:  # yields items in source order, each SourceFile replaced by its FileResult
         for (n, target), item in pipeline.run(tagged()):
@@ -271,6 +286,7 @@ def run_scan(
             findings=finding_count,
             by_provider={k: len(v) for k, v in sorted(by_provider.items())},
             pipeline=pipeline.stats,
+            failures=[d for d in diagnostics if d.code in FAILURE_CODES],
         )
         if scan_key is not None:  # stored whole: an unchanged rescan copies these rows (see `_replay`)
             cache.put_scan(scan_key, lambda d: _scan_meta(summary, store.export_scan(conn, scan_id, d / SCAN_DB)))

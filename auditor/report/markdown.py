@@ -23,7 +23,11 @@ def check_markdown(report: dict, limit: int = 200) -> str:
     scan = report["scan"]
     man = report["manifest"]
     lines = [f"## auditor check: {scan['label']}", ""]
-    verdict = "fails" if report["failing"] else "passes"
+    if not report.get("complete", True):  # the verdict of an incomplete audit comes first (report.verdict)
+        from auditor.report.verdict import incomplete_line
+
+        lines += [f"**INCOMPLETE**: {_cell(incomplete_line(report['failures']))} — not a pass.", ""]
+    verdict = "fails" if report["failing"] else ("is INCOMPLETE (not a pass) at" if not report.get("complete", True) else "passes")
     lines.append(f"**{c['error']}** errors · **{c['warning']}** warnings · **{c['note']}** notes — "
                  f"{verdict} `--fail-on {report['fail_on']}`" + (f" ({report['failing']} at or above it)" if report["failing"] else ""))
     lines.append("")

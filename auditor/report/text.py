@@ -59,6 +59,10 @@ def _loc(r: dict) -> str:
 
 def print_check(console: Console, report: dict) -> None:
     """Print a `report.check.check_report` dict."""
+    if not report.get("complete", True):  # the verdict of an incomplete audit comes first (report.verdict)
+        from auditor.report.verdict import incomplete_line
+
+        console.print(f"[bold red]INCOMPLETE[/]  {escape(incomplete_line(report['failures']))}")
     s = report["summary"]
     man = report["manifest"]
     console.print(f"[bold]auditor check[/] {escape(report['scan']['label'])}: {s['files']} files, {s['flags']} flag keys, "
@@ -79,6 +83,8 @@ def print_check(console: Console, report: dict) -> None:
     suppressed = len(report["findings"]) - len(shown)
     verdict = f"[bold red]{report['failing']} at or above --fail-on {report['fail_on']}[/]" if report["failing"] \
         else f"[green]nothing new at or above --fail-on {report['fail_on']}[/]"
+    if not report.get("complete", True):
+        verdict += " [bold red]— but the audit is INCOMPLETE: not a pass[/]"
     console.print(f"[bold]Findings[/]: {c['error']} error, {c['warning']} warning, {c['note']} note"
                   + (f", {suppressed} suppressed" if suppressed else "") + f" — {verdict}")
 
