@@ -21,7 +21,7 @@ import duckdb
 from auditor import __version__, rules, store
 from auditor import cache as cache_mod
 from auditor.config import Config, find_config, load_config
-from auditor.errors import AuditorError, StoreError
+from auditor.errors import AuditorError, ConfigError, StoreError
 from auditor.manifest import Manifest, manifest_from_config
 from auditor.models import FAILURE_CODES, Diagnostic, FileResult, Finding, Severity
 from auditor.parallel import NPM_LANGUAGES, POOL_START_BYTES, ExtractorSpec, Pipeline, PipelineStats, prestart
@@ -81,6 +81,18 @@ def _file_size(target: str) -> int:
         return 0
 
 
+def _work_budget(config: Config) -> dict:
+    """`{"max_file_work": n}` when the configuration sets `max_file_work` (work units one file's
+    extraction may take, see `extract.budget`), else nothing (the default). Raises ConfigError for
+    a value that is not a positive integer."""
+    value = config.extra.get("max_file_work")
+    if value is None:
+        return {}
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise ConfigError(f"{config.path}: max_file_work: expected a positive integer (work units), got {value!r}")
+    return {"max_file_work": value}
+
+
 def effective_config(targets: list[str], config_path: Path | None) -> Config:
     """Load `--config`, or the config found upward from the first local target (defaults if none)."""
     if config_path is not None:
@@ -135,6 +147,7 @@ def run_scan(
     spec = ExtractorSpec(tuple(load_packs(config)), {
         "registries": {r.name: r.provider for r in config.registries},
         "identifiers": manifest.identifier_scanner() if manifest is not None else None,
+        **_work_budget(config),
     })
     spec.validate()
     total = 0

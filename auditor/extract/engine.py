@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import re
 
 import tree_sitter
 
@@ -31,6 +32,31 @@ from auditor.models import (
 from auditor.queries import CompiledQuery, QueryPlan, SubQuery
 
 BINARY_SNIFF_BYTES = 8192
+MAX_PYTHON_INDENT_LEVELS = 200
+"""Python files whose indentation nests deeper than this are not parsed (`indentation-too-deep`):
+tree-sitter-python's scanner crashes the process (a segmentation fault, a bus error) past about
+500 levels, and CPython itself refuses more than 100 (`too many levels of indentation`), so such
+a file cannot run. Counted without following brackets, so continuation lines may add levels."""
+_DEEP_INDENT = re.compile(rb"^[ \t]{%d,}[^ \t\r\n#\x0c]" % MAX_PYTHON_INDENT_LEVELS, re.M)
+_INDENTS = re.compile(rb"^([ \t]*)[^ \t\r\n#\x0c]", re.M)
+
+
+def python_indent_levels(data: bytes, stop: int = MAX_PYTHON_INDENT_LEVELS) -> int:
+    """Nesting of the indentation of Python source (as the tokenizer's stack of indents grows),
+    counted up to `stop`; 0 at once when no line is indented by `stop` or more characters."""
+    if _DEEP_INDENT.search(data) is None:
+        return 0
+    stack = [0]
+    for m in _INDENTS.finditer(data):
+        width = len(m.group(1).expandtabs(8))
+        if width > stack[-1]:
+            stack.append(width)
+            if len(stack) - 1 >= stop:
+                return len(stack) - 1
+        else:
+            while width < stack[-1]:
+                stack.pop()
+    return len(stack) - 1
 
 
 def _package_matches(module: str, patterns: list[str]) -> bool:
@@ -100,6 +126,11 @@ class Extractor:
             diag.append(Diagnostic(src.path, "not-utf8", f"invalid UTF-8 at byte {exc.start}; parsed with replacement", Severity.WARNING, line, src.origin))
         compiled = self.compiled.get(language)
         if compiled is None:
+            return result
+        if language == "python" and python_indent_levels(data) > MAX_PYTHON_INDENT_LEVELS - 1:
+            diag.append(Diagnostic(src.path, "indentation-too-deep",
+                                   f"indentation nests {MAX_PYTHON_INDENT_LEVELS} levels or more (CPython refuses more than 100); not parsed",
+                                   Severity.WARNING, origin=src.origin))
             return result
         tree = self._parser(language).parse(data)
         root = tree.root_node
