@@ -168,12 +168,13 @@ class GateIndex:
         return _enclosing(self.regions, spans)
 
 
-def _enclosing(regions: list[_Region], spans: list[tuple[int, int]]) -> list[list[tuple[int, str]]]:
-    # One sweep over regions and queries sorted by start (regions before queries on a tie, wider
-    # first); tree spans nest, so a region that ends before a query ends never holds a later query.
+def _sweep(regions: list[_Region], spans: list[tuple[int, int]]):
+    """Yield (i, start, stack) for each span i: one sweep over regions and spans sorted by start
+    (regions before spans on a tie, wider first), where `stack` holds the regions around the span,
+    outermost first. Tree spans nest, so a region that ends before a span ends never holds a later
+    one, and the stack always nests: each region on it holds the next, all of them hold the span."""
     items = [(r.start, -r.end, 0, i) for i, r in enumerate(regions)] + [(s, -e, 1, i) for i, (s, e) in enumerate(spans)]
     items.sort()
-    out: list[list[tuple[int, str]]] = [[] for _ in spans]
     stack: list[_Region] = []
     for start, neg_end, typ, i in items:
         end = -neg_end
@@ -182,7 +183,13 @@ def _enclosing(regions: list[_Region], spans: list[tuple[int, int]]) -> list[lis
         if typ == 0:
             stack.append(regions[i])
         else:
-            out[i] = [(r.gate_no, r.branch) for r in stack if r.start <= start and end <= r.end]
+            yield i, start, stack
+
+
+def _enclosing(regions: list[_Region], spans: list[tuple[int, int]]) -> list[list[tuple[int, str]]]:
+    out: list[list[tuple[int, str]]] = [[] for _ in spans]
+    for i, _start, stack in _sweep(regions, spans):
+        out[i] = [(r.gate_no, r.branch) for r in stack]
     return out
 
 
@@ -685,20 +692,11 @@ def _number(built: list, exceeded: BudgetExceeded | None) -> GateIndex:
 
 def _nesting(regions: list[_Region], spans: list[tuple[int, int]]) -> list[tuple[int, int | None]]:
     """For the span of gate i+1 (its first byte): how many regions of other gates hold it, and the
-    innermost one's gate_no. The sweep of `_enclosing`, counting instead of listing: the regions on
-    its stack always nest (each holds the next), so all of them hold the span and only the top few
-    can be the gate's own (they start where it starts); listing them was quadratic in the nesting."""
-    items = [(r.start, -r.end, 0, i) for i, r in enumerate(regions)] + [(s, -e, 1, i) for i, (s, e) in enumerate(spans)]
-    items.sort()
+    innermost one's gate_no, counting the stack of `_sweep` instead of listing it (which was
+    quadratic in the nesting): only the top few regions can be the gate's own (they start where it
+    starts)."""
     out: list[tuple[int, int | None]] = [(0, None)] * len(spans)
-    stack: list[_Region] = []
-    for start, neg_end, typ, i in items:
-        end = -neg_end
-        while stack and stack[-1].end < end:
-            stack.pop()
-        if typ == 0:
-            stack.append(regions[i])
-            continue
+    for i, start, stack in _sweep(regions, spans):
         no, own, k = i + 1, 0, len(stack) - 1
         parent = None
         while k >= 0:
