@@ -37,7 +37,7 @@ import platformdirs
 from auditor import __version__
 from auditor.errors import ConfigError
 from auditor.languages import grammar_versions, language_for
-from auditor.models import Diagnostic, FileResult, SourceFile
+from auditor.models import FAILURE_CODES, Diagnostic, FileResult, SourceFile
 from auditor.queries import Pack
 from auditor.redact import clean_record
 from auditor.sources.secrets import detect_secrets_version
@@ -57,15 +57,11 @@ WRITE_BATCH = 256
 """Entries written per transaction (one transaction per entry costs about 0.5 ms, in a batch 0.1 ms),
 or fewer once they hold `WRITE_BATCH_BYTES`."""
 WRITE_BATCH_BYTES = 32 * 1024 * 1024
-INTERNAL_ERROR_CODES = frozenset({"file-budget-exceeded"})
-"""Diagnostic codes, besides every `*-failed` and `*-crashed`, of problems that may not recur."""
-
-
 def cacheable(diagnostics: Iterable[Diagnostic]) -> bool:
-    """False when one of `diagnostics` records an internal error (`*-failed` such as
-    `secret-scan-failed`, `*-crashed`, or one of `INTERNAL_ERROR_CODES`): such a result, a file's
-    or a whole artifact's, is never cached."""
-    return not any(d.code.endswith(("-failed", "-crashed")) or d.code in INTERNAL_ERROR_CODES for d in diagnostics)
+    """False when one of `diagnostics` records an internal error (`models.FAILURE_CODES`: `*-failed`
+    such as `secret-scan-failed`, `*-crashed`, `file-budget-exceeded`): such a result, a file's or a
+    whole artifact's, may not recur and is never cached."""
+    return not any(d.code in FAILURE_CODES for d in diagnostics)
 
 
 def default_cache_dir() -> Path:

@@ -1,7 +1,9 @@
 """The `auditor` command line (Typer). The only module that prints or exits.
 
 Exit codes: 0 success / nothing at or above `--fail-on`; 1 findings at or above it; 2 usage or
-input error (missing target, bad config, unreadable database), printed as one line on stderr.
+input error (missing target, bad config, unreadable database), printed as one line on stderr, or an
+incomplete audit (`scan`, `check`: an internal error left an item unaudited; everything else is
+stored and reported, and one stderr line names the item and the cause; see `report.verdict`).
 """
 
 from __future__ import annotations
@@ -155,6 +157,18 @@ def fail(message: str) -> None:
     raise typer.Exit(2)
 
 
+def exit_incomplete(failures: list[dict]) -> None:
+    """An incomplete audit is never a pass: print `auditor: error: incomplete audit: …` (one line
+    naming the items and causes, `report.verdict.incomplete_line`) on stderr and exit 2. Called
+    after the scan is stored and its report written."""
+    from rich.markup import escape
+
+    from auditor.report.verdict import incomplete_line
+
+    err.print(f"[bold red]auditor: error:[/] incomplete audit: {escape(incomplete_line(failures))}", markup=True, soft_wrap=True)
+    raise typer.Exit(2)
+
+
 def demo_project() -> Path:
     """The small demo project shipped inside the package (TypeScript and Python, several SDKs)."""
     return Path(__file__).resolve().parent / "demo" / "project"
@@ -206,7 +220,12 @@ def scan(
     except AuditorError as exc:
         fail(str(exc))
         return
+    from auditor.report.verdict import failures_of
+
+    failures = failures_of(summary.failures)
     if quiet:
+        if failures:
+            exit_incomplete(failures)
         if _fails(db, summary.scan_id, fail_on):
             raise typer.Exit(1)
         return
@@ -236,6 +255,8 @@ def scan(
     out.print(f"[bold]Findings[/]: {c['error']:,} error, {c['warning']:,} warning, {c['note']:,} note"
               + (f" — each one: auditor findings --db {escape(str(db))} (--rule, --severity, --path; --format json|csv)" if summary.findings else ""))
     out.print(f"Next: auditor flags --db {escape(str(db))}   ·   auditor capabilities --db {escape(str(db))}   ·   auditor app --db {escape(str(db))}")
+    if failures:
+        exit_incomplete(failures)
     if failed:
         raise typer.Exit(1)
 
@@ -605,6 +626,8 @@ def check(
     if man is None and format != "text":  # the text report says so in its header and verdict
         err.print("auditor: note: no manifest (--manifest FILE, or `auditor init` to write one): the shipped-vs-public rules were skipped")
     _output("check", format, report, output)
+    if not report["complete"]:
+        exit_incomplete(report["failures"])
     raise typer.Exit(1 if report["failing"] else 0)
 
 

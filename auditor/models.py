@@ -76,6 +76,34 @@ class Diagnostic:
     origin: str = ""
 
 
+class FailureCodes:
+    """The diagnostic codes that make an audit *incomplete*: an internal error a safety net caught
+    (the item it hit was not audited, or only in part). An incomplete audit is never a pass (exit 2,
+    SARIF `executionSuccessful: false`, see docs/robustness.md).
+
+    The one definition, used by the scan (not caching such results), the reports (the verdict) and
+    the database reads (`sql`): a code ending in one of `SUFFIXES` (`extract-failed`,
+    `artifact-failed`, `secret-scan-failed`, `extract-crashed` — a worker died on the file — and
+    any `…-failed` a reader adds), or one of `CODES` (`file-budget-exceeded`: a file's extraction
+    stopped at its work budget, what it found before is kept). `code in FAILURE_CODES` tests one."""
+
+    SUFFIXES: tuple[str, ...] = ("-failed", "-crashed")
+    CODES: frozenset[str] = frozenset({"file-budget-exceeded"})
+
+    def __contains__(self, code: object) -> bool:
+        return isinstance(code, str) and (code in self.CODES or code.endswith(self.SUFFIXES))
+
+    def sql(self, column: str = "code") -> str:
+        """A SQL condition on `column` (a trusted column name) true for these codes."""
+        likes = [f"{column} LIKE '%{s}'" for s in self.SUFFIXES]
+        codes = ", ".join(f"'{c}'" for c in sorted(self.CODES))
+        return "(" + " OR ".join([*likes, f"{column} IN ({codes})"]) + ")"
+
+
+FAILURE_CODES = FailureCodes()
+"""See `FailureCodes`."""
+
+
 @dataclass(frozen=True, slots=True)
 class KeyExpr:
     """A flag key as written at the call site, before cross-file resolution.

@@ -153,6 +153,9 @@ class SubQuery:
     query: tree_sitter.Query
     patterns: list[int]
     """Index in the CompiledQuery of each of this query's patterns."""
+    root_types: frozenset[str] | None = None
+    """Node types a match of these patterns starts at (the outermost node of each pattern), None
+    when a pattern's is not one named type (a wildcard, an alternation)."""
 
 
 @dataclass(slots=True)
@@ -446,7 +449,10 @@ def trie_expression(words: Iterable[str]) -> str:
     """A regular expression matching any of `words`, written as a trie (`get(?:Value|Variant)`):
     Python's `re` tries alternatives one by one, so sharing prefixes makes a search over a 16 MB
     bundle several times faster than a flat `a|b|c`. Where one word is a prefix of another, the
-    longer one wins."""
+    longer one wins.
+
+    Built and written without recursion, in time linear in the words' length: a word of 5,000
+    characters (an identifier of a hostile file) is a trie 5,000 levels deep."""
     trie: dict = {}
     for w in sorted(set(words)):
         node = trie
@@ -454,16 +460,41 @@ def trie_expression(words: Iterable[str]) -> str:
             node = node.setdefault(ch, {})
         node[""] = {}
 
-    def emit(node: dict) -> str:
-        ends = "" in node
-        keys = sorted(k for k in node if k)
-        if not keys:
-            return ""
-        parts = [re.escape(k) + emit(node[k]) for k in keys]
-        body = parts[0] if len(parts) == 1 and not ends else "(?:" + "|".join(parts) + ")"
-        return body + ("?" if ends else "")
+    def keys_of(node: dict) -> list[str]:
+        return sorted(k for k in node if k)
 
-    return emit(trie)
+    def chain(key: str, node: dict) -> tuple[str, dict]:
+        """`key` and the single-branch run below it (nodes with one key that end no word), as one
+        escaped prefix, with the node where the run stops."""
+        pieces = [re.escape(key)]
+        while len(node) == 1 and "" not in node:
+            (key, node), = node.items()
+            pieces.append(re.escape(key))
+        return "".join(pieces), node
+
+    # Post-order over the trie with an explicit stack: frame = (node, its keys, parts written, prefix
+    # of the child being written).
+    stack: list[tuple[dict, list[str], list[str], list[str]]] = [(trie, keys_of(trie), [], [])]
+    written: str | None = None
+    while True:
+        node, keys, parts, pending = stack[-1]
+        if written is not None:  # a child's expression: after its prefix
+            parts.append(pending.pop() + written)
+            written = None
+        if len(parts) < len(keys):
+            prefix, child = chain(keys[len(parts)], node[keys[len(parts)]])
+            pending.append(prefix)
+            stack.append((child, keys_of(child), [], []))
+            continue
+        stack.pop()
+        ends = "" in node
+        if not keys:
+            written = ""
+        else:
+            body = parts[0] if len(parts) == 1 and not ends else "(?:" + "|".join(parts) + ")"
+            written = body + ("?" if ends else "")
+        if not stack:
+            return written
 
 
 try:
@@ -591,7 +622,9 @@ def plan_patterns(lang: tree_sitter.Language, texts: list[str], metas: list[dict
     def sub(indexes: list[int]) -> SubQuery | None:
         if not indexes:
             return None
-        return SubQuery(tree_sitter.Query(lang, "\n".join(texts[i] for i in indexes)), indexes)
+        roots = [_ROOT_TYPE_RE.match(texts[i]) for i in indexes]
+        root_types = frozenset(r.group(1) for r in roots if r is not None) if all(r is not None for r in roots) else None
+        return SubQuery(tree_sitter.Query(lang, "\n".join(texts[i] for i in indexes)), indexes, root_types)
 
     return QueryPlan(
         rooted=sub(parts["rooted"]),

@@ -17,10 +17,11 @@ import duckdb
 from auditor import __version__, rules, store
 from auditor import cache as cache_mod
 from auditor.config import Config, discover_config, load_config
+from auditor.errors import AuditorError, ConfigError
 from auditor.extract import families
 from auditor.extract.process import ExtractorSpec
 from auditor.manifest import Manifest, manifest_from_config
-from auditor.models import BundleText, Diagnostic, FileResult, Finding
+from auditor.models import FAILURE_CODES, BundleText, Diagnostic, FileResult, Finding, Severity
 from auditor.parallel import Pipeline, PipelineStats
 from auditor.queries import builtin_query_dir, discover
 from auditor.resolve import resolve
@@ -56,6 +57,14 @@ class ScanSummary:
     """Workers used, files extracted / taken from the cache / deduplicated."""
     config_path: str | None = None
     """The config file the scan used (None: the defaults)."""
+    failures: list[Diagnostic] = field(default_factory=list)
+    """Diagnostics of internal errors (`models.FAILURE_CODES`): when there is one, the audit is
+    incomplete (stored all the same; `auditor scan` exits 2)."""
+
+    @property
+    def complete(self) -> bool:
+        """False when an internal error left an item unaudited (see `failures`)."""
+        return not self.failures
 
 
 def load_packs(config: Config):
@@ -63,6 +72,18 @@ def load_packs(config: Config):
     packs = discover([builtin_query_dir(), *config.query_dirs])
     packs.extend(config.generated_packs())
     return packs
+
+
+def _work_budget(config: Config) -> dict:
+    """`{"max_file_work": n}` when the configuration sets `max_file_work` (work units one file's
+    extraction may take, see `extract.budget`), else nothing (the default). Raises ConfigError for
+    a value that is not a positive integer."""
+    value = config.extra.get("max_file_work")
+    if value is None:
+        return {}
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise ConfigError(f"{config.path}: max_file_work: expected a positive integer (work units), got {value!r}")
+    return {"max_file_work": value}
 
 
 def effective_config(targets: list[str], config_path: Path | None) -> Config:
@@ -110,6 +131,7 @@ def run_scan(
     spec = ExtractorSpec(tuple(load_packs(config)), {
         "registries": {r.name: r.provider for r in config.registries},
         "identifiers": manifest.identifier_scanner() if manifest is not None else None,
+        **_work_budget(config),
     })
     spec.validate()
     total = 0
@@ -145,8 +167,14 @@ def run_scan(
                     continue
                 if key is not None:
                     record[n] = []
-                for item in src.iter_files():
-                    yield (n, t), item
+                try:
+                    for item in src.iter_files():
+                        yield (n, t), item
+                except AuditorError:
+                    raise  # a deliberate refusal (TargetError, ...): one line, exit 2, as before
+                except Exception as exc:  # noqa: BLE001 - the last safety net: the other targets go on
+                    yield (n, t), Diagnostic(t, "target-failed", f"internal error while reading the target: {type(exc).__name__}: {exc}",
+                                             Severity.ERROR)
 
         for (n, target), item in pipeline.run(tagged()):
             if n in record:
@@ -246,6 +274,7 @@ def run_scan(
             by_provider={k: len(v) for k, v in sorted(by_provider.items())},
             pipeline=pipeline.stats,
             config_path=str(config.path) if config.path else None,
+            failures=[d for d in diagnostics if d.code in FAILURE_CODES],
         )
     except BaseException:
         try:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import re
 
 import tree_sitter
 
 from auditor.extract import families, syntax
+from auditor.extract.budget import DEFAULT_MAX_FILE_WORK, BudgetExceeded, WorkBudget
 from auditor.extract.scopes import Scopes
 from auditor.languages import grammar, language_for
 from auditor.models import (
@@ -30,6 +32,31 @@ from auditor.models import (
 from auditor.queries import CompiledQuery, QueryPlan, SubQuery
 
 BINARY_SNIFF_BYTES = 8192
+MAX_PYTHON_INDENT_LEVELS = 200
+"""Python files whose indentation nests deeper than this are not parsed (`indentation-too-deep`):
+tree-sitter-python's scanner crashes the process (a segmentation fault, a bus error) past about
+500 levels, and CPython itself refuses more than 100 (`too many levels of indentation`), so such
+a file cannot run. Counted without following brackets, so continuation lines may add levels."""
+_DEEP_INDENT = re.compile(rb"^[ \t]{%d,}[^ \t\r\n#\x0c]" % MAX_PYTHON_INDENT_LEVELS, re.M)
+_INDENTS = re.compile(rb"^([ \t]*)[^ \t\r\n#\x0c]", re.M)
+
+
+def python_indent_levels(data: bytes, stop: int = MAX_PYTHON_INDENT_LEVELS) -> int:
+    """Nesting of the indentation of Python source (as the tokenizer's stack of indents grows),
+    counted up to `stop`; 0 at once when no line is indented by `stop` or more characters."""
+    if _DEEP_INDENT.search(data) is None:
+        return 0
+    stack = [0]
+    for m in _INDENTS.finditer(data):
+        width = len(m.group(1).expandtabs(8))
+        if width > stack[-1]:
+            stack.append(width)
+            if len(stack) - 1 >= stop:
+                return len(stack) - 1
+        else:
+            while width < stack[-1]:
+                stack.pop()
+    return len(stack) - 1
 
 
 def _package_matches(module: str, patterns: list[str]) -> bool:
@@ -49,8 +76,11 @@ class Extractor:
     """
 
     def __init__(self, compiled: dict[str, CompiledQuery], registries: dict[str, str] | None = None, identifiers=None,
-                 full_pass: bool = False, range_gap: int | None = None):
+                 full_pass: bool = False, range_gap: int | None = None, max_file_work: int | None = None):
         self.compiled = compiled
+        self.max_file_work = DEFAULT_MAX_FILE_WORK if max_file_work is None else max_file_work
+        """Work units one file's extraction may take (see `extract.budget`); past them the file gets a
+        `file-budget-exceeded` diagnostic and keeps the records found before."""
         self.full_pass = full_pass
         """Run every pattern over the whole tree instead of each CompiledQuery's plan: slower, same
         records (the reference the plan is tested against)."""
@@ -97,16 +127,28 @@ class Extractor:
         compiled = self.compiled.get(language)
         if compiled is None:
             return result
+        if language == "python" and python_indent_levels(data) > MAX_PYTHON_INDENT_LEVELS - 1:
+            diag.append(Diagnostic(src.path, "indentation-too-deep",
+                                   f"indentation nests {MAX_PYTHON_INDENT_LEVELS} levels or more (CPython refuses more than 100); not parsed",
+                                   Severity.WARNING, origin=src.origin))
+            return result
         tree = self._parser(language).parse(data)
         root = tree.root_node
         if root.has_error:
             err = syntax.first_error(root)
             line = err.start_point[0] + 1 if err is not None else None
             diag.append(Diagnostic(src.path, "syntax-error", "syntax error; tree-sitter recovered and the rest of the file was scanned", Severity.NOTE, line, src.origin))
-        self._run(compiled, root, data, src, result)
+        budget = WorkBudget(self.max_file_work)
+        try:
+            self._run(compiled, root, data, src, result, budget)
+        except BudgetExceeded as exc:
+            diag.append(Diagnostic(src.path, "file-budget-exceeded",
+                                   f"{exc}; the file was audited in part: {len(result.reads)} flag reads found before are kept",
+                                   Severity.ERROR, origin=src.origin))
         return result
 
-    def _run(self, compiled: CompiledQuery, root: tree_sitter.Node, data: bytes, src: SourceFile, result: FileResult) -> None:
+    def _run(self, compiled: CompiledQuery, root: tree_sitter.Node, data: bytes, src: SourceFile, result: FileResult,
+             budget: WorkBudget) -> None:
         plan = compiled.plan
         if self.full_pass:
             everything = sorted(tree_sitter.QueryCursor(compiled.query).matches(root), key=_order)
@@ -114,8 +156,10 @@ class Extractor:
             matches = [(p, c) for p, c in everything if "gate" not in c]
         else:
             matches = plan_matches(plan, root, data, self.range_gap)
+        ancestry = syntax.Ancestry(root, budget)  # enclosing functions and parents, linear in the tree's depth
         read_matches = []
         cap_matches: list = []  # capabilities: after the reads, which gates tie to
+        budget.spend(len(matches))
         for pattern, caps in matches:
             meta = compiled.pattern_meta[pattern]
             if "flag.read" in caps:
@@ -132,17 +176,23 @@ class Extractor:
             modules = [imp.module for imp in result.imports]
             if compiled.language == "python":  # `from os import getenv` also counts as `os.getenv`
                 modules += [f"{imp.module}.{imp.name}" for imp in result.imports if imp.name not in ("", "*", "default")]
-            self._reads(compiled, read_matches, modules, data, src, result, Scopes(root, compiled.language))
+            self._reads(compiled, read_matches, modules, data, src, result, Scopes(root, compiled.language), ancestry)
         gate_query = plan.gates
 
-        def gate_matches(ranges: list[tuple[int, int]]) -> list[tuple[dict, dict]]:
+        def gate_matches(ranges: list[tuple[int, int]] | None, at: list[tree_sitter.Node] | None = None) -> list[tuple[dict, dict]]:
             if gate_query is None:
                 return []
-            found = all_gates if self.full_pass else ranged_matches(gate_query, root, ranges)
+            if self.full_pass:
+                found = all_gates
+            elif at is not None:  # deep nesting (see gates.WHOLE_TREE_FACTOR)
+                found = node_matches(gate_query, at)
+            else:
+                found = ranged_matches(gate_query, root, ranges or [])
             return [(caps, compiled.pattern_meta[p]) for p, caps in found]
 
+        gate_matches.root_types = gate_query.root_types if gate_query is not None else None  # type: ignore[attr-defined]
         if cap_matches or (result.reads and gate_query is not None):
-            families.extract(gate_matches, cap_matches, root, data, src, result)
+            families.extract(gate_matches, cap_matches, root, data, src, result, ancestry)
 
     # -- imports and symbols ------------------------------------------------------------------
     def _import(self, caps: dict, meta: dict, src: SourceFile, result: FileResult) -> None:
@@ -189,13 +239,24 @@ class Extractor:
             result.registries.append(RegistryEntry(src.path, reg, key, default, syntax.span(key_node), provider, src.origin))
 
     # -- flag reads -----------------------------------------------------------------------------
-    def _reads(self, compiled: CompiledQuery, matches: list, modules: list[str], data: bytes, src: SourceFile, result: FileResult, scopes: Scopes) -> None:
+    def _reads(self, compiled: CompiledQuery, matches: list, modules: list[str], data: bytes, src: SourceFile, result: FileResult, scopes: Scopes,
+               ancestry: syntax.Ancestry) -> None:
         # Several patterns may match one read (a wrapper and an SDK method of the same name, a
         # package-specific pattern and its generic fallback): keep one read per node, the best by
         # `_rank`, and on a tie the earliest pattern.
         best: dict[tuple[int, int], tuple[tuple[int, int], FlagRead]] = {}
+        try:
+            self._best_reads(compiled, matches, modules, data, src, scopes, ancestry, best)
+        finally:  # also when the work budget runs out: the reads found so far are kept
+            result.reads.extend(best[i][1] for i in sorted(best))
+
+    def _best_reads(self, compiled: CompiledQuery, matches: list, modules: list[str], data: bytes, src: SourceFile, scopes: Scopes,
+                    ancestry: syntax.Ancestry, best: dict) -> None:
         imports_sdk: dict[str, bool] = {}
+        budget = ancestry.budget
         for pattern, caps, meta in sorted(matches, key=lambda m: m[0]):
+            if budget is not None:
+                budget.spend()
             pack = compiled.pattern_pack[pattern]
             confidence = Confidence.LOW
             if meta.get("confidence") == "high":
@@ -235,7 +296,7 @@ class Extractor:
                     method=method,
                     key=key,
                     span=syntax.span(node_for_span),
-                    function=syntax.enclosing_function(read_node),
+                    function=ancestry.enclosing_function(read_node),
                     default=default,
                     snippet=syntax.snippet(data, node_for_span),
                     confidence=confidence,
@@ -243,12 +304,12 @@ class Extractor:
                     key_style=meta.get("key_style", ""),
                     pack=pack.name,
                 )
+                ancestry.known[(tuple(node_for_span.start_point), tuple(node_for_span.end_point))] = node_for_span  # for gates
                 ident = (node_for_span.start_byte, node_for_span.end_byte)
                 rank = _rank(read, meta)
                 prev = best.get(ident)
                 if prev is None or rank > prev[0]:
                     best[ident] = (rank, read)
-        result.reads.extend(best[i][1] for i in sorted(best))
 
     @staticmethod
     def _key_nodes(caps: dict, meta: dict) -> tuple[list[tree_sitter.Node], tree_sitter.Node | None]:
@@ -304,6 +365,23 @@ def ranged_matches(sub: SubQuery, root: tree_sitter.Node, ranges: list[tuple[int
             if sig not in seen:
                 seen.add(sig)
                 out.append((index[p], caps))
+    return out
+
+
+def node_matches(sub: SubQuery, nodes: list[tree_sitter.Node]) -> list[tuple[int, dict]]:
+    """Matches of `sub` that start at one of `nodes` (in the order given), as (pattern index in the
+    CompiledQuery, captures): the same matches a search of the whole tree finds there. Each search
+    starts at the node only (`set_max_start_depth(0)`) and looks only at its first byte, so it does
+    not descend past the node's children (a capture beyond that byte completes all the same): the
+    cost does not grow with the subtree, where a search of the whole tree keeps one unfinished
+    match per enclosing `if` while it walks a deeply nested body (quadratic in the nesting)."""
+    out: list[tuple[int, dict]] = []
+    cursor = tree_sitter.QueryCursor(sub.query)
+    cursor.set_max_start_depth(0)
+    index = sub.patterns
+    for node in nodes:
+        cursor.set_byte_range(node.start_byte, node.start_byte + 1)
+        out.extend((index[p], caps) for p, caps in cursor.matches(node))
     return out
 
 

@@ -24,14 +24,16 @@ def is_family_match(caps: dict) -> bool:
 
 
 def extract(gate_matches: gates.GateMatcher, cap_matches: list[tuple[dict, dict]], root: tree_sitter.Node, data: bytes,
-            src: SourceFile, result: FileResult) -> None:
+            src: SourceFile, result: FileResult, ancestry=None) -> None:
     """Gates and capabilities of one file into `result.extra` (`gates`, `gate_reads`, `capabilities`, `capability_gates`).
 
     `gate_matches(ranges)`: the (captures, settings) of `@gate` pattern matches overlapping byte ranges."""
-    index = gates.extract(gate_matches, result.reads, root, data, src.path, src.origin)
+    index = gates.extract(gate_matches, result.reads, root, data, src.path, src.origin, ancestry)
     if index.gates:
         result.extra.setdefault("gates", []).extend(index.gates)
         result.extra.setdefault("gate_reads", []).extend(index.reads)
+    if index.exceeded is not None:  # the file's work budget ran out: the gates built so far are kept
+        raise index.exceeded
     if cap_matches:
         caps, cap_gates = capabilities.extract(cap_matches, index, data, src.path, src.origin)
         if caps:

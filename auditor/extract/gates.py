@@ -49,6 +49,7 @@ from typing import ClassVar
 import tree_sitter
 
 from auditor.extract import syntax
+from auditor.extract.budget import BudgetExceeded, WorkBudget
 from auditor.models import FlagRead
 from auditor.queries import literal_alternation
 
@@ -73,8 +74,11 @@ _CONDITION_LIKE = frozenset({
 })
 _SCOPES = frozenset({"statement_block", "program", "module", "block", "class_body", "function_definition"})
 
-GateMatcher = Callable[[list[tuple[int, int]]], list[tuple[dict, dict]]]
-"""Runs the `@gate` patterns around byte ranges: (captures, pattern settings) of each match overlapping one."""
+GateMatcher = Callable[..., list[tuple[dict, dict]]]
+"""`gate_matches(ranges, at=None)` runs the `@gate` patterns: (captures, pattern settings) of each
+match overlapping one of the byte `ranges`, or of each match starting at one of the nodes `at`."""
+_Up = Callable[[tree_sitter.Node], "tree_sitter.Node | None"]
+"""`Node.parent`, as `syntax.Ancestry.parent` finds it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,18 +160,21 @@ class GateIndex:
     gates: list[Gate]
     reads: list[GateRead]
     regions: list[_Region]
+    exceeded: BudgetExceeded | None = None
+    """Set when the file's work budget ran out while gates were built: `gates` are those built before."""
 
     def enclosing(self, spans: list[tuple[int, int]]) -> list[list[tuple[int, str]]]:
         """For each (start_byte, end_byte), the (gate_no, branch) of every gate region holding it, outermost first."""
         return _enclosing(self.regions, spans)
 
 
-def _enclosing(regions: list[_Region], spans: list[tuple[int, int]]) -> list[list[tuple[int, str]]]:
-    # One sweep over regions and queries sorted by start (regions before queries on a tie, wider
-    # first); tree spans nest, so a region that ends before a query ends never holds a later query.
+def _sweep(regions: list[_Region], spans: list[tuple[int, int]]):
+    """Yield (i, start, stack) for each span i: one sweep over regions and spans sorted by start
+    (regions before spans on a tie, wider first), where `stack` holds the regions around the span,
+    outermost first. Tree spans nest, so a region that ends before a span ends never holds a later
+    one, and the stack always nests: each region on it holds the next, all of them hold the span."""
     items = [(r.start, -r.end, 0, i) for i, r in enumerate(regions)] + [(s, -e, 1, i) for i, (s, e) in enumerate(spans)]
     items.sort()
-    out: list[list[tuple[int, str]]] = [[] for _ in spans]
     stack: list[_Region] = []
     for start, neg_end, typ, i in items:
         end = -neg_end
@@ -176,7 +183,13 @@ def _enclosing(regions: list[_Region], spans: list[tuple[int, int]]) -> list[lis
         if typ == 0:
             stack.append(regions[i])
         else:
-            out[i] = [(r.gate_no, r.branch) for r in stack if r.start <= start and end <= r.end]
+            yield i, start, stack
+
+
+def _enclosing(regions: list[_Region], spans: list[tuple[int, int]]) -> list[list[tuple[int, str]]]:
+    out: list[list[tuple[int, str]]] = [[] for _ in spans]
+    for i, _start, stack in _sweep(regions, spans):
+        out[i] = [(r.gate_no, r.branch) for r in stack]
     return out
 
 
@@ -247,13 +260,13 @@ def _step(child: tree_sitter.Node, parent: tree_sitter.Node, polarity: str) -> t
     return False, polarity, ""
 
 
-def _polarity_within(node: tree_sitter.Node, top: tree_sitter.Node) -> tuple[str, set[str]] | None:
+def _polarity_within(node: tree_sitter.Node, top: tree_sitter.Node, up: _Up) -> tuple[str, set[str]] | None:
     """Polarity of `node` relative to the value of its ancestor `top`, and the logical operators met."""
     polarity = "on"
     ops: set[str] = set()
     cur = node
     while cur.id != top.id:
-        parent = cur.parent
+        parent = up(cur)
         if parent is None:
             return None
         ok, polarity, op = _step(cur, parent, polarity)
@@ -272,20 +285,21 @@ def _falsy(node: tree_sitter.Node) -> bool:
     return _literal_text(node) in FALSY_LITERALS
 
 
-def _alias_of(read_node: tree_sitter.Node) -> tuple[str, tree_sitter.Node, str] | None:
+def _alias_of(read_node: tree_sitter.Node, up: _Up) -> tuple[str, tree_sitter.Node, str] | None:
     """If the read's value flows into a local variable (`const x = <read>`), (name, declarator, polarity)."""
     polarity = "on"
     cur = read_node
     if cur.type in ("shorthand_property_identifier_pattern", "pair_pattern"):
         # `const { darkMode } = useFlags()`: the destructured variable holds the flag's value
         target = cur if cur.type == "shorthand_property_identifier_pattern" else cur.child_by_field_name("value")
-        decl = cur.parent.parent if cur.parent is not None else None
+        pattern = up(cur)
+        decl = up(pattern) if pattern is not None else None
         if target is not None and target.type in ("identifier", "shorthand_property_identifier_pattern") \
                 and decl is not None and decl.type == "variable_declarator":
             return syntax.text(target), decl, polarity
         return None
     for _ in range(12):
-        parent = cur.parent
+        parent = up(cur)
         if parent is None:
             return None
         t = parent.type
@@ -330,10 +344,10 @@ def _ternary_parts(node: tree_sitter.Node) -> tuple[tree_sitter.Node | None, tre
     return None, None, None
 
 
-def _scope_of(node: tree_sitter.Node) -> tree_sitter.Node:
-    cur = node.parent
+def _scope_of(node: tree_sitter.Node, up: _Up) -> tree_sitter.Node:
+    cur = up(node)
     while cur is not None and cur.type not in _SCOPES:
-        cur = cur.parent
+        cur = up(cur)
     return cur if cur is not None else node
 
 
@@ -341,18 +355,47 @@ def _contains(outer: tree_sitter.Node, start: int, end: int) -> bool:
     return outer.start_byte <= start and end <= outer.end_byte
 
 
-def _loc(data: bytes, start: int, end: int) -> int:
-    chunk = data[start:end]
-    if not chunk.strip():
-        return 0
-    return sum(1 for ln in chunk.split(b"\n") if ln.strip())
+_NOT_BLANK = re.compile(rb"[^ \t\n\r\x0b\x0c]")
+"""A byte `bytes.strip()` keeps."""
 
 
-def _unwrap_up(node: tree_sitter.Node) -> tuple[tree_sitter.Node, tree_sitter.Node | None]:
+class _Lines:
+    """Non-blank lines of a byte range in O(log n) after one pass over the file (a gate's gated
+    span is measured without copying it: the spans of nested gates hold each other, and copying
+    and splitting each was quadratic in the nesting)."""
+
+    __slots__ = ("data", "newlines", "blank_ends")
+
+    def __init__(self, data: bytes):
+        self.data = data
+        self.newlines = [m.start() for m in re.finditer(rb"\n", data)]
+        # the newline ending each blank line that has a newline before it ("\n   \n": the second)
+        self.blank_ends = [m.end() - 1 for m in re.finditer(rb"(?<=\n)[ \t\r\x0b\x0c]*\n", data)]
+
+    def _has_text(self, start: int, end: int) -> bool:
+        return start < end and _NOT_BLANK.search(self.data, start, end) is not None
+
+    def loc(self, start: int, end: int) -> int:
+        """`sum(1 for ln in data[start:end].split(b"\\n") if ln.strip())`, without the copy."""
+        first = bisect.bisect_left(self.newlines, start)  # newlines at or after start
+        last = bisect.bisect_left(self.newlines, end)  # ... and before end: newlines[first:last]
+        if first == last:
+            return 1 if self._has_text(start, end) else 0
+        n = self._has_text(start, self.newlines[first]) + self._has_text(self.newlines[last - 1] + 1, end)
+        # whole lines between them: one per newline after the first, less the blank ones
+        whole = last - 1 - first
+        if whole:
+            lo = bisect.bisect_right(self.blank_ends, self.newlines[first])
+            hi = bisect.bisect_right(self.blank_ends, self.newlines[last - 1])
+            n += whole - (hi - lo)
+        return n
+
+
+def _unwrap_up(node: tree_sitter.Node, up: _Up) -> tuple[tree_sitter.Node, tree_sitter.Node | None]:
     """The node's nearest ancestor that is not a parenthesis/assertion, with the child it was reached from."""
-    child, parent = node, node.parent
+    child, parent = node, up(node)
     while parent is not None and parent.type in ("parenthesized_expression", "as_expression", "non_null_expression", "satisfies_expression"):
-        child, parent = parent, parent.parent
+        child, parent = parent, up(parent)
     return child, parent
 
 
@@ -402,16 +445,24 @@ def extract(
     data: bytes,
     path: str,
     origin: str = "",
+    ancestry: syntax.Ancestry | None = None,
 ) -> GateIndex:
     """Gates of one file from its flag reads and the `@gate` patterns.
 
     `gate_matches(ranges)` returns the (captures, pattern settings) of the gate matches that
     overlap the byte ranges; it is called once, with the ranges of the reads and of the uses of
-    their aliases. Returns the gates (numbered in document order), the reads in their conditions,
-    and the regions used for nesting and capabilities.
+    their aliases (or None, for the whole tree, when the reads lie so deep that searching around
+    each would cost more than one pass: a ranged search reports every gate enclosing its range).
+    Returns the gates (numbered in document order), the reads in their conditions, and the regions
+    used for nesting and capabilities. `ancestry` (of `root`, with the file's work budget) finds
+    parents; when the budget runs out, the gates built so far are returned with `exceeded` set.
     """
     if not reads:
         return GateIndex([], [], [])
+    if ancestry is None:
+        ancestry = syntax.Ancestry(root)
+    up = ancestry.parent
+    budget = ancestry.budget if ancestry.budget is not None else WorkBudget()
     # Reads by start point, for "which reads lie inside this condition" by bisection.
     located: list[tuple[tuple[int, int], tuple[int, int], FlagRead]] = sorted(
         (((r.span.line - 1, r.span.col), (r.span.end_line - 1, r.span.end_col), r) for r in reads),
@@ -424,28 +475,39 @@ def extract(
     def node_of(s: tuple[int, int], e: tuple[int, int]) -> tree_sitter.Node | None:
         n = read_nodes.get(s)
         if n is None:
-            n = root.descendant_for_point_range(s, e)
+            n = ancestry.at(s, e)
             if n is not None:
                 read_nodes[s] = n
         return n
 
     # One hop: variables assigned from an expression holding a read.
     aliases: dict[str, list[_Alias]] = {}
+    depth = 0  # of the reads' nodes, summed: what searching around each of them costs
     for s, e, r in located:
         n = node_of(s, e)
         if n is None:
             continue
-        found = _alias_of(n)
+        budget.spend()
+        found = _alias_of(n, up)
+        node_path = ancestry.path(n)
+        depth += len(node_path) if node_path is not None else 1
         if found is not None:
             name, decl, pol = found
-            aliases.setdefault(name, []).append(_Alias(name, decl, _scope_of(decl), r, pol))
+            aliases.setdefault(name, []).append(_Alias(name, decl, _scope_of(decl, up), r, pol))
     # One regex over the alias names: a C-level search per candidate instead of one substring test
     # per alias name and candidate (bundles have thousands of both).
     alias_names = re.compile(b"|".join(re.escape(a.encode()) for a in sorted(aliases, key=len, reverse=True))) if aliases else None
 
+    uses = _alias_uses(aliases, data)
     ranges = [(n.start_byte, n.end_byte) for n in read_nodes.values()]
-    ranges.extend(_alias_uses(aliases, data))
-    matches = gate_matches(sorted(set(ranges)))
+    ranges.extend(uses)
+    if depth > WHOLE_TREE_FACTOR * root.descendant_count:  # deep nesting: each enclosing node once
+        gate_types = getattr(gate_matches, "root_types", None)  # node types the patterns start at, if known
+        matches = gate_matches(None, _gate_roots(ancestry, read_nodes.values(), uses, gate_types, budget))
+    else:
+        matches = gate_matches(sorted(set(ranges)))
+    budget.spend(len(matches))
+    lines = _Lines(data)
 
     candidates: dict[tuple[int, int, int], tuple[dict, dict]] = {}
     for caps, meta in matches:
@@ -456,7 +518,21 @@ def extract(
             candidates[key] = (caps, meta)
 
     built: list[tuple[int, Gate, list[GateRead], list[_Region]]] = []
+    exceeded: BudgetExceeded | None = None
+    try:
+        _build(candidates, located, starts, read_points, node_of, aliases, alias_names, data, lines, path, origin, ancestry,
+               budget, built)
+    except BudgetExceeded as exc:  # keep the gates built so far
+        exceeded = exc
+    return _number(built, exceeded)
+
+
+def _build(candidates, located, starts, read_points, node_of, aliases, alias_names, data: bytes, lines: _Lines, path: str,
+           origin: str, ancestry: syntax.Ancestry, budget: WorkBudget, built: list) -> None:
+    """Turn the gate candidates into gates (appended to `built`, one at a time)."""
+    up = ancestry.parent
     for key in sorted(candidates):
+        budget.spend()
         caps, meta = candidates[key]
         gate_node = caps["gate"][0]
         cond = caps["gate.condition"][0]
@@ -474,22 +550,23 @@ def extract(
             i += 1
         if alias_names is not None:
             if alias_names.search(data, cond.start_byte, cond.end_byte):  # no copy of the condition
-                for ident in _identifiers(cond):
+                for ident in _identifiers(cond, up, budget):
                     for al in aliases.get(syntax.text(ident), ()):
                         if ident.start_byte >= al.node.end_byte and _contains(al.scope, ident.start_byte, ident.end_byte):
                             inside.append((ident, al.read, al.name, al.node.start_point[0] + 1))
                             break
         kind = meta.get("kind", "if")
         if kind == "component":
-            inside = [x for x in inside if _gates_element(x[0], cond)]
+            inside = [x for x in inside if _gates_element(x[0], cond, up)]
         if not inside:
             continue
         operator = meta.get("operator", "")
         gate_reads: list[GateRead] = []
         ops: set[str] = set()
         skip = False
+        budget.spend(len(inside))
         if kind == "logical":
-            child, parent = _unwrap_up(gate_node)
+            child, parent = _unwrap_up(gate_node, up)
             if _is_condition_of(child, parent):
                 continue
             inner = syntax.unwrap(body) if body is not None else None
@@ -500,13 +577,13 @@ def extract(
             elif parent is not None and parent.type == "jsx_expression":
                 kind = "jsx"
         elif kind == "ternary":
-            child, parent = _unwrap_up(gate_node)
+            child, parent = _unwrap_up(gate_node, up)
             if parent is not None and parent.type == "spread_element":
                 kind = "spread"
             elif parent is not None and parent.type == "jsx_expression":
                 kind = "jsx"
         for node, read, via, alias_line in inside:
-            found = _polarity_within(node, cond)
+            found = _polarity_within(node, cond, up)
             if found is None:
                 skip = True
                 break
@@ -527,7 +604,7 @@ def extract(
         body_start, body_end = bnode.start_byte, bnode.end_byte
         (body_line, body_col), (body_end_line, body_end_col) = _pt(bnode.start_point), _pt(bnode.end_point)
         if kind == "if" and not alts and body is not None and _single_exit(body):
-            rest = _rest_of_block(gate_node)
+            rest = _rest_of_block(gate_node, up)
             if rest is not None:
                 kind = "early_return"
                 body_start, body_end = rest[0].start_byte, rest[1].end_byte
@@ -540,7 +617,7 @@ def extract(
         if alts:
             a0, a1 = alts[0], alts[-1]
             (alt_line, alt_col), (alt_end_line, alt_end_col) = _pt(a0.start_point), _pt(a1.end_point)
-            alt_loc = _loc(data, a0.start_byte, a1.end_byte)
+            alt_loc = lines.loc(a0.start_byte, a1.end_byte)
             regions.append(_Region(a0.start_byte, a1.end_byte, 0, "alternative"))
         distinct = {(x.read_line, x.read_col, x.key_expr) for x in gate_reads}
         combinator = "" if len(distinct) < 2 else ("mixed" if len(ops) > 1 else (next(iter(ops)) if ops else "and"))
@@ -548,14 +625,54 @@ def extract(
             path=path, gate_no=0, kind=kind,
             line=gate_node.start_point[0] + 1, end_line=gate_node.end_point[0] + 1,
             body_line=body_line, body_col=body_col, body_end_line=body_end_line, body_end_col=body_end_col,
-            gated_loc=_loc(data, body_start, body_end), gated_bytes=body_end - body_start,
+            gated_loc=lines.loc(body_start, body_end), gated_bytes=body_end - body_start,
             alt_line=alt_line, alt_col=alt_col, alt_end_line=alt_end_line, alt_end_col=alt_end_col, alt_loc=alt_loc,
             nesting=0, parent_gate=None, combinator=combinator, flag_count=len(distinct),
-            condition=syntax.text(cond, 200), function=syntax.enclosing_function(gate_node), origin=origin,
+            condition=syntax.text(cond, 200), function=ancestry.enclosing_function(gate_node), origin=origin,
         )
         built.append((gate_node.start_byte, gate, gate_reads, regions))
 
-    # Number in document order, then nest.
+
+WHOLE_TREE_FACTOR = 2
+"""The gate patterns run at each ancestor of the reads (and of the uses of their aliases), once,
+instead of around each read when the reads' depths add up to more than this many times the tree's
+nodes: a ranged search reports every gate that encloses its range, so 10,000 nested `if`s cost
+10,000² matches searched read by read. The gates are the same: a gate is kept only when its
+condition holds a read or an alias use, so its node is an ancestor of one."""
+
+
+def _gate_roots(ancestry: syntax.Ancestry, read_nodes, ranges: list[tuple[int, int]], types: frozenset[str] | None,
+                budget: WorkBudget) -> list[tree_sitter.Node]:
+    """The ancestors of the read nodes and of the nodes at `ranges` (the alias uses) whose type a
+    gate pattern starts at (`types`; None: any), each once, in document order (outermost first).
+    A path is walked up only to the first node already seen, so this is linear in the union of the
+    paths, not in the sum of the depths."""
+    seen: set[int] = set()
+    found: list[tuple[int, int, int, tree_sitter.Node]] = []
+    starts = list(read_nodes)
+    for s, e in sorted(ranges):
+        n = ancestry.descendant(s, e)
+        if n is not None:
+            starts.append(n)
+    starts.sort(key=lambda n: (n.start_byte, -n.end_byte))
+    for n in starts:
+        path = ancestry.path(n)
+        if path is None:
+            continue
+        for depth in range(len(path) - 1, -1, -1):
+            node = path[depth]
+            budget.spend()
+            if node.id in seen:
+                break
+            seen.add(node.id)
+            if types is None or node.type in types:
+                found.append((node.start_byte, -node.end_byte, depth, node))
+    found.sort(key=lambda f: f[:3])
+    return [f[3] for f in found]
+
+
+def _number(built: list, exceeded: BudgetExceeded | None) -> GateIndex:
+    """Number the gates in document order, then nest them."""
     built.sort(key=lambda b: (b[0], -b[1].end_line))
     gates: list[Gate] = []
     greads: list[GateRead] = []
@@ -568,12 +685,31 @@ def extract(
         spans.append((start, start + 1))
         gates.append(gate)
         greads.extend(GateRead(x.path, no, x.read_line, x.read_col, x.key_expr, x.polarity, x.via, x.alias_line) for x in grs)
-    nested = _enclosing(regions, spans)
-    final = []
-    for no, (gate, outer) in enumerate(zip(gates, nested), 1):
-        outer = [o for o in outer if o[0] != no]
-        final.append(_replace(gate, gate_no=no, nesting=len(outer), parent_gate=outer[-1][0] if outer else None))
-    return GateIndex(final, greads, regions)
+    final = [_replace(gate, gate_no=no, nesting=nesting, parent_gate=parent)
+             for no, (gate, (nesting, parent)) in enumerate(zip(gates, _nesting(regions, spans)), 1)]
+    return GateIndex(final, greads, regions, exceeded)
+
+
+def _nesting(regions: list[_Region], spans: list[tuple[int, int]]) -> list[tuple[int, int | None]]:
+    """For the span of gate i+1 (its first byte): how many regions of other gates hold it, and the
+    innermost one's gate_no, counting the stack of `_sweep` instead of listing it (which was
+    quadratic in the nesting): only the top few regions can be the gate's own (they start where it
+    starts)."""
+    out: list[tuple[int, int | None]] = [(0, None)] * len(spans)
+    for i, start, stack in _sweep(regions, spans):
+        no, own, k = i + 1, 0, len(stack) - 1
+        parent = None
+        while k >= 0:
+            r = stack[k]
+            if r.gate_no == no:
+                own += 1
+            elif parent is None:
+                parent = r.gate_no
+            if r.start != start and parent is not None:
+                break  # below: regions starting before the gate, never its own
+            k -= 1
+        out[i] = (len(stack) - own, parent)
+    return out
 
 
 MAX_ALIAS_USES = 10_000
@@ -615,17 +751,17 @@ _NOT_BEFORE_NAME = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvw
 _GATE_ATTRIBUTES = re.compile(r"^(feature|flag|flags|enabled|when|if|show|condition|gate|visible|on)$", re.I)
 
 
-def _gates_element(node: tree_sitter.Node, opening: tree_sitter.Node) -> bool:
+def _gates_element(node: tree_sitter.Node, opening: tree_sitter.Node, up: _Up) -> bool:
     """A read decides a JSX element when it is the element itself (`<IfFeatureEnabled feature="x">`)
     or the value of a gating attribute (`<Feature flag={isOn('x')}>`), not any attribute (`className`)."""
     if node.id == opening.id:
         return True
-    cur = node.parent
+    cur = up(node)
     while cur is not None and cur.id != opening.id:
         if cur.type == "jsx_attribute":
             name = cur.named_children[0] if cur.named_children else None
             return name is not None and bool(_GATE_ATTRIBUTES.match(syntax.text(name)))
-        cur = cur.parent
+        cur = up(cur)
     return False
 
 
@@ -639,13 +775,14 @@ def _replace(gate: Gate, **kw) -> Gate:
     return replace(gate, **kw)
 
 
-def _identifiers(node: tree_sitter.Node):
+def _identifiers(node: tree_sitter.Node, up: _Up, budget: WorkBudget):
     """Identifier nodes under `node` (not property names), depth-first."""
     stack = [node]
     while stack:
         n = stack.pop()
+        budget.spend()
         if n.type == "identifier":
-            parent = n.parent
+            parent = up(n)
             # `x.enabled` mentions `enabled` as a property, not the variable
             if parent is not None and parent.type in ("member_expression", "attribute") and parent.child_by_field_name("object") is not None \
                     and parent.child_by_field_name("object").id != n.id:
@@ -655,9 +792,9 @@ def _identifiers(node: tree_sitter.Node):
         stack.extend(reversed(n.named_children))
 
 
-def _rest_of_block(stmt: tree_sitter.Node) -> tuple[tree_sitter.Node, tree_sitter.Node] | None:
+def _rest_of_block(stmt: tree_sitter.Node, up: _Up) -> tuple[tree_sitter.Node, tree_sitter.Node] | None:
     """First and last statement after `stmt` in its block (the span an early return gates)."""
-    parent = stmt.parent
+    parent = up(stmt)
     if parent is None or parent.type not in _BLOCKS:
         return None
     after = []

@@ -53,7 +53,8 @@ FINGERPRINT_KEY = "auditorFingerprint/v1"
 def check_report(conn: duckdb.DuckDBPyConnection, scan_id: int, fail_on: str = "error", baseline: set[str] | None = None) -> dict:
     """Report of scan `scan_id`.
 
-    Shape: `scan` (label, targets, tool_version), `manifest` (path, name, or None), `summary`
+    Shape: `complete` (False when an internal error left an item unaudited: never a pass, see
+    `report.verdict`), `failures` (item, code, cause, origin of each such error), `scan` (label, targets, tool_version), `manifest` (path, name, or None), `summary`
     (files, flags, gates, capabilities by kind, hidden, gated, experimental), `counts` (unsuppressed
     findings by severity), `fail_on`, `failing` (unsuppressed, not-in-baseline findings at or above
     `fail_on`), `rules` (id → name, severity, summary for the rules that fired), `findings`
@@ -95,11 +96,13 @@ def check_report(conn: duckdb.DuckDBPyConnection, scan_id: int, fail_on: str = "
     fired = sorted({f["rule_id"] for f in findings})
     summary = capability_summary(conn, scan_id)
     summary["files"] = scan["file_count"]
-    from auditor.report.verdict import compute_verdict, group_findings
+    from auditor.report.verdict import compute_verdict, group_findings, scan_verdict
 
     names = {rid: {"name": r.name} for rid, r in rules.items()}
-    summary["verdict"] = compute_verdict(conn, scan_id, findings, fail_on)
+    completeness = scan_verdict(conn, scan_id)
+    summary["verdict"] = compute_verdict(conn, scan_id, findings, fail_on, completeness["failures"])
     return {
+        **completeness,  # first: an incomplete audit says so before anything else
         "scan": {"label": scan["label"], "targets": list(scan["targets"]), "tool_version": scan["tool_version"]},
         "manifest": ({"path": Path(manifest[0]["path"]).name if manifest[0]["path"] else None, "name": manifest[0]["name"]}
                      if manifest else None),

@@ -10,6 +10,10 @@
   identity: `partialFingerprints["auditorFingerprint/v1"]` is the fingerprint (rule id +
   normalized path + subject). Suppressed findings carry `suppressions` (kind `external`, the
   manifest's reason); with a baseline, `baselineState` is `new` or `unchanged`.
+- `invocations[0].executionSuccessful`: false when the audit is incomplete (an internal error left
+  an item unaudited, see `report.verdict`), with one `toolExecutionNotifications` entry per failure
+  (level `error`, the diagnostic code as `descriptor.id`, a message naming the item and the cause,
+  the item as its location).
 """
 
 from __future__ import annotations
@@ -55,6 +59,28 @@ def _rule_descriptor(rule) -> dict:
 
 def _uri(path: str) -> str:
     return quote(path.replace("\\", "/").lstrip("/"), safe="/@:+,;=-._~!$&'()*")
+
+
+def _invocation(report: dict) -> dict:
+    """The SARIF `invocation` of a check: `executionSuccessful` false and one notification per
+    failure when the audit is incomplete."""
+    failures = report.get("failures", [])
+    inv: dict = {"executionSuccessful": bool(report.get("complete", True)) and not failures}
+    if failures:
+        notes = []
+        for f in failures:
+            where = f["item"] + (f" [{f['origin']}]" if f.get("origin") else "")
+            note: dict = {
+                "level": "error",
+                "message": {"text": f"{where} could not be audited ({f['code']}): {f['cause']}"},
+                "descriptor": {"id": f["code"]},
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(f["item"]), "uriBaseId": "SRCROOT"}}}],
+            }
+            if f.get("origin"):
+                note["properties"] = {"origin": f["origin"]}
+            notes.append(note)
+        inv["toolExecutionNotifications"] = notes
+    return inv
 
 
 def to_sarif(report: dict) -> dict:
@@ -109,6 +135,7 @@ def to_sarif(report: dict) -> dict:
         results.append(res)
     uri = information_uri()
     run: dict = {
+        "invocations": [_invocation(report)],
         "tool": {"driver": {
             "name": "auditor",
             "version": __version__,
