@@ -66,6 +66,8 @@ class Config:
     wrappers: tuple[Wrapper, ...] = ()
     registries: tuple[Registry, ...] = ()
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    infer: bool = True
+    """Infer in-house flag APIs (`auditor.infer`); `infer = false` or `--no-infer` turns it off."""
     extra: dict = field(default_factory=dict)
     """Other `[tool.auditor]` tables (for example `manifest`), kept for later stages."""
 

@@ -126,6 +126,7 @@ def run_scan(
     spec = ExtractorSpec(tuple(load_packs(config)), {
         "registries": {r.name: r.provider for r in config.registries},
         "identifiers": manifest.identifier_scanner() if manifest is not None else None,
+        "infer": config.infer,
     })
     spec.validate()
     total = 0
@@ -157,7 +158,7 @@ def run_scan(
     del host  # not replaying: the connection closes once it is open (it is not waited for)
     # not needed to replay a stored scan: imported once a scan runs in full
     from auditor.extract import families
-    from auditor.resolve import resolve
+    from auditor.resolve import Inference, resolve
     from auditor.sources.secrets import secret_findings
 
     store.preload()
@@ -217,7 +218,9 @@ def run_scan(
             cache.put_items(identity, items, blobs)
         else:
             scan_key = None  # a problem that may not recur: not stored whole either
-    reads, definitions = resolve(results)
+    inference = Inference(config.infer, frozenset(w.name.rsplit(".", 1)[-1] for w in config.wrappers))
+    reads, definitions = resolve(results, inference)
+    records.extend(inference.records)  # flag_apis rows
     records.extend(families.collect(results))  # gates, capabilities, identifier hits
 
     by_provider: dict[str, set[str]] = {}

@@ -49,8 +49,11 @@ class Extractor:
     """
 
     def __init__(self, compiled: dict[str, CompiledQuery], registries: dict[str, str] | None = None, identifiers=None,
-                 full_pass: bool = False, range_gap: int | None = None):
+                 full_pass: bool = False, range_gap: int | None = None, infer: bool = True):
         self.compiled = compiled
+        self.infer = infer
+        """Collect the sites and definitions of possible in-house flag APIs (`auditor.infer.collect`)."""
+        self._sdk_packages: dict[str, list[str]] = {}
         self.full_pass = full_pass
         """Run every pattern over the whole tree instead of each CompiledQuery's plan: slower, same
         records (the reference the plan is tested against)."""
@@ -141,8 +144,20 @@ class Extractor:
             found = all_gates if self.full_pass else ranged_matches(gate_query, root, ranges)
             return [(caps, compiled.pattern_meta[p]) for p, caps in found]
 
+        if self.infer:
+            from auditor import infer
+
+            infer.collect(root, data, src.path, compiled.language, result, self._packages(compiled), src.origin)
         if cap_matches or (result.reads and gate_query is not None):
             families.extract(gate_matches, cap_matches, root, data, src, result)
+
+    def _packages(self, compiled: CompiledQuery) -> list[str]:
+        """Package patterns of every SDK pack compiled for this grammar (a module importing one is a flag module)."""
+        found = self._sdk_packages.get(compiled.language)
+        if found is None:
+            found = sorted({p for pack in compiled.pattern_pack for p in pack.meta.get("packages", ())})
+            self._sdk_packages[compiled.language] = found
+        return found
 
     # -- imports and symbols ------------------------------------------------------------------
     def _import(self, caps: dict, meta: dict, src: SourceFile, result: FileResult) -> None:
@@ -214,6 +229,8 @@ class Extractor:
             if not key_nodes:
                 continue
             provider = meta.get("provider") or pack.meta.get("provider", "custom")
+            if confidence is Confidence.LOW and meta.get("packages"):
+                provider = "unknown"  # a method name alone never claims an SDK (the pack says which it resembles)
             default = syntax.text(default_node, 120) if default_node is not None else None
             for key_node in key_nodes:
                 key = syntax.key_expr(key_node, meta.get("key_kind") == "name")
@@ -396,7 +413,7 @@ def _rank(read: FlagRead, meta: dict) -> tuple[int, int]:
     (package-specific, e.g. a client SDK's argument order) beats a generic one.
     """
     if read.pack.startswith("config/"):
-        tier = 1
+        tier = 3 if meta.get("qualified") == "true" else 1
     else:
         tier = 2 if read.confidence is Confidence.HIGH else 0
     return tier, meta.get("require_import") == "true"
