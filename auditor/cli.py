@@ -85,6 +85,9 @@ class SqlFormat(StrEnum):
     csv = "csv"
 
 
+NoInferOption = Annotated[bool, typer.Option("--no-infer", help="Do not infer in-house flag APIs (only packs and configured wrappers find reads).")]
+
+
 def fail(message: str) -> None:
     """Print `auditor: error: message` on stderr and exit 2."""
     from rich.markup import escape
@@ -117,6 +120,7 @@ def scan(
     fail_on: Annotated[FailOn | None, typer.Option("--fail-on", help="Exit 1 when a finding at or above this severity is present.")] = None,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes for parsing (default: the CPUs available). Output is the same for any number.", show_default=False)] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the extraction cache ($AUDITOR_CACHE_DIR, default ~/.cache/auditor).")] = False,
+    no_infer: NoInferOption = False,
 ) -> None:
     """Scan targets (flag reads, definitions, findings) and store them as one scan in the database."""
     from dataclasses import replace
@@ -135,6 +139,8 @@ def scan(
             err.print(f"No target given: auditing the demo release {targets[0]} (built from {demo_project()})")
     try:
         cfg = effective_config(targets, config)
+        if no_infer:
+            cfg = replace(cfg, infer=False)
         if exclude:
             cfg = replace(cfg, exclude=cfg.exclude + tuple(exclude))
         if quiet:
@@ -466,6 +472,7 @@ def check(
     config: Annotated[Path | None, typer.Option("--config", help="auditor.toml or pyproject.toml to use instead of searching upward.")] = None,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes for parsing (default: the CPUs available). Output is the same for any number.", show_default=False)] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the extraction cache ($AUDITOR_CACHE_DIR, default ~/.cache/auditor).")] = False,
+    no_infer: NoInferOption = False,
 ) -> None:
     """Scan targets, compare what ships with the manifest, report findings; exit 1 on findings at or above --fail-on."""
     from auditor.manifest import load_manifest, manifest_from_config
@@ -481,6 +488,10 @@ def check(
             manifest = demo_manifest()
     try:
         cfg = effective_config(targets, config)
+        if no_infer:
+            from dataclasses import replace
+
+            cfg = replace(cfg, infer=False)
         man = load_manifest(manifest) if manifest is not None else manifest_from_config(cfg)
         base = load_baseline(baseline) if baseline is not None else None
         summary = run_scan(targets, db, label, cfg, manifest=man, **_perf(jobs, no_cache))

@@ -54,13 +54,13 @@ THRESHOLD = 4.0
 """Score at or above which an API's sites become reads (see the module docstring's table)."""
 MIN_SITES = 2
 """An API needs this many call sites with a literal or constant key."""
-_FLAG_WORDS = r"flag|feature|gate|toggle|experiment|enabled|variant|variation|rollout"
+_FLAG_WORDS = r"flag|feature|gate|toggle|experiment|enabled|variant|variation|rollout|dynamic_?config"
 _HIT = (
     rb"(?i:" + _FLAG_WORDS.encode() + rb")[\w$]*(?:\??\.[A-Za-z_$][\w$]*)?[ \t]*(?:<[^<>()\n]{0,80}>)?"
     rb"\s*(?:[=:][ \t]*(?:async[ \t]+)?(?:function[ \t]*\*?[ \t]*)?)?\("
 )
 _PROP = rb"(?i:feature_?toggles|feature_?flags)\??\.[A-Za-z_$][\w$]*"
-_STRONG = re.compile(r"(?i)flag|feature|gate|toggle|experiment|variant|variation|rollout")
+_STRONG = re.compile(r"(?i)flag|feature|gate|toggle|experiment|variant|variation|rollout|dynamic_?config")
 _RECEIVER_WORDS = re.compile(r"(?i)flag|feature|toggle|gate|experiment")
 _KEY_PARAM = re.compile(r"(?i)^_?(?:flag|feature|gate|key|name|toggle|experiment)|(?:flag|feature|gate|key|name|toggle)(?:_?name|_?key|_?id)?$")
 _FLAG_PATH = re.compile(r"(?i)(?:^|[/_.-])(?:flags?|features?|feature_?flags?|experiments?|growthbook|statsig|launchdarkly|toggles?|unleash|flagsmith|posthog|split|openfeature|configcat)(?:[/_.-]|$)")
@@ -94,6 +94,8 @@ class Site:
     origin: str = ""
     kind: str = "call"
     """`call`, or `property` for `featureToggles.x` (the member name is the key)."""
+    discarded: bool = False
+    """The call is a statement of its own (its value unused): a registration, not a read."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +194,9 @@ def collect(root: tree_sitter.Node, data: bytes, path: str, language: str, resul
             if site is not None:
                 sites.append(site)
             continue
+        if parent.type == "await_expression" and parent.parent is not None and parent.parent.type == "call_expression":
+            parent = parent.parent  # TypeScript parses `await fn<T>('k')` as a call of `await fn`
+            node = parent.child_by_field_name("function")
         if parent.type in ("call_expression", "call") and parent.child_by_field_name("function") == node:
             site = _call_site(parent, data, path, origin)
             if site is not None:
@@ -229,6 +234,8 @@ def _call_site(call: tree_sitter.Node, data: bytes, path: str, origin: str) -> S
     args = call.child_by_field_name("arguments")
     if fn is None or args is None:
         return None
+    if fn.type == "await_expression" and fn.named_child_count:  # `await fn<T>('k')` (see `collect`)
+        fn = fn.named_children[0]
     if fn.type in ("member_expression", "attribute"):
         obj = fn.child_by_field_name("object")
         prop = fn.child_by_field_name("property") or fn.child_by_field_name("attribute")
@@ -247,8 +254,12 @@ def _call_site(call: tree_sitter.Node, data: bytes, path: str, origin: str) -> S
         return None
     default = syntax.text(positional[1], 120) if len(positional) > 1 else None
     cond = _is_condition(call) or (default is not None and re.fullmatch(r"true|false|True|False|-?\d+(\.\d+)?", default) is not None)
+    up = call.parent
+    while up is not None and up.type in _PASS_THROUGH:
+        up = up.parent
+    discarded = up is not None and up.type == "expression_statement"
     return Site(path, name, receiver, key, default, cond, syntax.span(call), syntax.enclosing_function(call),
-                syntax.snippet(data, call), origin)
+                syntax.snippet(data, call), origin, discarded=discarded)
 
 
 def _is_condition(node: tree_sitter.Node) -> bool:
@@ -404,7 +415,8 @@ def infer(results: list[FileResult], lookup, known_methods: set[str], taken: set
     defs: dict[str, list[ApiDef]] = defaultdict(list)
     for r in results:
         for s in r.extra.get("infer_sites", ()):
-            by_api[_identity(s)].append(s)
+            if (s.path, s.span.line, s.span.col) not in taken:  # an SDK or configured read is no evidence of an in-house API
+                by_api[_identity(s)].append(s)
         for d in r.extra.get("infer_defs", ()):
             defs[d.name].append(d)
     # forwarding through other APIs: the known reads first, then inferred ones, to a fixed point
@@ -427,8 +439,6 @@ def infer(results: list[FileResult], lookup, known_methods: set[str], taken: set
         if not api.promoted:
             continue
         for s in api.sites:
-            if (s.path, s.span.line, s.span.col) in taken:
-                continue
             key, sym = _resolve_key(s, lookup)
             if key is None or not plausible(key):
                 continue
@@ -460,7 +470,11 @@ def _score(api: str, sites: list[Site], defs: dict[str, list[ApiDef]], forwardin
     if not receiver and name in BARE_COLLECTION:
         return InferredApi(api, "", 0.0, ["bare collection method"], sites)
     best_def = None
-    for d in defs.get(name, []) if not prop else []:
+    candidates = defs.get(name, []) if not prop else []
+    if receiver:  # a method: only a definition whose path names the receiver (`features.has` → features/manager.py)
+        stem = receiver.lower().removesuffix("s")
+        candidates = [d for d in candidates if stem and stem in d.path.lower().replace("_", "").replace("-", "")]
+    for d in candidates:
         if best_def is None or _def_points(d, forwarding_names - {name}) > _def_points(best_def, forwarding_names - {name}):
             best_def = d
     if best_def is not None:
@@ -508,6 +522,10 @@ def _score(api: str, sites: list[Site], defs: dict[str, list[ApiDef]], forwardin
         score = min(score, THRESHOLD - 0.5)  # no literal keys: nothing to report
     if not keys:
         score = min(score, THRESHOLD - 0.5)
+    discarded = sum(1 for s in sites if s.discarded)
+    if discarded * 2 > len(sites):
+        score -= 2
+        evidence.append(f"value unused at {discarded} of {len(sites)} sites (a registration, not a read)")
     module = _module(best_def.path) if best_def is not None else (receiver or "<module>")
     function = name if not prop else "<key>"
     provider = f"inferred:{module}.{function}" if not prop else f"inferred:{receiver}.<key>"

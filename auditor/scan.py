@@ -64,6 +64,20 @@ def load_packs(config: Config):
     return packs
 
 
+def env_flag_reads(reads: list, globs: tuple[str, ...]) -> list:
+    """Reads of environment variables whose names match one of `globs` (`FEATURE_*`), relabelled
+    with provider `env-flag`; the other reads as they are."""
+    import fnmatch
+    from dataclasses import replace
+
+    out = []
+    for r in reads:
+        if r.read.provider == "env" and r.flag_key is not None and any(fnmatch.fnmatchcase(r.flag_key, g) for g in globs):
+            r = replace(r, read=replace(r.read, provider="env-flag"))
+        out.append(r)
+    return out
+
+
 def _file_size(target: str) -> int:
     """Size in bytes of `target` if it is a file (0 for a directory, a spec, anything unreadable)."""
     try:
@@ -127,6 +141,7 @@ def run_scan(
         "registries": {r.name: r.provider for r in config.registries},
         "identifiers": manifest.identifier_scanner() if manifest is not None else None,
         "infer": config.infer,
+        "registry_kinds": config.registry_kinds(),
     })
     spec.validate()
     total = 0
@@ -221,6 +236,8 @@ def run_scan(
     inference = Inference(config.infer, frozenset(w.name.rsplit(".", 1)[-1] for w in config.wrappers))
     reads, definitions = resolve(results, inference)
     records.extend(inference.records)  # flag_apis rows
+    if config.env_flags:
+        reads = env_flag_reads(reads, config.env_flags)
     records.extend(families.collect(results))  # gates, capabilities, identifier hits
 
     by_provider: dict[str, set[str]] = {}

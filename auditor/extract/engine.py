@@ -49,7 +49,8 @@ class Extractor:
     """
 
     def __init__(self, compiled: dict[str, CompiledQuery], registries: dict[str, str] | None = None, identifiers=None,
-                 full_pass: bool = False, range_gap: int | None = None, infer: bool = True):
+                 full_pass: bool = False, range_gap: int | None = None, infer: bool = True,
+                 registry_kinds: dict[str, str] | None = None):
         self.compiled = compiled
         self.infer = infer
         """Collect the sites and definitions of possible in-house flag APIs (`auditor.infer.collect`)."""
@@ -62,6 +63,8 @@ class Extractor:
         0 searches each anchor's range alone, which tests the anchors themselves)."""
         self.registries = registries or {}
         """registry variable name → provider label."""
+        self.registry_kinds = registry_kinds or {}
+        """registry name → kind (`values`, `type`, `calls`) where not `keys`."""
         self.identifiers = identifiers
         """Optional `families.IdentifierScanner`: manifest internal identifiers searched in each file's text."""
         self._parsers: dict[str, tree_sitter.Parser] = {}
@@ -128,7 +131,7 @@ class Extractor:
             elif "symbol.name" in caps:
                 self._symbol(caps, meta, src, result)
             elif "registry.name" in caps:
-                self._registry(caps, src, result)
+                self._registry(caps, meta, src, result)
             elif families.is_family_match(caps):
                 cap_matches.append((caps, meta))
         if read_matches:
@@ -193,14 +196,43 @@ class Extractor:
         path = (syntax.text(container[0]), name) if container else (name,)
         result.symbols.append(Symbol(src.path, path, value, meta.get("kind", "constant"), syntax.span(caps["symbol.name"][0]), src.origin))
 
-    def _registry(self, caps: dict, src: SourceFile, result: FileResult) -> None:
+    def _registry(self, caps: dict, meta: dict, src: SourceFile, result: FileResult) -> None:
         reg = syntax.text(caps["registry.name"][0])
-        provider = self.registries.get(reg, "custom")
-        for key_node, value_node in syntax.literal_pairs(caps["registry.value"][0]):
-            key = syntax.string_value(key_node) if key_node.type not in ("property_identifier", "identifier") else syntax.text(key_node)
-            if key is None:
-                continue
-            default = syntax.text(value_node, 120) if value_node is not None else None
+        value = caps["registry.value"][0]
+        provider = meta.get("provider") or self.registries.get(reg, "custom")
+        kind = meta.get("registry_kind") or self.registry_kinds.get(reg, "keys")
+        if kind == "calls":  # `manager.add('org:x', Feature, …)`: one key per call
+            args = syntax.positional_args(value)
+            idx = int(meta.get("key_arg", "0"))
+            key = syntax.string_value(args[idx]) if idx < len(args) else None
+            if key is not None:
+                callee = caps["registry.name"][0].parent
+                name = syntax.text(callee, 80) if callee is not None else reg
+                result.registries.append(RegistryEntry(src.path, name, key, None, syntax.span(args[idx]), provider, src.origin))
+            return
+        if value.type in ("interface_body", "object_type"):  # TS: member names are the keys
+            for member in value.named_children:
+                if member.type != "property_signature":
+                    continue
+                name_node = member.child_by_field_name("name")
+                if name_node is None:
+                    continue
+                type_node = member.child_by_field_name("type")
+                default = syntax.text(type_node, 120).lstrip(": ").strip() if type_node is not None else None
+                result.registries.append(RegistryEntry(src.path, reg, syntax.name_text(name_node), default, syntax.span(name_node), provider, src.origin))
+            return
+        for key_node, value_node in syntax.literal_pairs(value):
+            if kind == "values":
+                key = syntax.string_value(value_node) if value_node is not None else None
+                if key is None:
+                    continue
+                default = syntax.text(key_node, 120)
+                key_node = value_node
+            else:
+                key = syntax.string_value(key_node) if key_node.type not in ("property_identifier", "identifier") else syntax.text(key_node)
+                if key is None:
+                    continue
+                default = syntax.text(value_node, 120) if value_node is not None else None
             result.registries.append(RegistryEntry(src.path, reg, key, default, syntax.span(key_node), provider, src.origin))
 
     # -- flag reads -----------------------------------------------------------------------------
@@ -224,6 +256,9 @@ class Extractor:
             if meta.get("require_import") == "true" and confidence is not Confidence.HIGH:
                 continue
             read_node = caps["flag.read"][0]
+            if meta.get("property") == "true" and read_node.parent is not None and read_node.parent.type in ("call_expression", "call") \
+                    and read_node.parent.child_by_field_name("function") == read_node:
+                continue  # `featureToggles.hasOwnProperty(…)`: a method of the object, not a member read
             method = meta.get("method") or (syntax.text(caps["flag.method"][0]) if "flag.method" in caps else "")
             key_nodes, default_node = self._key_nodes(caps, meta)
             if not key_nodes:
@@ -274,6 +309,10 @@ class Extractor:
             return _expand_lists(caps["flag.key"]), default_node
         if "flag.args" not in caps:
             return [], default_node
+        if meta.get("key_name"):
+            named = _named_arg(caps["flag.args"][0], meta["key_name"])
+            if named is not None:
+                return _expand_lists([named]), default_node
         args = syntax.positional_args(caps["flag.args"][0])
         spec = meta.get("key_arg", "0")
         if spec == "1|0":
@@ -291,6 +330,20 @@ class Extractor:
             elif int(dspec) < len(args) and int(dspec) != idx:
                 default_node = args[int(dspec)]
         return _expand_lists([key]), default_node
+
+
+def _named_arg(args: tree_sitter.Node, name: str) -> tree_sitter.Node | None:
+    """The value of named argument `name`: a Python keyword argument, or a member of a JS object argument."""
+    for a in args.named_children:
+        if a.type == "keyword_argument":
+            n = a.child_by_field_name("name")
+            if n is not None and syntax.text(n) == name:
+                return a.child_by_field_name("value")
+        elif a.type == "object":
+            for k, v in syntax.literal_pairs(a):
+                if k is not None and syntax.name_text(k) == name:
+                    return v if v is not None else k
+    return None
 
 
 def _signature(pattern: int, caps: dict) -> tuple:
