@@ -609,6 +609,23 @@ def capabilities(
 
 
 @app.command()
+def providers(
+    db: DbOption = Path(DEFAULT_DB),
+    scan: Annotated[str | None, typer.Option("--scan", help="Scan label (default: the newest scan).")] = None,
+    format: Annotated[ReportFormat, typer.Option("--format", help="Output format.")] = ReportFormat.text,
+) -> None:
+    """List the flag APIs of a scan: in-house (inferred, configured) first, then SDK packs; with call
+    counts, sample keys, evidence, and the config lines that pin the inferred ones."""
+    from auditor.report.providers import print_providers, providers_report
+
+    _, data = _read_scan(db, scan, providers_report)
+    if format is ReportFormat.json:
+        _print_json(data)
+        return
+    print_providers(out, data)
+
+
+@app.command()
 def gates(
     db: DbOption = Path(DEFAULT_DB),
     scan: Annotated[str | None, typer.Option("--scan", help="Scan label (default: the newest scan).")] = None,

@@ -560,6 +560,8 @@ def config_line(api: InferredApi) -> str:
     if api.api.endswith(".*"):
         recv = api.api[:-2]
         return f'{{ property = "*.{recv}", provider = "{label}" }}'
+    if any(s.discarded for s in api.sites) and sum(1 for s in api.sites if s.discarded) * 2 > len(api.sites):
+        return f'{{ name = "{api.api}", kind = "calls", provider = "{label}" }}'  # registrations: definitions
     if "." in api.api:
         return f'{{ name = "*.{api.api}", provider = "{label}" }}'
     return f'{{ name = "{api.api}", provider = "{label}" }}'
