@@ -39,6 +39,8 @@ and a name match alone never reaches the threshold. Nothing here executes scanne
 
 from __future__ import annotations
 
+import fnmatch
+import functools
 import posixpath
 import re
 from collections import defaultdict
@@ -55,10 +57,12 @@ THRESHOLD = 4.0
 MIN_SITES = 2
 """An API needs this many call sites with a literal or constant key."""
 _FLAG_WORDS = r"flag|feature|gate|toggle|experiment|enabled|variant|variation|rollout|dynamic_?config"
-_HIT = (
-    rb"(?i:" + _FLAG_WORDS.encode() + rb")[\w$]*(?:\??\.[A-Za-z_$][\w$]*)?[ \t]*(?:<[^<>()\n]{0,80}>)?"
-    rb"\s*(?:[=:][ \t]*(?:async[ \t]+)?(?:function[ \t]*\*?[ \t]*)?)?\("
-)
+_HIT = rb"(?i:" + _FLAG_WORDS.encode() + rb")[\w$]*(?:\??\.[A-Za-z_$][\w$]*)?[ \t]*[(<=:]"
+"""RE2 pass: an identifier holding a flag word (optionally with one `.member`) before `(`, `<`, `=`
+or `:`. No counted repetition here: it would multiply the DFA's states (4× slower over a bundle)."""
+_HIT_TAIL = re.compile(rb"[ \t]*(?:<[^<>()\n]{0,80}>)?\s*(?:[=:][ \t]*(?:async[ \t]+)?(?:function[ \t]*\*?[ \t]*)?)?\(")
+"""Checked at the end of each RE2 hit's identifier: a call `(`, generic call `<T>(`, or a function
+assigned `= (`, `= async (`, `: function(`."""
 _PROP = rb"(?i:feature_?toggles|feature_?flags)\??\.[A-Za-z_$][\w$]*"
 _STRONG = re.compile(r"(?i)flag|feature|gate|toggle|experiment|variant|variation|rollout|dynamic_?config")
 _RECEIVER_WORDS = re.compile(r"(?i)flag|feature|toggle|gate|experiment")
@@ -173,6 +177,8 @@ def collect(root: tree_sitter.Node, data: bytes, path: str, language: str, resul
     seen: set[int] = set()
     py = language == "python"
     for s, e in _spans(_rx("hit", _HIT), data):
+        if _HIT_TAIL.match(data, e - 1) is None:
+            continue
         start = _word_start(data, s)
         node = root.descendant_for_byte_range(start, start + 1)
         if node is None or node.type not in ("identifier", "property_identifier") or node.start_byte in seen:
@@ -223,6 +229,7 @@ def collect(root: tree_sitter.Node, data: bytes, path: str, language: str, resul
         sites.append(Site(path, name, syntax.text(obj, 120).replace("?.", ".").rstrip("?") if obj is not None else "",
                           KeyExpr(name, value=name), None, _is_condition(member), syntax.span(member),
                           syntax.enclosing_function(member), syntax.snippet(data, member), origin, "property"))
+    result.extra.pop("_flag_module", None)
     if sites:
         result.extra.setdefault("infer_sites", []).extend(sites)
     if defs:
@@ -281,6 +288,11 @@ def _is_condition(node: tree_sitter.Node) -> bool:
     return False
 
 
+BODY_BYTES = 4096
+"""Bytes of a definition's body searched for where its key parameter flows (flag helpers are short)."""
+_ENV_USE = re.compile(r"(?:process\.env|os\.environ|environ)\s*(?:\[\s*([\w$]+)\s*\]|\.get\(\s*([\w$]+))|getenv\(\s*([\w$]+)")
+_MAP_USE = re.compile(r"\[\s*([\w$]+)\s*\]|(?<![\w$])([\w$]+)\s+in\s+[\w$.]|\.(?:get|has)\(\s*([\w$]+)\s*[,)]")
+_CALL_USE = re.compile(r"([A-Za-z_$][\w$]*)\s*(?:<[^<>()]*>)?\(\s*([\w$]+)\s*[,)]")
 _FN_TYPES = frozenset({"function_declaration", "function_definition", "method_definition", "generator_function_declaration"})
 _FN_VALUES = frozenset({"arrow_function", "function_expression", "function"})
 
@@ -309,18 +321,15 @@ def _definition(node, parent, data: bytes, path: str, result: FileResult, sdk_pa
         for r in result.reads:
             if line_lo <= r.span.line <= line_hi and r.key.text == param and r.confidence is not Confidence.LOW:
                 forwards.append(f"read:{r.provider}")
-        text = data[lo:hi].decode("utf-8", "replace")
-        p = re.escape(param)
-        if re.search(rf"(?:process\.env|os\.environ|environ)\s*(?:\[\s*{p}\s*\]|\.get\(\s*{p}\b)|getenv\(\s*{p}\b", text):
-            forwards.append("env")
-        elif re.search(rf"\[\s*{p}\s*\]|(?<![\w$]){p}\s+in\s+[\w$.]|\.(?:get|has)\(\s*{p}\s*[,)]", text):
-            forwards.append("map")
-        for m in re.finditer(rf"([A-Za-z_$][\w$]*)\s*(?:<[^<>()]*>)?\(\s*{p}\s*[,)]", text):
-            forwards.append(f"call:{m.group(1)}")
+        text = data[lo:min(hi, lo + BODY_BYTES)].decode("utf-8", "replace")
+        if param in text:
+            if any(param in m.groups() for m in _ENV_USE.finditer(text)):
+                forwards.append("env")
+            elif any(param in m.groups() for m in _MAP_USE.finditer(text)):
+                forwards.append("map")
+            forwards.extend(f"call:{m.group(1)}" for m in _CALL_USE.finditer(text) if m.group(2) == param)
     exported = _exported(fn if fn.type in _FN_TYPES else parent, py, syntax.text(node))
-    flag_module = bool(_FLAG_PATH.search(path)) or any(
-        _package_match(imp.module, sdk_packages) for imp in result.imports)
-    return ApiDef(path, syntax.text(node), param, exported, flag_module, tuple(dict.fromkeys(forwards)),
+    return ApiDef(path, syntax.text(node), param, exported, _flag_module(path, result, sdk_packages), tuple(dict.fromkeys(forwards)),
                   node.start_point[0] + 1, origin)
 
 
@@ -354,10 +363,23 @@ def _exported(node, py: bool, name: str) -> bool:
     return False
 
 
-def _package_match(module: str, patterns: list[str]) -> bool:
-    import fnmatch
+def _flag_module(path: str, result: FileResult, sdk_packages: list[str]) -> bool:
+    """Does the file's path name flags, or does it import a flag SDK? (once per file)"""
+    cached = result.extra.get("_flag_module")
+    if cached is None:
+        rx = _package_regex(tuple(sdk_packages))
+        cached = [bool(_FLAG_PATH.search(path)) or any(rx.match(imp.module) for imp in result.imports)]
+        result.extra["_flag_module"] = cached
+    return cached[0]
 
-    return any(fnmatch.fnmatchcase(module, p) or module.startswith(p + "/") or module.startswith(p + ".") for p in patterns)
+
+@functools.cache
+def _package_regex(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """One expression for package globs: `pkg`, `pkg/sub`, `pkg.sub` (as `engine._package_matches`)."""
+    if not patterns:
+        return re.compile(r"(?!)")
+    alts = "|".join(fnmatch.translate(p)[4:-3] for p in patterns)  # `(?s:…)\Z` → `…`
+    return re.compile(rf"(?s:(?:{alts})(?:[/.].*)?)\Z")
 
 
 # -- across files ---------------------------------------------------------------------------------
