@@ -56,7 +56,7 @@ THRESHOLD = 4.0
 """Score at or above which an API's sites become reads (see the module docstring's table)."""
 MIN_SITES = 2
 """An API needs this many call sites with a literal or constant key."""
-_FLAG_WORDS = r"flag|feature|gate|toggle|experiment|enabled|variant|variation|rollout|dynamic_?config"
+_FLAG_WORDS = r"flag|feature|gate|toggles|experiment|enabled|variant|variation|rollout|dynamic_?config"
 _HIT = rb"(?i:" + _FLAG_WORDS.encode() + rb")[\w$]*(?:\??\.[A-Za-z_$][\w$]*)?[ \t]*[(<=:]"
 """RE2 pass: an identifier holding a flag word (optionally with one `.member`) before `(`, `<`, `=`
 or `:`. No counted repetition here: it would multiply the DFA's states (4× slower over a bundle)."""
@@ -64,12 +64,24 @@ _HIT_TAIL = re.compile(rb"[ \t]*(?:<[^<>()\n]{0,80}>)?\s*(?:[=:][ \t]*(?:async[ 
 """Checked at the end of each RE2 hit's identifier: a call `(`, generic call `<T>(`, or a function
 assigned `= (`, `= async (`, `: function(`."""
 _PROP = rb"(?i:feature_?toggles|feature_?flags)\??\.[A-Za-z_$][\w$]*"
-_STRONG = re.compile(r"(?i)flag|feature|gate|toggle|experiment|variant|variation|rollout|dynamic_?config")
+_STRONG = re.compile(r"(?i)flag|feature|gate|toggles|experiment|variant|variation|rollout|dynamic_?config")
 _RECEIVER_WORDS = re.compile(r"(?i)flag|feature|toggle|gate|experiment")
 _KEY_PARAM = re.compile(r"(?i)^_?(?:flag|feature|gate|key|name|toggle|experiment)|(?:flag|feature|gate|key|name|toggle)(?:_?name|_?key|_?id)?$")
 _FLAG_PATH = re.compile(r"(?i)(?:^|[/_.-])(?:flags?|features?|feature_?flags?|experiments?|growthbook|statsig|launchdarkly|toggles?|unleash|flagsmith|posthog|split|openfeature|configcat)(?:[/_.-]|$)")
 BARE_COLLECTION = frozenset({"has", "includes", "get", "set", "add", "delete", "contains", "indexOf", "find", "some", "every", "push", "remove", "pop", "at", "is", "check"})
 """Method names that mean a collection operation unless the receiver names flags."""
+BUILTIN_METHODS = frozenset({
+    "startsWith", "endsWith", "indexOf", "lastIndexOf", "join", "split", "slice", "splice", "replace", "replaceAll",
+    "concat", "match", "matchAll", "test", "exec", "toString", "trim", "padStart", "padEnd", "map", "filter", "forEach",
+    "reduce", "sort", "push", "unshift", "shift", "pop", "fill", "flat", "flatMap", "findIndex", "keys", "values",
+    "entries", "toLowerCase", "toUpperCase", "charAt", "substring", "substr", "localeCompare", "search", "append",
+    "extend", "format", "startswith", "endswith", "lower", "upper", "strip", "count", "update", "setdefault", "write",
+    "log", "debug", "info", "warn", "error", "emit", "on", "once", "off", "addEventListener", "removeEventListener",
+})
+"""Methods of built-in strings, arrays, dicts, loggers and emitters: never a flag API, whatever the receiver."""
+_COLLECTIVE = re.compile(r"(?i)features|feature_?flags|flag_?resolver|flag_?manager|flag_?service|flag_?client|toggles|experiments|gates")
+"""Receivers naming a flag collection or service (bare `flags` is also regex / CLI flags: 1 point)."""
+MIN_KEY_LEN = 3
 _THIS = frozenset({"this", "self", "cls"})
 _CONDITION_PARENTS = frozenset({
     "if_statement", "while_statement", "do_statement", "ternary_expression", "conditional_expression", "unary_expression",
@@ -291,7 +303,8 @@ def _is_condition(node: tree_sitter.Node) -> bool:
 BODY_BYTES = 4096
 """Bytes of a definition's body searched for where its key parameter flows (flag helpers are short)."""
 _ENV_USE = re.compile(r"(?:process\.env|os\.environ|environ)\s*(?:\[\s*([\w$]+)\s*\]|\.get\(\s*([\w$]+))|getenv\(\s*([\w$]+)")
-_MAP_USE = re.compile(r"\[\s*([\w$]+)\s*\]|(?<![\w$])([\w$]+)\s+in\s+[\w$.]|\.(?:get|has)\(\s*([\w$]+)\s*[,)]")
+_MAP_USE = re.compile(r"([\w$.]+)\??\.?\[\s*([\w$]+)\s*\]|(?<![\w$])([\w$]+)\s+in\s+([\w$.]+)|([\w$.]+)\.(?:get|has)\(\s*([\w$]+)\s*[,)]")
+"""`container[param]`, `param in container`, `container.get(param)`: (container, param) in groups (1, 2), (4, 3), (5, 6)."""
 _CALL_USE = re.compile(r"([A-Za-z_$][\w$]*)\s*(?:<[^<>()]*>)?\(\s*([\w$]+)\s*[,)]")
 _FN_TYPES = frozenset({"function_declaration", "function_definition", "method_definition", "generator_function_declaration"})
 _FN_VALUES = frozenset({"arrow_function", "function_expression", "function"})
@@ -325,8 +338,13 @@ def _definition(node, parent, data: bytes, path: str, result: FileResult, sdk_pa
         if param in text:
             if any(param in m.groups() for m in _ENV_USE.finditer(text)):
                 forwards.append("env")
-            elif any(param in m.groups() for m in _MAP_USE.finditer(text)):
-                forwards.append("map")
+            else:
+                for m in _MAP_USE.finditer(text):
+                    g = m.groups()
+                    for container, p in ((g[0], g[1]), (g[3], g[2]), (g[4], g[5])):
+                        if p == param and container:
+                            forwards.append("map:flags" if _RECEIVER_WORDS.search(container) else "map")
+                            break
             forwards.extend(f"call:{m.group(1)}" for m in _CALL_USE.finditer(text) if m.group(2) == param)
     exported = _exported(fn if fn.type in _FN_TYPES else parent, py, syntax.text(node))
     return ApiDef(path, syntax.text(node), param, exported, _flag_module(path, result, sdk_packages), tuple(dict.fromkeys(forwards)),
@@ -462,7 +480,7 @@ def infer(results: list[FileResult], lookup, known_methods: set[str], taken: set
             continue
         for s in api.sites:
             key, sym = _resolve_key(s, lookup)
-            if key is None or not plausible(key):
+            if key is None or len(key) < MIN_KEY_LEN or not plausible(key):
                 continue
             method = s.name if s.kind == "call" else f"{_last(s.receiver)}.<key>"
             reads.append((FlagRead(s.path, api.provider, method, s.key, s.span, s.function, s.default, s.snippet,
@@ -491,6 +509,8 @@ def _score(api: str, sites: list[Site], defs: dict[str, list[ApiDef]], forwardin
         return InferredApi(api, "", 0.0, ["collection method without a flag receiver"], sites)
     if not receiver and name in BARE_COLLECTION:
         return InferredApi(api, "", 0.0, ["bare collection method"], sites)
+    if receiver and name in BUILTIN_METHODS:
+        return InferredApi(api, "", 0.0, ["a String/Array/Object method"], sites)
     best_def = None
     candidates = defs.get(name, []) if not prop else []
     if receiver:  # a method: only a definition whose path names the receiver (`features.has` → features/manager.py)
@@ -499,22 +519,30 @@ def _score(api: str, sites: list[Site], defs: dict[str, list[ApiDef]], forwardin
     for d in candidates:
         if best_def is None or _def_points(d, forwarding_names - {name}) > _def_points(best_def, forwarding_names - {name}):
             best_def = d
+    sdk_forwarding = False
+    strong = False  # evidence beyond name and use: forwarding, a flag module, a flag receiver, a key convention
     if best_def is not None:
-        fw = [f for f in best_def.forwards if _counts_as_forwarding(f, forwarding_names - {name})]
+        fw = [f for f in best_def.forwards if _forwarding_points(f, forwarding_names - {name})]
         if fw:
-            score += 3
+            points = max(_forwarding_points(f, forwarding_names - {name}) for f in fw)
+            sdk_forwarding = any(f.startswith(("read:", "call:")) for f in fw)
+            score += points
+            strong = strong or points >= 3
             evidence.append(f"forwarding: `{best_def.param}` flows to {', '.join(fw[:3])} ({best_def.path}:{best_def.line})")
         dp = 0
         if _KEY_PARAM.search(best_def.param or ""):
             dp += 1
         if best_def.flag_module and best_def.exported:
             dp += 1
+            strong = True
         if dp:
             score += dp
             evidence.append(f"definition: {best_def.path}:{best_def.line}, parameter `{best_def.param}`"
                             + (", module imports a flag SDK or names flags" if best_def.flag_module else ""))
     if strong_receiver:
-        score += 2
+        collective = bool(_COLLECTIVE.search(receiver))
+        score += 2 if collective else 1
+        strong = strong or collective
         evidence.append(f"receiver names flags: `{receiver}`")
     if not prop:
         if _STRONG.search(name):
@@ -526,7 +554,7 @@ def _score(api: str, sites: list[Site], defs: dict[str, list[ApiDef]], forwardin
     keys = []
     for s in sites:
         k, _ = _resolve_key(s, lookup)
-        if k is not None:
+        if k is not None and len(k) >= MIN_KEY_LEN:
             keys.append(k)
     distinct = sorted(set(keys))
     if len(keys) >= MIN_SITES:
@@ -535,6 +563,7 @@ def _score(api: str, sites: list[Site], defs: dict[str, list[ApiDef]], forwardin
         conv, share = convention(distinct)
         if len(distinct) >= 2 and share >= 0.8:
             score += 1
+            strong = strong or len(distinct) >= 3
             evidence.append(f"keys share a convention: {conv} ({share:.0%})")
         cond = sum(1 for s in sites if s.condition)
         if cond * 2 >= len(sites):
@@ -544,9 +573,15 @@ def _score(api: str, sites: list[Site], defs: dict[str, list[ApiDef]], forwardin
         score = min(score, THRESHOLD - 0.5)  # no literal keys: nothing to report
     if not keys:
         score = min(score, THRESHOLD - 0.5)
+    if len(keys) < MIN_SITES and not sdk_forwarding:
+        score = min(score, THRESHOLD - 0.5)
+        evidence.append(f"fewer than {MIN_SITES} sites with keys, and no forwarding to a flag read")
+    if not strong:
+        score = min(score, THRESHOLD - 0.5)
+        evidence.append("no evidence beyond name and use (forwarding, flag module, flag receiver, key convention)")
     discarded = sum(1 for s in sites if s.discarded)
     if discarded * 2 > len(sites):
-        score -= 2
+        score = min(score - 2, THRESHOLD - 0.5)
         evidence.append(f"value unused at {discarded} of {len(sites)} sites (a registration, not a read)")
     module = _module(best_def.path) if best_def is not None else (receiver or "<module>")
     function = name if not prop else "<key>"
@@ -554,14 +589,21 @@ def _score(api: str, sites: list[Site], defs: dict[str, list[ApiDef]], forwardin
     return InferredApi(api, provider, score, evidence, sites, best_def)
 
 
+def _forwarding_points(f: str, names: set[str]) -> int:
+    """3 for a flag read, env lookup, flag-named map or a known flag API; 1 for any other map."""
+    if f == "map":
+        return 1
+    return 3 if _counts_as_forwarding(f, names) else 0
+
+
 def _counts_as_forwarding(f: str, names: set[str]) -> bool:
-    if f.startswith("read:") or f in ("env", "map"):
+    if f.startswith("read:") or f in ("env", "map:flags"):
         return True
     return f.startswith("call:") and f[5:] in names and f[5:] not in BARE_COLLECTION
 
 
 def _def_points(d: ApiDef, names: set[str]) -> tuple:
-    return (any(_counts_as_forwarding(f, names) for f in d.forwards), bool(_KEY_PARAM.search(d.param or "")), d.flag_module, d.exported)
+    return (max((_forwarding_points(f, names) for f in d.forwards), default=0), bool(_KEY_PARAM.search(d.param or "")), d.flag_module, d.exported)
 
 
 def _module(path: str) -> str:
