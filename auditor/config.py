@@ -197,6 +197,9 @@ def _wrapper_patterns(w: Wrapper, lang_dir: str) -> list[str]:
         out.append(f"(({sub} value: (_) @_recv {index_field}: (string) @flag.key) @flag.read {match} {settings_sub})"
                    if lang_dir == "python" else
                    f"(({sub} object: (_) @_recv {index_field}: (string) @flag.key) @flag.read {match} {settings_sub})")
+        if lang_dir == "ecma":  # `flags[ExperimentFlags.X]`: the registry member's name is the key
+            out.append(f"(({sub} object: (_) @_recv index: (member_expression property: (property_identifier) @flag.key)) @flag.read"
+                       f" {match} {settings})")
         return out
     extra = ""
     if w.default_arg is not None:

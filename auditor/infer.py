@@ -64,6 +64,8 @@ _HIT_TAIL = re.compile(rb"[ \t]*(?:<[^<>()\n]{0,80}>)?\s*(?:[=:][ \t]*(?:async[ 
 """Checked at the end of each RE2 hit's identifier: a call `(`, generic call `<T>(`, or a function
 assigned `= (`, `= async (`, `: function(`."""
 _PROP = rb"(?i:feature_?toggles|feature_?flags)\??\.[A-Za-z_$][\w$]*"
+_SUBSCRIPT = rb"(?i:flags|features|toggles)\??\.?\["
+"""`experiments.flags[ExperimentFlags.X]`, `featureFlags['x']`: a subscript of a flag collection."""
 _STRONG = re.compile(r"(?i)flag|feature|gate|toggles|experiment|variant|variation|rollout|dynamic_?config")
 _RECEIVER_WORDS = re.compile(r"(?i)flag|feature|toggle|gate|experiment")
 _KEY_PARAM = re.compile(r"(?i)^_?(?:flag|feature|gate|key|name|toggle|experiment)|(?:flag|feature|gate|key|name|toggle)(?:_?name|_?key|_?id)?$")
@@ -241,6 +243,23 @@ def collect(root: tree_sitter.Node, data: bytes, path: str, language: str, resul
         sites.append(Site(path, name, syntax.text(obj, 120).replace("?.", ".").rstrip("?") if obj is not None else "",
                           KeyExpr(name, value=name), None, _is_condition(member), syntax.span(member),
                           syntax.enclosing_function(member), syntax.snippet(data, member), origin, "property"))
+    for s, e in _spans(_rx("subscript", _SUBSCRIPT), data):
+        node = root.descendant_for_byte_range(e - 1, e)
+        sub = node.parent if node is not None else None
+        if sub is None or sub.type not in ("subscript_expression", "subscript") or sub.start_byte in seen:
+            continue
+        seen.add(sub.start_byte)
+        obj = sub.child_by_field_name("object") or sub.child_by_field_name("value")
+        index = sub.child_by_field_name("index") or sub.child_by_field_name("subscript")
+        up = sub.parent
+        if obj is None or index is None or (up is not None and up.type in ("assignment_expression", "assignment")
+                                            and (up.child_by_field_name("left") == sub)):
+            continue
+        key = syntax.key_expr(index)
+        if key.value is None and len(key.ref) < 2:
+            continue  # `flags[name]`: a variable, not a key
+        sites.append(Site(path, "[]", syntax.text(obj, 120).replace("?.", ".").rstrip("?"), key, None, _is_condition(sub),
+                          syntax.span(sub), syntax.enclosing_function(sub), syntax.snippet(data, sub), origin, "subscript"))
     result.extra.pop("_flag_module", None)
     if sites:
         result.extra.setdefault("infer_sites", []).extend(sites)
@@ -431,10 +450,18 @@ def convention(keys: list[str]) -> tuple[str, float]:
 def _identity(site: Site) -> str:
     if site.kind == "property":
         return f"{_last(site.receiver)}.*"
+    if site.kind == "subscript":
+        return f"{_tail2(site.receiver)}[]"
     if not site.receiver:
         return site.name
     last = _last(site.receiver)
     return f"{last}.{site.name}" if last not in _THIS else site.name
+
+
+def _tail2(receiver: str) -> str:
+    """The last two segments of a receiver (`experiments.flags`), `this` dropped."""
+    parts = [p for p in receiver.split(".") if p and p not in _THIS][-2:]
+    return ".".join(parts) if all(re.fullmatch(r"[\w$]+", p) for p in parts) and parts else "<expr>"
 
 
 def _last(receiver: str) -> str:
@@ -482,7 +509,8 @@ def infer(results: list[FileResult], lookup, known_methods: set[str], taken: set
             key, sym = _resolve_key(s, lookup)
             if key is None or len(key) < MIN_KEY_LEN or not plausible(key):
                 continue
-            method = s.name if s.kind == "call" else f"{_last(s.receiver)}.<key>"
+            method = s.name if s.kind == "call" else (
+                f"{_tail2(s.receiver)}[<key>]" if s.kind == "subscript" else f"{_last(s.receiver)}.<key>")
             reads.append((FlagRead(s.path, api.provider, method, s.key, s.span, s.function, s.default, s.snippet,
                                    Confidence.INFERRED, s.origin, pack="infer"), key, sym))
     return sorted(apis.values(), key=lambda a: (-a.score, a.api)), reads
@@ -495,15 +523,21 @@ def _resolve_key(s: Site, lookup):
         sym = lookup(s.path, s.key.ref)
         if sym is not None:
             return sym.value, sym
+        if s.kind == "subscript" and len(s.key.ref) >= 2 and s.key.ref[-2][:1].isupper():
+            return s.key.ref[-1], None  # `flags[ExperimentFlags.X]` with a non-string X: the member name is the key
     return None, None
 
 
 def _score(api: str, sites: list[Site], defs: dict[str, list[ApiDef]], forwarding_names: set[str], lookup) -> InferredApi:
-    name = api.rsplit(".", 1)[-1]
-    receiver = api.rsplit(".", 1)[0] if "." in api else ""
+    subscript = api.endswith("[]")
+    if subscript:
+        name, receiver = "[]", api[:-2]
+    else:
+        name = api.rsplit(".", 1)[-1]
+        receiver = api.rsplit(".", 1)[0] if "." in api else ""
     evidence: list[str] = []
     score = 0.0
-    prop = name == "*"
+    prop = name in ("*", "[]")
     strong_receiver = bool(receiver) and bool(_RECEIVER_WORDS.search(receiver))
     if receiver and not strong_receiver and (name in BARE_COLLECTION or not receiver):
         return InferredApi(api, "", 0.0, ["collection method without a flag receiver"], sites)
@@ -585,7 +619,8 @@ def _score(api: str, sites: list[Site], defs: dict[str, list[ApiDef]], forwardin
         evidence.append(f"value unused at {discarded} of {len(sites)} sites (a registration, not a read)")
     module = _module(best_def.path) if best_def is not None else (receiver or "<module>")
     function = name if not prop else "<key>"
-    provider = f"inferred:{module}.{function}" if not prop else f"inferred:{receiver}.<key>"
+    provider = f"inferred:{module}.{function}" if not prop else (
+        f"inferred:{receiver}[<key>]" if subscript else f"inferred:{receiver}.<key>")
     return InferredApi(api, provider, score, evidence, sites, best_def)
 
 
@@ -620,7 +655,9 @@ def _module(path: str) -> str:
 def config_line(api: InferredApi) -> str:
     """The one-line `[[tool.auditor.wrappers]]` entry (inline table) that pins `api` in config."""
     label = api.provider.split(":", 1)[1] if ":" in api.provider else api.provider
-    label = re.sub(r"[^\w.\-]", "_", label.replace(".<key>", "")).strip("_.") or "custom"
+    label = re.sub(r"[^\w.\-]", "_", label.replace(".<key>", "").replace("[<key>]", "")).strip("_.") or "custom"
+    if api.api.endswith("[]"):
+        return f'{{ property = "{api.api[:-2]}", provider = "{label}" }}'
     if api.api.endswith(".*"):
         recv = api.api[:-2]
         return f'{{ property = "*.{recv}", provider = "{label}" }}'
