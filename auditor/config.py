@@ -212,7 +212,10 @@ def _wrapper_patterns(w: Wrapper, lang_dir: str) -> list[str]:
             f"(({call} function: ({member} object: (_) @_recv {prop_field}: ({prop_type}) @flag.method) arguments: ({args}) @flag.args) @flag.read "
             f'(#eq? @flag.method "{w.name}") (#match? @_recv "{_receiver_regex(w.receiver)}") {_settings(w.provider, w.key_arg, extra)})'
         ]
-    fn_alts = f"[({prop_type if lang_dir == 'python' else 'identifier'}) @flag.method ({member} {prop_field}: ({prop_type}) @flag.method)]"
+    # TypeScript parses `await fn<T>('k')` as a call of `await fn`: both shapes
+    fn_alts = ("[(identifier) @flag.method (member_expression property: (property_identifier) @flag.method)"
+               " (await_expression (identifier) @flag.method)"
+               " (await_expression (member_expression property: (property_identifier) @flag.method))]")
     if lang_dir == "python":
         fn_alts = "[(identifier) @flag.method (attribute attribute: (identifier) @flag.method)]"
     return [f'(({call} function: {fn_alts} arguments: ({args}) @flag.args) @flag.read (#eq? @flag.method "{w.name}") {_settings(w.provider, w.key_arg, extra)})']
