@@ -10,11 +10,14 @@ What counts as a flag key (the definition, per corpus family):
   reading its code — SDK calls (`getFeatureFlag('k')`, `isFeatureEnabled('k')`, `checkGate('k')`, …),
   in-house helpers (`is_feature_enabled("K")`, `features.has("k")`, `flagResolver.isEnabled('k')`),
   DevTools-style experiment sets (`experiments.isEnabled('k')`);
+* a key read through an enum of experiment names (`experiments.isEnabled(ExperimentName.FONT_EDITOR)`
+  with `ExperimentName["FONT_EDITOR"] = "font-editor"`: Chrome DevTools code bundled in gemini-cli);
 * a member of a remote-experiment registry that is read at a call site (`ExperimentFlags.NAME`
   referenced outside its declaration: gemini-cli's `experiments.flags[ExperimentFlags.NAME]`);
 * a key of a declared flag registry (Superset's `DEFAULT_FEATURE_FLAGS` in `superset/config.py`).
 
-Not flag keys: environment variables (`process.env.HOME`; the auditor reports them as provider
+Not flag keys: feature-detection sets (FTP `features.has('MLST')`, WebGPU
+`adapter.features.has('depth-clip-control')`), environment variables (`process.env.HOME`; the auditor reports them as provider
 `env`, scored separately), CLI options (`hasFlag('no-color')`), settings accessors.
 
 Superset's TypeScript bundles are minified (`(0,x.G7)(y.D.DashboardRbac)`): their reads cannot be
@@ -41,9 +44,11 @@ from pathlib import PurePosixPath
 CALL_APIS = re.compile(
     r"""(?:\b(?:is_?[Ff]eature_?[Ee]nabled|isFeatureFlagEnabled|getFeatureFlag|getFeatureFlagPayload|useFeatureFlag\w*|"""
     r"""checkGate\w*|getFlagValue\w*|getFeatureValue\w*|useFlag|useSuspenseFlag|get(?:Boolean|String|Number)Value|"""
-    r"""boolVariation|variation|isOn)|(?:features|flagResolver|experiments)\??\.(?:has|includes|isEnabled))"""
+    r"""boolVariation|variation|isOn)|(?:flagResolver|experiments)\??\.isEnabled)"""
     r"""\s*(?:<[^<>()]*>)?\(\s*['"`]([\w.:/@-]{2,128})['"`]""")
 """Call shapes of flag APIs found by reading the corpora (SDKs and in-house helpers); the key is a literal."""
+ENUM_READ = re.compile(r"\bexperiments\??\.isEnabled\(\s*ExperimentName\.([A-Z][A-Z0-9_]+)\s*\)")
+ENUM_DECL = re.compile(r"\bExperimentName\[\s*[\"']([A-Z][A-Z0-9_]+)[\"']\s*\]\s*=\s*[\"']([^\"']+)[\"']|\b([A-Z][A-Z0-9_]+)\s*=\s*[\"']([a-z][\w-]+)[\"'],?\s*(?://.*)?$", re.M)
 REGISTRY_REF = re.compile(r"\bExperimentFlags\.([A-Z][A-Z0-9_]+)\b")
 REGISTRY_DECL = re.compile(r"\bExperimentFlags\s*=\s*\{([^}]*)\}", re.S)
 MEMBER = re.compile(r"\b([A-Z][A-Z0-9_]+)\s*:")
@@ -101,6 +106,8 @@ def truth(target: str) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
     registry: set[str] = set()
     refs: dict[str, set[str]] = {}
+    enum_values: dict[str, str] = {}
+    enum_reads: dict[str, set[str]] = {}
     for name, data in _entries(target):
         if TEST_PATH.search(name):
             continue
@@ -118,8 +125,17 @@ def truth(target: str) -> dict[str, set[str]]:
                     registry.update(MEMBER.findall(decl.group(1)))
                 for m in REGISTRY_REF.finditer(text):
                     refs.setdefault(m.group(1), set()).add(where)
+                if "ExperimentName" in text:
+                    for m in ENUM_DECL.finditer(text):
+                        if m.group(1):
+                            enum_values.setdefault(m.group(1), m.group(2))
+                    for m in ENUM_READ.finditer(text):
+                        enum_reads.setdefault(m.group(1), set()).add(where)
     for k in registry & set(refs):
         found.setdefault(k, set()).update(refs[k])
+    for member, files in enum_reads.items():  # DevTools: experiments.isEnabled(ExperimentName.X), X = 'x-y'
+        if member in enum_values:
+            found.setdefault(enum_values[member], set()).update(files)
     return found
 
 
