@@ -317,7 +317,9 @@ def load_config(path: Path | None) -> Config:
     for i, w in enumerate(sec.get("wrappers", [])):
         where = f"wrappers[{i}]"
         forms = [k for k in ("name", "jsx", "property") if isinstance(w, dict) and k in w]
-        if len(forms) != 1:
+        if not forms:
+            raise ConfigError(f"{path}: {where}: needs at least `name` (or `jsx` with `attribute`, or `property`)")
+        if len(forms) > 1:
             raise ConfigError(f"{path}: {where}: needs exactly one of `name`, `jsx` (with `attribute`) or `property`")
         lang = w.get("language", "all")
         if lang not in ("all", "python", "ecma"):

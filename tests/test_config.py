@@ -187,5 +187,5 @@ def test_query_dirs_add_a_provider_without_python(tmp_path, scan_db):
         "SELECT path, line, provider, flag_key, confidence, default_value, pack FROM flag_reads ORDER BY path").fetchall()
     assert rows == [
         ("a.ts", 2, "acme", "acme-new-ui", "high", "false", "ecma/acme"),
-        ("b.js", 1, "acme", "acme-maybe", "low", "1", "ecma/acme"),
+        ("b.js", 1, "unknown", "acme-maybe", "low", "1", "ecma/acme"),  # a name alone claims no provider
     ]
