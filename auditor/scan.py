@@ -52,7 +52,7 @@ class ScanSummary:
     findings: int = 0
     seconds: float = 0.0
     by_provider: dict[str, int] = field(default_factory=dict)
-    """Distinct resolved high-confidence keys per provider (`keys` is their sum)."""
+    """Distinct resolved high-confidence and inferred keys per provider (`keys` is their sum)."""
     pipeline: PipelineStats | None = None
     """Workers used, files extracted / taken from the cache / deduplicated."""
 
@@ -242,7 +242,7 @@ def run_scan(
 
     by_provider: dict[str, set[str]] = {}
     for r in reads:
-        if r.flag_key is not None and r.read.confidence.value == "high":
+        if r.flag_key is not None and r.read.confidence.value in ("high", "inferred"):
             by_provider.setdefault(r.read.provider, set()).add(r.flag_key)
 
     conn = store.connect(db_path)
