@@ -100,7 +100,7 @@ def test_providers_command_lists_in_house_first_with_config_lines(tmp_path):
     result = runner.invoke(app, ["providers", "--db", str(db)])
     assert result.exit_code == 0, result.output
     out = result.output
-    assert out.index("inferred   getFlagValue_CACHED") < out.index("builtin    getFeatureValue")
+    assert out.index("inferred   getFlagValue_CACHED") < out.index("builtin    evalFeature, getFeatureValue, isOn")
     assert "forwarding: `feature` flows to read:growthbook" in out
     assert '{ name = "getFlagValue_CACHED", provider = "src.services.growthbook.getFlagValue_CACHED" },' in out
     data = CliRunner().invoke(app, ["providers", "--db", str(db), "--format", "json"])
