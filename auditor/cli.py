@@ -96,6 +96,7 @@ CapabilitiesFormat = _formats("capabilities")
 GatesFormat = _formats("gates")
 RulesFormat = _formats("rules")
 CheckFormat = _formats("check")
+ProvidersFormat = _formats("providers")
 
 
 def _output(report: str, fmt: str, data: object, output: Path | None = None) -> None:
@@ -148,6 +149,9 @@ def escape(text: str) -> str:
     return rich_escape(text)
 
 
+NoInferOption = Annotated[bool, typer.Option("--no-infer", help="Do not infer in-house flag APIs (only packs and configured wrappers find reads).")]
+
+
 def fail(message: str) -> None:
     """Print `auditor: error: message` on stderr and exit 2."""
     from rich.markup import escape
@@ -192,6 +196,7 @@ def scan(
     fail_on: Annotated[FailOn | None, typer.Option("--fail-on", help="Exit 1 when a finding at or above this severity is present.")] = None,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes for parsing (default: the CPUs available). Output is the same for any number.", show_default=False)] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the extraction cache ($AUDITOR_CACHE_DIR, default ~/.cache/auditor).")] = False,
+    no_infer: NoInferOption = False,
 ) -> None:
     """Scan targets (flag reads, definitions, findings) and store them as one scan in the database."""
     from dataclasses import replace
@@ -210,6 +215,8 @@ def scan(
             err.print(f"No target given: auditing the demo release {targets[0]} (built from {demo_project()})")
     try:
         cfg = effective_config(targets, config)
+        if no_infer:
+            cfg = replace(cfg, infer=False)
         if exclude:
             cfg = replace(cfg, exclude=cfg.exclude + tuple(exclude))
         if quiet or not _is_terminal(sys.stderr):
@@ -577,6 +584,7 @@ def check(
     config: Annotated[Path | None, typer.Option("--config", help="auditor.toml or pyproject.toml to use (default: the directory target's own, else the working directory's; never one above an artifact).")] = None,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes for parsing (default: the CPUs available). Output is the same for any number.", show_default=False)] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the extraction cache ($AUDITOR_CACHE_DIR, default ~/.cache/auditor).")] = False,
+    no_infer: NoInferOption = False,
 ) -> None:
     """Scan targets, compare what ships with the manifest, report findings; exit 1 on findings at or above --fail-on."""
     import contextlib
@@ -610,6 +618,10 @@ def check(
                 manifest = demo_manifest()
         try:
             cfg = effective_config(targets, config)
+            if no_infer:
+                from dataclasses import replace
+
+                cfg = replace(cfg, infer=False)
             man = load_manifest(manifest) if manifest is not None else manifest_from_config(cfg)
             base = load_baseline(baseline) if baseline is not None else None
             summary = run_scan(targets, db, label, cfg, manifest=man, **_perf(jobs, no_cache))
@@ -785,6 +797,21 @@ def capabilities(
 
     _, rows = _read_scan(db, scan, lambda conn, scan_id: capabilities_report(conn, scan_id, kind))
     _output("capabilities", format, rows, output)
+
+
+@app.command()
+def providers(
+    db: DbOption = Path(DEFAULT_DB),
+    scan: Annotated[str | None, typer.Option("--scan", help="Scan label (default: the newest scan).")] = None,
+    format: Annotated[ProvidersFormat, typer.Option("--format", help="Output format.")] = "text",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+) -> None:
+    """List the flag APIs of a scan: in-house (inferred, configured) first, then SDK packs; with call
+    counts, sample keys, evidence, and the config lines that pin the inferred ones."""
+    from auditor.report.providers import providers_report
+
+    _, data = _read_scan(db, scan, providers_report)
+    _output("providers", format, data, output)
 
 
 @app.command()

@@ -29,11 +29,13 @@ class Confidence(StrEnum):
     """How sure the extractor is that a call is a read of the named provider's SDK.
 
     `high`: the call traces to an import of the SDK's package in the same file, a configured
-    wrapper, or syntax that cannot mean anything else (`process.env.X`). `low`: only the method
-    name matched.
+    wrapper, or syntax that cannot mean anything else (`process.env.X`). `inferred`: a call of an
+    in-house flag API found by inference (`auditor.infer`), provider `inferred:<module>.<function>`.
+    `low`: only the method name matched (provider `unknown`: a name never claims an SDK).
     """
 
     HIGH = "high"
+    INFERRED = "inferred"
     LOW = "low"
 
 

@@ -167,8 +167,25 @@ class Resolver:
         return self.containers.get((sym.path, sym.name[0]), [sym])
 
 
-def resolve(results: list[FileResult]) -> tuple[list[ResolvedRead], list[FlagDefinition]]:
+@dataclass(slots=True)
+class Inference:
+    """Options and output of flag-API inference during `resolve` (see `auditor.infer`)."""
+
+    enabled: bool = True
+    known_methods: frozenset[str] = frozenset()
+    """Configured wrapper names: a function passing its key to one of them forwards."""
+    apis: list = None  # type: ignore[assignment]
+    """Filled by `resolve`: every `infer.InferredApi` considered, best first."""
+    records: list = None  # type: ignore[assignment]
+    """Filled by `resolve`: the `flag_apis` rows (`infer.FlagApi`) worth storing."""
+
+
+def resolve(results: list[FileResult], inference: Inference | None = None) -> tuple[list[ResolvedRead], list[FlagDefinition]]:
     """Resolve every read's key and derive flag definitions.
+
+    With `inference` enabled (default: on), the call sites of in-house flag APIs found by
+    `auditor.infer` become reads of confidence `inferred`; a low-confidence read at the same place
+    gives way to the inferred one. `inference.apis` then lists every API considered.
 
     Low-confidence reads (method name only) are weak evidence: one whose key does not resolve to
     a plausible flag key (`plausible_key`) is dropped — a generic method such as `getValue(x)`
@@ -215,6 +232,11 @@ def resolve(results: list[FileResult]) -> tuple[list[ResolvedRead], list[FlagDef
                 path=entry.path, span=entry.span, default=entry.default, origin=entry.origin,
             ))
 
+    inference = inference if inference is not None else Inference()
+    inference.apis, inference.records = [], []
+    if inference.enabled:
+        _infer(results, resolver, resolved, inference, define)
+
     # LaunchDarkly camelCased keys → the key as defined or read elsewhere
     camel_reads = [i for i, rr in enumerate(resolved) if rr.read.key_style == "camel" and rr.flag_key]
     if camel_reads:
@@ -229,3 +251,25 @@ def resolve(results: list[FileResult]) -> tuple[list[ResolvedRead], list[FlagDef
                 resolved[i] = ResolvedRead(rr.read, mapped, rr.definition)
     definitions = sorted(defs.values(), key=lambda d: (d.key, d.path, d.span.line, d.symbol))
     return resolved, definitions
+
+
+def _infer(results: list[FileResult], resolver: Resolver, resolved: list[ResolvedRead], inference: Inference, define) -> None:
+    """Add the reads of inferred flag APIs to `resolved` (in place), replacing low-confidence reads
+    of the same call; definitions for keys resolved through symbols."""
+    from auditor import infer
+
+    taken = {(rr.read.path, rr.read.span.line, rr.read.span.col) for rr in resolved if rr.read.confidence is not Confidence.LOW}
+    known = set(inference.known_methods) | {rr.read.method for rr in resolved if rr.read.confidence is Confidence.HIGH}
+    apis, reads = infer.infer(results, resolver.lookup, known, taken, plausible_key)
+    inference.apis = apis
+    inference.records = infer.api_records(apis, resolver.lookup)
+    if not reads:
+        return
+    spots = {(fr.path, fr.span.line, fr.span.col) for fr, _, _ in reads}
+    resolved[:] = [rr for rr in resolved if not (rr.read.confidence is Confidence.LOW and (rr.read.path, rr.read.span.line, rr.read.span.col) in spots)]
+    for fr, key, sym in reads:
+        if sym is not None:
+            define(sym, fr.provider)
+        resolved.append(ResolvedRead(fr, key, sym))
+    order = {r.path: i for i, r in enumerate(results)}
+    resolved.sort(key=lambda rr: (order.get(rr.read.path, 0), rr.read.span.line, rr.read.span.col))

@@ -24,7 +24,7 @@ from auditor.manifest import Manifest, manifest_from_config
 from auditor.models import FAILURE_CODES, BundleText, Diagnostic, FileResult, Finding, Severity
 from auditor.parallel import Pipeline, PipelineStats
 from auditor.queries import builtin_query_dir, discover
-from auditor.resolve import resolve
+from auditor.resolve import Inference, resolve
 from auditor.sources import open_target
 from auditor.sources.secrets import secret_findings
 
@@ -52,7 +52,7 @@ class ScanSummary:
     findings: int = 0
     seconds: float = 0.0
     by_provider: dict[str, int] = field(default_factory=dict)
-    """Distinct resolved high-confidence keys per provider (`keys` is their sum)."""
+    """Distinct resolved high-confidence and inferred keys per provider (`keys` is their sum)."""
     pipeline: PipelineStats | None = None
     """Workers used, files extracted / taken from the cache / deduplicated."""
     config_path: str | None = None
@@ -84,6 +84,20 @@ def _work_budget(config: Config) -> dict:
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
         raise ConfigError(f"{config.path}: max_file_work: expected a positive integer (work units), got {value!r}")
     return {"max_file_work": value}
+
+
+def env_flag_reads(reads: list, globs: tuple[str, ...]) -> list:
+    """Reads of environment variables whose names match one of `globs` (`FEATURE_*`), relabelled
+    with provider `env-flag`; the other reads as they are."""
+    import fnmatch
+    from dataclasses import replace
+
+    out = []
+    for r in reads:
+        if r.read.provider == "env" and r.flag_key is not None and any(fnmatch.fnmatchcase(r.flag_key, g) for g in globs):
+            r = replace(r, read=replace(r.read, provider="env-flag"))
+        out.append(r)
+    return out
 
 
 def effective_config(targets: list[str], config_path: Path | None) -> Config:
@@ -132,6 +146,8 @@ def run_scan(
         "registries": {r.name: r.provider for r in config.registries},
         "identifiers": manifest.identifier_scanner() if manifest is not None else None,
         **_work_budget(config),
+        "infer": config.infer,
+        "registry_kinds": config.registry_kinds(),
     })
     spec.validate()
     total = 0
@@ -211,12 +227,16 @@ def run_scan(
                 cache.put(artifact_keys[n], items)
     if progress:
         progress("resolve", 0, total)
-    reads, definitions = resolve(results)
+    inference = Inference(config.infer, frozenset(w.name.rsplit(".", 1)[-1] for w in config.wrappers))
+    reads, definitions = resolve(results, inference)
+    records.extend(inference.records)  # flag_apis rows
+    if config.env_flags:
+        reads = env_flag_reads(reads, config.env_flags)
     records.extend(families.collect(results))  # gates, capabilities, identifier hits
 
     by_provider: dict[str, set[str]] = {}
     for r in reads:
-        if r.flag_key is not None and r.read.confidence.value == "high":
+        if r.flag_key is not None and r.read.confidence.value in ("high", "inferred"):
             by_provider.setdefault(r.read.provider, set()).add(r.flag_key)
 
     if progress:

@@ -188,7 +188,7 @@ def test_query_dirs_add_a_provider_without_python(tmp_path, scan_db):
         "SELECT path, line, provider, flag_key, confidence, default_value, pack FROM flag_reads ORDER BY path").fetchall()
     assert rows == [
         ("a.ts", 2, "acme", "acme-new-ui", "high", "false", "ecma/acme"),
-        ("b.js", 1, "acme", "acme-maybe", "low", "1", "ecma/acme"),
+        ("b.js", 1, "unknown", "acme-maybe", "low", "1", "ecma/acme"),  # a name alone claims no provider
     ]
 
 
@@ -220,7 +220,7 @@ def test_a_config_above_an_artifact_is_never_used(tmp_path, monkeypatch):
     assert effective_config([str(tarball)], None).path is None
     result = CliRunner().invoke(app, ["scan", str(tarball), "--db", str(tmp_path / "x.duckdb")])
     assert result.exit_code == 0, result.output
-    assert "config       none (defaults)" in result.output
+    assert "  config: none (defaults)" in result.output
 
 
 def test_the_working_directorys_config_is_used_and_printed(tmp_path, monkeypatch):
@@ -232,7 +232,7 @@ def test_the_working_directorys_config_is_used_and_printed(tmp_path, monkeypatch
     assert effective_config([str(tarball)], None).exclude == ("gen/**",)
     result = CliRunner().invoke(app, ["scan", str(tarball), "--db", str(tmp_path / "x.duckdb")])
     assert result.exit_code == 0, result.output
-    assert f"config       {cfg.resolve()}" in result.output.replace("\n", "")
+    assert f"  config: {cfg.resolve()}" in result.output.replace("\n", "")
 
 
 def test_an_explicit_config_is_used_and_printed_by_check(tmp_path, monkeypatch):

@@ -10,7 +10,7 @@ def test_demo_scan_finds_wrapper_registry_and_enum_keys(scan_db):
     assert ("NEW_DASHBOARD", "inhouse", "high") in rows
     assert ("TAGGING_SYSTEM", "launchdarkly", "high") in rows
     assert ("dark-mode", "launchdarkly", "high") in rows  # camelCased darkMode mapped back
-    assert ("experimental-ui", "unleash", "low") in rows
+    assert ("experimental-ui", "unknown", "low") in rows  # `isEnabled` without an Unleash import
 
 
 def test_bare_scan_audits_the_demo_release(tmp_path):

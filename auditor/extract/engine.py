@@ -76,11 +76,15 @@ class Extractor:
     """
 
     def __init__(self, compiled: dict[str, CompiledQuery], registries: dict[str, str] | None = None, identifiers=None,
-                 full_pass: bool = False, range_gap: int | None = None, max_file_work: int | None = None):
+                 full_pass: bool = False, range_gap: int | None = None, max_file_work: int | None = None, infer: bool = True,
+                 registry_kinds: dict[str, str] | None = None):
         self.compiled = compiled
         self.max_file_work = DEFAULT_MAX_FILE_WORK if max_file_work is None else max_file_work
         """Work units one file's extraction may take (see `extract.budget`); past them the file gets a
         `file-budget-exceeded` diagnostic and keeps the records found before."""
+        self.infer = infer
+        """Collect the sites and definitions of possible in-house flag APIs (`auditor.infer.collect`)."""
+        self._sdk_packages: dict[str, list[str]] = {}
         self.full_pass = full_pass
         """Run every pattern over the whole tree instead of each CompiledQuery's plan: slower, same
         records (the reference the plan is tested against)."""
@@ -89,6 +93,8 @@ class Extractor:
         0 searches each anchor's range alone, which tests the anchors themselves)."""
         self.registries = registries or {}
         """registry variable name → provider label."""
+        self.registry_kinds = registry_kinds or {}
+        """registry name → kind (`values`, `type`, `calls`) where not `keys`."""
         self.identifiers = identifiers
         """Optional `families.IdentifierScanner`: manifest internal identifiers searched in each file's text."""
         self._parsers: dict[str, tree_sitter.Parser] = {}
@@ -169,7 +175,7 @@ class Extractor:
             elif "symbol.name" in caps:
                 self._symbol(caps, meta, src, result)
             elif "registry.name" in caps:
-                self._registry(caps, src, result)
+                self._registry(caps, meta, src, result)
             elif families.is_family_match(caps):
                 cap_matches.append((caps, meta))
         if read_matches:
@@ -191,8 +197,20 @@ class Extractor:
             return [(caps, compiled.pattern_meta[p]) for p, caps in found]
 
         gate_matches.root_types = gate_query.root_types if gate_query is not None else None  # type: ignore[attr-defined]
+        if self.infer:
+            from auditor import infer
+
+            infer.collect(root, data, src.path, compiled.language, result, self._packages(compiled), src.origin)
         if cap_matches or (result.reads and gate_query is not None):
             families.extract(gate_matches, cap_matches, root, data, src, result, ancestry)
+
+    def _packages(self, compiled: CompiledQuery) -> list[str]:
+        """Package patterns of every SDK pack compiled for this grammar (a module importing one is a flag module)."""
+        found = self._sdk_packages.get(compiled.language)
+        if found is None:
+            found = sorted({p for pack in compiled.pattern_pack for p in pack.meta.get("packages", ())})
+            self._sdk_packages[compiled.language] = found
+        return found
 
     # -- imports and symbols ------------------------------------------------------------------
     def _import(self, caps: dict, meta: dict, src: SourceFile, result: FileResult) -> None:
@@ -228,14 +246,43 @@ class Extractor:
         path = (syntax.text(container[0]), name) if container else (name,)
         result.symbols.append(Symbol(src.path, path, value, meta.get("kind", "constant"), syntax.span(caps["symbol.name"][0]), src.origin))
 
-    def _registry(self, caps: dict, src: SourceFile, result: FileResult) -> None:
+    def _registry(self, caps: dict, meta: dict, src: SourceFile, result: FileResult) -> None:
         reg = syntax.text(caps["registry.name"][0])
-        provider = self.registries.get(reg, "custom")
-        for key_node, value_node in syntax.literal_pairs(caps["registry.value"][0]):
-            key = syntax.string_value(key_node) if key_node.type not in ("property_identifier", "identifier") else syntax.text(key_node)
-            if key is None:
-                continue
-            default = syntax.text(value_node, 120) if value_node is not None else None
+        value = caps["registry.value"][0]
+        provider = meta.get("provider") or self.registries.get(reg, "custom")
+        kind = meta.get("registry_kind") or self.registry_kinds.get(reg, "keys")
+        if kind == "calls":  # `manager.add('org:x', Feature, …)`: one key per call
+            args = syntax.positional_args(value)
+            idx = int(meta.get("key_arg", "0"))
+            key = syntax.string_value(args[idx]) if idx < len(args) else None
+            if key is not None:
+                callee = caps["registry.name"][0].parent
+                name = syntax.text(callee, 80) if callee is not None else reg
+                result.registries.append(RegistryEntry(src.path, name, key, None, syntax.span(args[idx]), provider, src.origin))
+            return
+        if value.type in ("interface_body", "object_type"):  # TS: member names are the keys
+            for member in value.named_children:
+                if member.type != "property_signature":
+                    continue
+                name_node = member.child_by_field_name("name")
+                if name_node is None:
+                    continue
+                type_node = member.child_by_field_name("type")
+                default = syntax.text(type_node, 120).lstrip(": ").strip() if type_node is not None else None
+                result.registries.append(RegistryEntry(src.path, reg, syntax.name_text(name_node), default, syntax.span(name_node), provider, src.origin))
+            return
+        for key_node, value_node in syntax.literal_pairs(value):
+            if kind == "values":
+                key = syntax.string_value(value_node) if value_node is not None else None
+                if key is None:
+                    continue
+                default = syntax.text(key_node, 120)
+                key_node = value_node
+            else:
+                key = syntax.string_value(key_node) if key_node.type not in ("property_identifier", "identifier") else syntax.text(key_node)
+                if key is None:
+                    continue
+                default = syntax.text(value_node, 120) if value_node is not None else None
             result.registries.append(RegistryEntry(src.path, reg, key, default, syntax.span(key_node), provider, src.origin))
 
     # -- flag reads -----------------------------------------------------------------------------
@@ -270,11 +317,16 @@ class Extractor:
             if meta.get("require_import") == "true" and confidence is not Confidence.HIGH:
                 continue
             read_node = caps["flag.read"][0]
+            if meta.get("property") == "true" and read_node.parent is not None and read_node.parent.type in ("call_expression", "call") \
+                    and read_node.parent.child_by_field_name("function") == read_node:
+                continue  # `featureToggles.hasOwnProperty(…)`: a method of the object, not a member read
             method = meta.get("method") or (syntax.text(caps["flag.method"][0]) if "flag.method" in caps else "")
             key_nodes, default_node = self._key_nodes(caps, meta)
             if not key_nodes:
                 continue
             provider = meta.get("provider") or pack.meta.get("provider", "custom")
+            if confidence is Confidence.LOW and meta.get("packages"):
+                provider = "unknown"  # a method name alone never claims an SDK (the pack says which it resembles)
             default = syntax.text(default_node, 120) if default_node is not None else None
             for key_node in key_nodes:
                 key = syntax.key_expr(key_node, meta.get("key_kind") == "name")
@@ -318,6 +370,10 @@ class Extractor:
             return _expand_lists(caps["flag.key"]), default_node
         if "flag.args" not in caps:
             return [], default_node
+        if meta.get("key_name"):
+            named = _named_arg(caps["flag.args"][0], meta["key_name"])
+            if named is not None:
+                return _expand_lists([named]), default_node
         args = syntax.positional_args(caps["flag.args"][0])
         spec = meta.get("key_arg", "0")
         if spec == "1|0":
@@ -335,6 +391,20 @@ class Extractor:
             elif int(dspec) < len(args) and int(dspec) != idx:
                 default_node = args[int(dspec)]
         return _expand_lists([key]), default_node
+
+
+def _named_arg(args: tree_sitter.Node, name: str) -> tree_sitter.Node | None:
+    """The value of named argument `name`: a Python keyword argument, or a member of a JS object argument."""
+    for a in args.named_children:
+        if a.type == "keyword_argument":
+            n = a.child_by_field_name("name")
+            if n is not None and syntax.text(n) == name:
+                return a.child_by_field_name("value")
+        elif a.type == "object":
+            for k, v in syntax.literal_pairs(a):
+                if k is not None and syntax.name_text(k) == name:
+                    return v if v is not None else k
+    return None
 
 
 def _signature(pattern: int, caps: dict) -> tuple:
@@ -474,7 +544,7 @@ def _rank(read: FlagRead, meta: dict) -> tuple[int, int]:
     (package-specific, e.g. a client SDK's argument order) beats a generic one.
     """
     if read.pack.startswith("config/"):
-        tier = 1
+        tier = 3 if meta.get("qualified") == "true" else 1
     else:
         tier = 2 if read.confidence is Confidence.HIGH else 0
     return tier, meta.get("require_import") == "true"

@@ -49,6 +49,10 @@ FORMATS: dict[str, dict[str, str]] = {
         "csv": "auditor.report.formats:rows_csv",
         "markdown": "auditor.report.markdown:rules_markdown",
     },
+    "providers": {
+        "text": "auditor.report.providers:print_providers",
+        "json": "auditor.report.formats:to_json",
+    },
     "diff": {
         "text": "auditor.report.text:print_diff",
         "json": "auditor.report.formats:to_json",

@@ -15,7 +15,7 @@ def inventory(conn: duckdb.DuckDBPyConnection, scan_id: int) -> dict:
     """Inventory of scan `scan_id`.
 
     Shape: `scan` (id, label, targets, started_at, duration_s — volatile), `summary` (counts and
-    distinct keys by provider), `flags` (high-confidence keys, sorted by provider then key), `low_confidence`
+    distinct keys by provider), `flags` (high-confidence and inferred keys, sorted by confidence, provider, key), `low_confidence`
     (keys seen only through method-name matches), `unresolved` (reads whose key could not be resolved),
     `definitions`, `drift` (`defined_not_read`, `read_not_defined`), `diagnostics` (count by code).
     """
@@ -40,10 +40,10 @@ def inventory(conn: duckdb.DuckDBPyConnection, scan_id: int) -> dict:
         SELECT code, severity, count(*) AS count FROM diagnostics WHERE scan_id = ?
         GROUP BY code, severity ORDER BY code""", [scan_id])
     by_provider = _rows(conn, """
-        SELECT provider, count(*) AS keys FROM flags WHERE scan_id = ? AND confidence = 'high'
+        SELECT provider, count(*) AS keys FROM flags WHERE scan_id = ? AND confidence IN ('high', 'inferred')
         GROUP BY provider ORDER BY provider""", [scan_id])
     reads = conn.execute("SELECT count(*), count(*) FILTER (confidence = 'low') FROM flag_reads WHERE scan_id = ?", [scan_id]).fetchone()
-    high = [f for f in flags if f["confidence"] == "high"]
+    high = [f for f in flags if f["confidence"] in ("high", "inferred")]  # inferred: an in-house flag API (auditor.infer)
     low = [f for f in flags if f["confidence"] == "low"]
     return {
         "scan": scan,

@@ -4,7 +4,9 @@
 
 ((call_expression
    function: [(identifier) @flag.method
-              (member_expression property: (property_identifier) @flag.method)]
+              (member_expression property: (property_identifier) @flag.method)
+              (await_expression (identifier) @flag.method)
+              (await_expression (member_expression property: (property_identifier) @flag.method))]
    arguments: (arguments) @flag.args) @flag.read
  (#any-of? @flag.method "getTreatment" "getTreatments" "getTreatmentWithConfig" "getTreatmentsWithConfig")
  (#set! packages "@splitsoftware/splitio-browserjs,@splitsoftware/splitio-react,@splitsoftware/splitio-react-native")
@@ -13,7 +15,9 @@
 
 ((call_expression
    function: [(identifier) @flag.method
-              (member_expression property: (property_identifier) @flag.method)]
+              (member_expression property: (property_identifier) @flag.method)
+              (await_expression (identifier) @flag.method)
+              (await_expression (member_expression property: (property_identifier) @flag.method))]
    arguments: (arguments) @flag.args) @flag.read
  (#any-of? @flag.method "getTreatment" "getTreatments" "getTreatmentWithConfig" "getTreatmentsWithConfig")
  (#set! key_arg "1|0"))

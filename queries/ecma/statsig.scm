@@ -5,7 +5,9 @@
 
 ((call_expression
    function: [(identifier) @flag.method
-              (member_expression property: (property_identifier) @flag.method)]
+              (member_expression property: (property_identifier) @flag.method)
+              (await_expression (identifier) @flag.method)
+              (await_expression (member_expression property: (property_identifier) @flag.method))]
    arguments: (arguments) @flag.args) @flag.read
  (#any-of? @flag.method "checkGate" "getFeatureGate" "getExperiment" "getConfig" "getDynamicConfig" "getLayer")
  (#set! packages "statsig-node,statsig-node-lite,@statsig/statsig-node-core")
@@ -14,7 +16,9 @@
 
 ((call_expression
    function: [(identifier) @flag.method
-              (member_expression property: (property_identifier) @flag.method)]
+              (member_expression property: (property_identifier) @flag.method)
+              (await_expression (identifier) @flag.method)
+              (await_expression (member_expression property: (property_identifier) @flag.method))]
    arguments: (arguments) @flag.args) @flag.read
  (#any-of? @flag.method "checkGate" "getFeatureGate" "getExperiment" "getConfig" "getDynamicConfig" "getLayer")
  (#set! packages "statsig-js,statsig-react,statsig-react-native,@statsig/js-client,@statsig/js-on-device-eval-client,@statsig/react-bindings,@statsig/react-native-bindings,@statsig/expo-bindings")
@@ -23,14 +27,18 @@
 
 ((call_expression
    function: [(identifier) @flag.method
-              (member_expression property: (property_identifier) @flag.method)]
+              (member_expression property: (property_identifier) @flag.method)
+              (await_expression (identifier) @flag.method)
+              (await_expression (member_expression property: (property_identifier) @flag.method))]
    arguments: (arguments) @flag.args) @flag.read
  (#any-of? @flag.method "checkGate" "getFeatureGate" "getExperiment" "getConfig" "getDynamicConfig" "getLayer")
  (#set! key_arg "1|0"))
 
 ((call_expression
    function: [(identifier) @flag.method
-              (member_expression property: (property_identifier) @flag.method)]
+              (member_expression property: (property_identifier) @flag.method)
+              (await_expression (identifier) @flag.method)
+              (await_expression (member_expression property: (property_identifier) @flag.method))]
    arguments: (arguments) @flag.args) @flag.read
  (#any-of? @flag.method "useGateValue" "useFeatureGate" "useDynamicConfig" "useExperiment" "useLayer")
  (#set! key_arg "0"))
