@@ -218,7 +218,7 @@ def run_scan(
         else:
             scan_key = None  # a problem that may not recur: not stored whole either
     reads, definitions = resolve(results)
-    records.extend(families.collect(results))  # gates, capabilities, identifier hits
+    records.extend(families.collect(results, reads))  # gates, capabilities, identifier hits
 
     by_provider: dict[str, set[str]] = {}
     for r in reads:

@@ -12,6 +12,7 @@ import hashlib
 
 import tree_sitter
 
+from auditor import links
 from auditor.extract import families, syntax
 from auditor.extract.scopes import Scopes
 from auditor.languages import grammar, language_for
@@ -141,7 +142,7 @@ class Extractor:
             found = all_gates if self.full_pass else ranged_matches(gate_query, root, ranges)
             return [(caps, compiled.pattern_meta[p]) for p, caps in found]
 
-        if cap_matches or (result.reads and gate_query is not None):
+        if cap_matches or (result.reads and gate_query is not None) or links.may_use(data):
             families.extract(gate_matches, cap_matches, root, data, src, result)
 
     # -- imports and symbols ------------------------------------------------------------------
