@@ -434,7 +434,7 @@ def _constant_row(path: str, cap_no: int, gate_path: str, condition: str, live: 
     for lit in re.findall(r"""["'`]([^"'`]{1,80})["'`]""", condition):
         env = env or env_of_literal.get(lit, "")
     return CapabilityGate(path, cap_no, None, branch, gate_path, line, "constant", "build constant",
-                          (env,) if env else (), ("env",) if env else (), ("on" if live else "off") if env else "",
+                          (env,) if env and not live else (), ("env",) if env and not live else (), "on" if env and not live else "",
                           condition, snippet, live)
 
 

@@ -400,6 +400,8 @@ class _Cand:
     """`isHidden` given as code: its value (a getter, a function, an expression)."""
     enabled_node: tree_sitter.Node | None = None
     """A slash command's `isEnabled` member value."""
+    cls: str = ""
+    """Tool classes: the class name (a `registerTool(new X())` of the same file supersedes it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -500,7 +502,9 @@ def extract(
                 hidden_by_name.add(_option_name(v, True))
     # `registerTool({ name: 'x', … })`: the object literal is the same capability as the call.
     claimed = {(c.anchor.start_byte, c.anchor.end_byte) for c in cands.values() if c.kind == "tool" and c.framework == "registry"}
-    ordered = sorted((c for k, c in cands.items() if not (c.framework in ("object", "slash") and k in claimed)),
+    registered = {c.name_expr for c in cands.values() if c.kind == "tool" and c.framework == "registry"}
+    ordered = sorted((c for k, c in cands.items() if not (c.framework in ("object", "slash") and k in claimed)
+                      and not (c.cls and c.cls in registered)),
                      key=lambda c: (c.node.start_byte, -c.node.end_byte))
     enclosing = gates.enclosing([(c.anchor.start_byte, c.anchor.end_byte) for c in ordered]) if gates.regions else [[] for _ in ordered]
     located = sorted(((r.span.line - 1, r.span.col), r) for r in reads) if reads else []
@@ -999,7 +1003,7 @@ def _class_candidate(reg: tree_sitter.Node, caps: dict, classes: dict, shape: Sh
     if lit is None and not ref:
         return None
     desc = _description(fields.get("description"))
-    return _Cand(node, name_node, "tool", lit, text, ref, "class", "", desc, None, _tags(lit or "", desc))
+    return _Cand(node, name_node, "tool", lit, text, ref, "class", "", desc, None, _tags(lit or "", desc), cls=cname)
 
 
 def resolve_names(caps: list[Capability], lookup) -> list[Capability]:

@@ -108,9 +108,28 @@ def capability_summary(conn: duckdb.DuckDBPyConnection, scan_id: int) -> dict:
         SELECT kind, count(*) AS total, count(*) FILTER (hidden) AS hidden, count(*) FILTER (len(gate_keys) > 0) AS gated,
                count(*) FILTER (list_contains(tags, 'experimental')) AS experimental
         FROM capability_inventory WHERE scan_id = ? GROUP BY kind ORDER BY kind""", [scan_id])
+    has_manifest = conn.execute("SELECT count(*) FROM manifests WHERE scan_id = ?", [scan_id]).fetchone()[0] > 0
+    # dormant: gated, and only a non-public flag (a bundler flag when there is no manifest) or a
+    # constant false in this build turns it on
+    states = _rows(conn, """
+        WITH c AS (
+            SELECT CASE WHEN kind = 'tool' THEN 'tool' WHEN framework = 'slash' THEN 'slash_command' ELSE 'command' END AS class,
+                   state, dead, scan_id, path, cap_no
+            FROM capability_inventory WHERE scan_id = ? AND kind IN ('tool', 'command'))
+        SELECT class,
+               count(*) FILTER (state = 'public') AS public,
+               count(*) FILTER (state = 'hidden') AS hidden,
+               count(*) FILTER (state = 'gated') AS gated,
+               count(*) FILTER (state = 'gated' AND (dead OR EXISTS (
+                   SELECT 1 FROM capability_flags f
+                   LEFT JOIN flag_status s ON s.scan_id = f.scan_id AND s.flag_key = f.flag_key AND s.provider = f.provider
+                   WHERE f.scan_id = c.scan_id AND f.path = c.path AND f.cap_no = c.cap_no AND f.polarity = 'on'
+                     AND CASE WHEN ? THEN NOT coalesce(s.public, false) ELSE f.provider = 'bundler' END))) AS dormant
+        FROM c GROUP BY class ORDER BY class""", [scan_id, has_manifest])
     return {
         "flags": flags,
         "gates": {g["kind"]: g["n"] for g in gates},
+        "states": {s["class"]: {k: s[k] for k in ("public", "hidden", "gated", "dormant")} for s in states},
         "capabilities": {c["kind"]: {k: c[k] for k in ("total", "hidden", "gated", "experimental")} for c in caps},
     }
 
@@ -118,7 +137,8 @@ def capability_summary(conn: duckdb.DuckDBPyConnection, scan_id: int) -> dict:
 def capabilities_report(conn: duckdb.DuckDBPyConnection, scan_id: int, kind: str | None = None) -> list[dict]:
     """Every capability of a scan with its gates (`auditor capabilities`), sorted by kind, name, path."""
     sql = """
-        SELECT kind, name, framework, hidden, hidden_reason, gate_keys, tags, parent, description, path, line, origin
+        SELECT kind, name, framework, hidden, hidden_reason, hidden_condition, hidden_keys, gate_keys, gate_chain, dead, state,
+               tags, parent, description, path, line, snippet, origin
         FROM capability_inventory WHERE scan_id = ?"""
     params: list = [scan_id]
     if kind:

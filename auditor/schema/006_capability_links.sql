@@ -10,6 +10,8 @@ ALTER TABLE capabilities ADD COLUMN hidden_keys VARCHAR[] NOT NULL DEFAULT [];
 ALTER TABLE capabilities ADD COLUMN binding VARCHAR NOT NULL DEFAULT '';
     -- top-level name the capability is bound to in its file (`GrepTool`, `default`), '' when none
 
+ALTER TABLE capability_gates ALTER COLUMN gate_no DROP NOT NULL;
+    -- NULL for is_enabled and constant links (no gate record)
 ALTER TABLE capability_gates ADD COLUMN gate_path VARCHAR;
     -- file of the gating site (the capability's own file for an enclosing gate, the registry's for a link)
 ALTER TABLE capability_gates ADD COLUMN gate_line INTEGER;
@@ -56,7 +58,7 @@ SELECT c.scan_id, c.path, c.cap_no, c.kind, c.name, c.hidden, c.origin, cg.gate_
 FROM capabilities c
 JOIN capability_gates cg ON cg.scan_id = c.scan_id AND cg.path = c.path AND cg.cap_no = c.cap_no
 CROSS JOIN LATERAL (SELECT unnest(cg.flag_keys) AS key, unnest(cg.providers) AS provider) k
-WHERE cg.gate_no IS NULL;
+WHERE cg.gate_no IS NULL AND (cg.link <> 'constant' OR cg.live = false);
 
 -- One row per capability: the flags gating it ('key' when reachable with it on, '!key' with it off),
 -- its gate chain (`NIGHT_SHIFT | DAYDREAM via src/tools.ts:12`), whether a constant makes it dead in
@@ -74,7 +76,11 @@ SELECT c.*,
                        WHERE cg.scan_id = c.scan_id AND cg.path = c.path AND cg.cap_no = c.cap_no
                          AND (len(cg.flag_keys) > 0 OR cg.link = 'constant')) l), []) AS gate_chain,
        EXISTS (SELECT 1 FROM capability_gates cg WHERE cg.scan_id = c.scan_id AND cg.path = c.path AND cg.cap_no = c.cap_no
-               AND cg.link = 'constant' AND cg.live = false) AS dead
+               AND cg.link = 'constant' AND cg.live = false) AS dead,
+       CASE WHEN c.hidden THEN 'hidden'
+            WHEN EXISTS (SELECT 1 FROM capability_gates cg WHERE cg.scan_id = c.scan_id AND cg.path = c.path AND cg.cap_no = c.cap_no
+                         AND (len(cg.flag_keys) > 0 OR (cg.link = 'constant' AND cg.live = false))) THEN 'gated'
+            ELSE 'public' END AS state
 FROM capabilities c;
 
 CREATE VIEW capability_status AS

@@ -70,3 +70,12 @@
  (#any-of? @_f "name" "Name")
  (#set! anchor "(?:name|Name)\\s*(?::[^=\\n]{1,80})?=[^=]")
  (#set! kind "class"))
+
+; Typer sub-apps: `app.add_typer(task_app, name="task")` is the command group `task`
+((call
+   function: (attribute attribute: (identifier) @_m)
+   arguments: (argument_list (keyword_argument name: (identifier) @_k value: (string) @capability.name)) @capability.args) @capability.registration
+ (#eq? @_m "add_typer")
+ (#eq? @_k "name")
+ (#set! kind "command")
+ (#set! framework "typer/click"))
