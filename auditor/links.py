@@ -244,6 +244,14 @@ class _Site:
     constants: tuple[tuple[str, bool, int], ...]
     line: int
     snippet: str
+    load: "_Site | None" = None
+    """The `require` a variable in a registry holds: its gates decide too."""
+
+    def parts(self) -> list["_Site"]:
+        return [self] if self.load is None else [self, self.load]
+
+    def gated(self) -> bool:
+        return any(p.gates or any(not live for _, live, _ in p.constants) for p in self.parts())
 
 
 def link(results: list[FileResult], reads) -> tuple[list[Capability], list[CapabilityGate]]:
@@ -333,8 +341,7 @@ def link(results: list[FileResult], reads) -> tuple[list[Capability], list[Capab
         if (u.path, u.name) in held:
             found, load = held[(u.path, u.name)]
             referenced.add((u.path, u.name))
-            site = _Site("registry", u.path, u.gates + tuple(g for g in load.gates if g not in u.gates),
-                         u.constants + load.constants, u.line, u.snippet)
+            site = _Site("registry", u.path, u.gates, u.constants, u.line, u.snippet, load)
         elif imp is not None and imp.module.startswith("."):
             target = resolver.module_path(u.path, imp.module)
             found = exported(target, imp.name) if target is not None and imp.name != "*" else []
@@ -379,6 +386,7 @@ def link(results: list[FileResult], reads) -> tuple[list[Capability], list[Capab
 
     out_caps: list[Capability] = []
     rows: list[CapabilityGate] = []
+    renamed: dict[tuple[str, str], str] = {}
     for r in results:
         notes = defaultdict(list)
         for n in r.extra.get(NOTES, ()):
@@ -409,9 +417,9 @@ def link(results: list[FileResult], reads) -> tuple[list[Capability], list[Capab
                 elif n.link == "constant":
                     rows.append(_constant_row(c.path, c.cap_no, c.path, n.condition, n.live, n.line, n.snippet, n.branch, env_of_literal))
             cap_sites = sites.get((c.path, c.cap_no))
-            if cap_sites and all(s.gates or any(not live for _, live, _ in s.constants) for s in cap_sites):
+            if cap_sites and all(s.gated() for s in cap_sites):
                 seen: set = set()
-                for s in cap_sites:
+                for s in (p for site in cap_sites for p in site.parts()):
                     for gate_no, branch in s.gates:
                         if (s.gate_path, gate_no, branch) in seen:
                             continue
@@ -423,8 +431,12 @@ def link(results: list[FileResult], reads) -> tuple[list[Capability], list[Capab
                             rows.append(_constant_row(c.path, c.cap_no, s.gate_path, cond, live, line, s.snippet, "body", env_of_literal))
             parent = parents.get((c.path, c.cap_no))
             if parent and c.kind == "command" and not c.parent:
-                c = replace(c, parent=" ".join(parent), name=" ".join((*parent, c.name)))
+                renamed[(c.path, c.name)] = " ".join((*parent, c.name))
+                c = replace(c, parent=" ".join(parent), name=renamed[(c.path, c.name)])
             out_caps.append(c)
+    if renamed:  # options of a yargs module registered under another command: `add` → `mcp add`
+        out_caps = [replace(c, parent=renamed[(c.path, c.parent)]) if c.kind == "option" and (c.path, c.parent) in renamed else c
+                    for c in out_caps]
     return out_caps, rows
 
 
