@@ -1032,7 +1032,7 @@ class CommandPaths:
 
     def __init__(self, data: bytes):
         self.data = data
-        self._assigned: dict[str, list[tuple[int, tree_sitter.Node]]] = {}
+        self._assigned: dict[tuple[str, int], list[tuple[int, tree_sitter.Node]]] = {}
         self._root: tree_sitter.Node | None = None
 
     # -- assignments -----------------------------------------------------------------------------
@@ -1044,14 +1044,21 @@ class CommandPaths:
             self._root = cur
         return self._root
 
+    WINDOW = 256 * 1024
+    """Bytes before (and a quarter of it after) a use searched for the variable's assignment: a
+    sub-program is declared near where it is used, and a whole 26 MB bundle per name took 0.2 s."""
+
     def assigned(self, name: str, near: tree_sitter.Node) -> tree_sitter.Node | None:
-        """The value last assigned to variable `name` before `near` (else the first one after it)."""
-        found = self._assigned.get(name)
+        """The value last assigned to variable `name` before `near` (else the first one after it),
+        within `WINDOW` bytes of it."""
+        lo = max(0, near.start_byte - self.WINDOW)
+        hi = min(len(self.data), near.end_byte + self.WINDOW // 4)
+        found = self._assigned.get((name, lo // self.WINDOW))
         if found is None:
             found = []
             root = self._root_of(near)
             rx = re.compile(rb"(?<![\w$.])" + re.escape(name.encode()) + rb"\s*(?::[^=\n;]{1,80})?=(?![=>])")
-            for m in rx.finditer(self.data):
+            for m in rx.finditer(self.data, lo, hi):
                 n = root.descendant_for_byte_range(m.start(), m.start() + len(name))
                 cur = n
                 for _ in range(3):
@@ -1069,7 +1076,7 @@ class CommandPaths:
                             found.append((m.start(), v))
                         break
                     cur = cur.parent
-            self._assigned[name] = found
+            self._assigned[(name, lo // self.WINDOW)] = found
         before = [v for pos, v in found if pos < near.start_byte]
         if before:
             return before[-1]

@@ -109,9 +109,16 @@ class IdentifierScanner:
 
 def _passed_along(cap) -> bool:
     """`registry.registerTool(tool)`: a local variable handed on by generic registry code, not a
-    registration of a tool of its own (its name cannot be known statically)."""
-    return (cap.framework == "registry" and not cap.resolved and bool(cap.name_ref)
-            and cap.name_ref[0][:1].islower() and cap.name_ref[-1] != "Name")
+    registration of a tool of its own (its name cannot be known statically); likewise an object or
+    class named after a variable that did not resolve (`{ name: tool.name, parameters }` converts a
+    tool, it does not declare one; `{ name: e }` in minified code)."""
+    if cap.resolved or not cap.name_ref:
+        return False
+    if cap.framework == "registry":
+        return cap.name_ref[0][:1].islower() and cap.name_ref[-1] != "Name"
+    if cap.framework in ("object", "class"):
+        return cap.name_ref[0][:1].islower() or len(cap.name_ref[0]) < 3
+    return False
 
 
 TABLE_ORDER = ("gates", "gate_reads", "capabilities", "capability_gates", "identifier_hits")
