@@ -3,37 +3,21 @@
 -- capabilities, and full command paths. Rows come from auditor/extract/capabilities.py (one file)
 -- and auditor/links.py (across files, after key resolution).
 
-ALTER TABLE capabilities ADD COLUMN hidden_condition VARCHAR NOT NULL DEFAULT '';
-    -- `isHidden` given as a getter / function / expression: its source text (<= 200 characters); '' when none
-ALTER TABLE capabilities ADD COLUMN hidden_keys VARCHAR[] NOT NULL DEFAULT [];
-    -- flag keys read by that condition ('!key' when hidden with the flag off)
-ALTER TABLE capabilities ADD COLUMN binding VARCHAR NOT NULL DEFAULT '';
-    -- top-level name the capability is bound to in its file (`GrepTool`, `default`), '' when none
+ALTER TABLE capabilities ADD COLUMN hidden_condition VARCHAR NOT NULL DEFAULT '';  -- `isHidden` given as a getter / function / expression: its source text (<= 200 characters); '' when none
+ALTER TABLE capabilities ADD COLUMN hidden_keys VARCHAR[] NOT NULL DEFAULT [];  -- flag keys read by that condition ('!key' when hidden with the flag off)
+ALTER TABLE capabilities ADD COLUMN binding VARCHAR NOT NULL DEFAULT '';  -- top-level name the capability is bound to in its file (`GrepTool`, `default`), '' when none
 
-ALTER TABLE capability_gates ALTER COLUMN gate_no DROP NOT NULL;
-    -- NULL for is_enabled and constant links (no gate record)
-ALTER TABLE capability_gates ADD COLUMN gate_path VARCHAR;
-    -- file of the gating site (the capability's own file for an enclosing gate, the registry's for a link)
-ALTER TABLE capability_gates ADD COLUMN gate_line INTEGER;
-    -- line of the gating site: the gate construct, the registry entry or `require`, the `isEnabled` member
-ALTER TABLE capability_gates ADD COLUMN link VARCHAR NOT NULL DEFAULT 'enclosing';
-    -- enclosing (a gate around the registration) | registry (array element, spread, push, Map.set, object
-    -- member in another place) | load (`require` / `import()` of the capability's module) | is_enabled
-    -- (a slash command's `isEnabled`) | constant (a comparison of two literals, evaluated)
-ALTER TABLE capability_gates ADD COLUMN flag_kind VARCHAR NOT NULL DEFAULT '';
-    -- feature (bundler compile-time flag) | env | remote flag | build constant | mixed
-ALTER TABLE capability_gates ADD COLUMN flag_keys VARCHAR[] NOT NULL DEFAULT [];
-    -- resolved keys deciding the link ('!key': reachable with the flag off)
-ALTER TABLE capability_gates ADD COLUMN providers VARCHAR[] NOT NULL DEFAULT [];
-    -- provider of each of flag_keys, in the same order
-ALTER TABLE capability_gates ADD COLUMN polarity VARCHAR NOT NULL DEFAULT '';
-    -- on | off | mixed: whether the capability is reachable with the flags on or off
-ALTER TABLE capability_gates ADD COLUMN condition VARCHAR NOT NULL DEFAULT '';
-    -- condition source text (<= 200 characters)
-ALTER TABLE capability_gates ADD COLUMN snippet VARCHAR NOT NULL DEFAULT '';
-    -- the line of code at the gating site (<= 200 characters): the evidence
-ALTER TABLE capability_gates ADD COLUMN live BOOLEAN;
-    -- constant links: whether the guarded side runs in this build (false: dead in this build); NULL otherwise
+ALTER TABLE capability_gates ALTER COLUMN gate_no DROP NOT NULL;  -- NULL for is_enabled and constant links (no gate record)
+ALTER TABLE capability_gates ADD COLUMN gate_path VARCHAR;  -- file of the gating site (the capability's own file for an enclosing gate, the registry's for a link)
+ALTER TABLE capability_gates ADD COLUMN gate_line INTEGER;  -- line of the gating site: the gate construct, the registry entry or `require`, the `isEnabled` member
+ALTER TABLE capability_gates ADD COLUMN link VARCHAR NOT NULL DEFAULT 'enclosing';  -- enclosing (a gate around the registration) | registry (array element, spread, push, Map.set, object member in another place) | load (`require` / `import()` of the capability's module) | is_enabled (a slash command's `isEnabled`) | constant (a comparison of two literals, evaluated)
+ALTER TABLE capability_gates ADD COLUMN flag_kind VARCHAR NOT NULL DEFAULT '';  -- feature (bundler compile-time flag) | env | remote flag | build constant | mixed
+ALTER TABLE capability_gates ADD COLUMN flag_keys VARCHAR[] NOT NULL DEFAULT [];  -- resolved keys deciding the link ('!key': reachable with the flag off)
+ALTER TABLE capability_gates ADD COLUMN providers VARCHAR[] NOT NULL DEFAULT [];  -- provider of each of flag_keys, in the same order
+ALTER TABLE capability_gates ADD COLUMN polarity VARCHAR NOT NULL DEFAULT '';  -- on | off | mixed: whether the capability is reachable with the flags on or off
+ALTER TABLE capability_gates ADD COLUMN condition VARCHAR NOT NULL DEFAULT '';  -- condition source text (<= 200 characters)
+ALTER TABLE capability_gates ADD COLUMN snippet VARCHAR NOT NULL DEFAULT '';  -- the line of code at the gating site (<= 200 characters): the evidence
+ALTER TABLE capability_gates ADD COLUMN live BOOLEAN;  -- constant links: whether the guarded side runs in this build (false: dead in this build); NULL otherwise
 
 DROP VIEW capability_status;
 DROP VIEW capability_inventory;

@@ -62,7 +62,14 @@ def read_release(path: Path) -> dict[str, str]:
                     if content and "node_modules" not in src and src.endswith(TEXT_EXT):
                         clean = re.sub(r"^(?:webpack://[^/]*/|(?:\.\./)+|\./)", "", src)
                         files["map:" + clean] = content
-    return files
+    seen: set[int] = set()
+    unique = {}
+    for k, v in sorted(files.items()):  # bundles ship the same chunk under several names
+        h = hash(v)
+        if h not in seen:
+            seen.add(h)
+            unique[k] = v
+    return unique
 
 
 # -- object literals by brace matching --------------------------------------------------------------
@@ -181,7 +188,7 @@ def constants(files: dict[str, str]) -> dict[str, str]:
     for text in files.values():
         for m in re.finditer(r"(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*(?::\s*[\w.]+)?\s*=\s*" + STR + r"\s*[;,\n]", text):
             out.setdefault(m.group(1), m.group(3))
-        for m in re.finditer(r"([A-Za-z_$][\w$]*)\s*=\s*\{", text):
+        for m in re.finditer(r"([A-Z][\w$]*)\s*=\s*\{", text):
             close = matching_close(text, m.end() - 1, 20000)
             if close < 0:
                 continue
@@ -230,8 +237,8 @@ def build_truth(files: dict[str, str]) -> Truth:
         def in_slash_array(pos: int) -> bool:
             return any(a <= pos < b for a, b in arrays)
 
-        for m in re.finditer(r"(?<![\w$.])name\s*:\s*([^,\n}]{1,120})", text):
-            o = enclosing_open(text, m.start())
+        for m in re.finditer(r"(?<![\w$.])name\s*:\s*(" + LIT + r"|[A-Z][\w$]*(?:\.[\w$]+)?)\s*[,}\n]", text):
+            o = enclosing_open(text, m.start(), 4000)
             if o < 0 or o in seen_objects:
                 continue
             seen_objects.add(o)
