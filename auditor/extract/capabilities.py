@@ -663,12 +663,13 @@ _TOP_BINDERS = frozenset({"variable_declarator", "class_declaration", "abstract_
 
 
 def binding_of(node: tree_sitter.Node) -> str:
-    """The top-level name `node` is bound to in its file: the outermost declarator, class or function
-    (`export const GrepTool = buildTool({…})` → `GrepTool`), `default` under `export default`,
+    """The name `node` is bound to in its file: the innermost declarator, class, function or
+    assignment around it (`export const GrepTool = buildTool({…})` → `GrepTool`, esbuild's
+    `ReadFileTool = class extends …` → `ReadFileTool`), `default` under `export default`,
     `exports.X = …` → `X`; '' when none."""
     found = ""
     cur = node
-    while cur is not None:
+    while cur is not None and not found:
         t = cur.type
         if t in _TOP_BINDERS:
             n = cur.child_by_field_name("name") or cur.child_by_field_name("left")
@@ -690,9 +691,14 @@ def binding_of(node: tree_sitter.Node) -> str:
             elif left is not None and left.type == "identifier":
                 found = syntax.text(left, 80)
         elif t == "export_statement" and any(c.type == "default" for c in cur.children):
-            if not found or cur.child_by_field_name("declaration") is None:
-                found = "default"
+            found = "default"
         cur = cur.parent
+    if found and found != "default":  # `export default class X {}` / `export default X`-style modules
+        top = node
+        while top.parent is not None and top.parent.type not in ("program", "module"):
+            top = top.parent
+        if top.type == "export_statement" and any(c.type == "default" for c in top.children):
+            return "default"
     return found
 
 
@@ -927,8 +933,8 @@ def _object_candidate(obj: tree_sitter.Node, classes: dict, data: bytes, shape: 
         if inner.type not in ("identifier", "member_expression"):
             return None
         key = syntax.key_expr(inner)
-        if not key.ref:
-            return None
+        if not key.ref or key.ref[0][:1].islower() or len(key.ref[0]) < 3:
+            return None  # `{ name: tool.name, … }` converts a tool (a variable, not a constant); `{ name: n.name }` minified
         name, ref = key.value, key.ref
     elif not name or len(name) > 120:
         return None
@@ -975,7 +981,8 @@ def _class_candidate(reg: tree_sitter.Node, caps: dict, classes: dict, shape: Sh
     (`class ShellTool implements Tool`, `class ReadFileTool extends BaseDeclarativeTool`)."""
     cls = caps["capability.class"][0]
     cname = syntax.text(cls, 120)
-    node = reg if reg.type != "variable_declarator" else reg.child_by_field_name("value")
+    node = reg.child_by_field_name("value") if reg.type == "variable_declarator" else \
+        reg.child_by_field_name("right") if reg.type == "assignment_expression" else reg
     if node is None or shape.tool_class is None:
         return None
     heritage = " ".join(syntax.text(c, 200) for c in node.named_children if c.type in ("class_heritage", "argument_list"))

@@ -39,7 +39,7 @@ from pathlib import Path
 
 TEXT_EXT = (".js", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts")
 TESTS = re.compile(r"(?:^|/)(?:__tests__|__mocks__|tests?|e2e|fixtures?|test-helpers|test-fixtures)/|\.(?:test|spec|stories)\.[cm]?[jt]sx?$")
-STR = r"""(["'`])((?:(?!\1)[^\\\n]|\\.){1,200})\1"""
+STR = r"""(?P<q>["'`])((?:(?!(?P=q))[^\\\n]|\\.){1,200})(?P=q)"""
 LIT = r"""(?:"[^"\n]{1,200}"|'[^'\n]{1,200}'|`[^`\n$]{1,200}`)"""
 
 
@@ -186,15 +186,19 @@ def context_before(text: str, open_pos: int) -> str:
 def constants(files: dict[str, str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for text in files.values():
-        for m in re.finditer(r"(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*(?::\s*[\w.]+)?\s*=\s*" + STR + r"\s*[;,\n]", text):
-            out.setdefault(m.group(1), m.group(3))
-        for m in re.finditer(r"([A-Z][\w$]*)\s*=\s*\{", text):
+        for kw in ("const", "let", "var"):  # one expression each: `re` skips to a leading literal fast
+            for m in re.finditer(kw + r"\s+([A-Za-z_$][\w$]*)\s*(?::\s*[\w.]+)?\s*=\s*(" + LIT + r")\s*[;,\n]", text):
+                out.setdefault(m.group(1), m.group(2)[1:-1])
+        for m in re.finditer(r"=\s*\{", text):
+            head = re.search(r"([A-Z][\w$]*)\s*$", text[max(0, m.start() - 80):m.start()])
+            if head is None:
+                continue
             close = matching_close(text, m.end() - 1, 20000)
             if close < 0:
                 continue
             body = text[m.end():close]
             for k in re.finditer(r"(?:^|[,{\s])([A-Za-z_$][\w$]*)\s*:\s*" + STR, body):
-                out.setdefault(f"{m.group(1)}.{k.group(1)}", k.group(3))
+                out.setdefault(f"{head.group(1)}.{k.group(1)}", k.group(3))
     return out
 
 
@@ -237,7 +241,9 @@ def build_truth(files: dict[str, str]) -> Truth:
         def in_slash_array(pos: int) -> bool:
             return any(a <= pos < b for a, b in arrays)
 
-        for m in re.finditer(r"(?<![\w$.])name\s*:\s*(" + LIT + r"|[A-Z][\w$]*(?:\.[\w$]+)?)\s*[,}\n]", text):
+        for m in re.finditer(r"name\s*:\s*(" + LIT + r"|[A-Z][\w$]*(?:\.[\w$]+)?)\s*[,}\n]", text):
+            if m.start() and (text[m.start() - 1].isalnum() or text[m.start() - 1] in "_$."):
+                continue
             o = enclosing_open(text, m.start(), 4000)
             if o < 0 or o in seen_objects:
                 continue
@@ -266,9 +272,14 @@ def build_truth(files: dict[str, str]) -> Truth:
             elif ("inputSchema" in keys or (described and keys & TOOL_MEMBERS)) and re.search(r"tool", ctx, re.I):
                 t.tools[name].add(binding.group(1) if binding else "")
                 t.where[("tool", name)].append((path, o))
-        for m in re.finditer(r"(?:class\s+([A-Za-z_$][\w$]*)|(?:var|let|const)\s+([A-Za-z_$][\w$]*)\s*=\s*class(?:\s+[A-Za-z_$][\w$]*)?)\s+(?:extends|implements)\s+([\w$.]+)[^{]{0,200}\{", text):
-            cname = m.group(1) or m.group(2)
-            if not (re.search(r"Tool$", cname) or re.search(r"Tool$", m.group(3))) or re.match(r"_?(?:Base|Abstract)", cname):
+        for m in re.finditer(r"class(?:\s+([A-Za-z_$][\w$]*))?\s+(?:extends|implements)\s+([\w$.]+)[^{]{0,200}\{", text):
+            cname = m.group(1)
+            if not cname:  # `var X = class extends …`
+                head = re.search(r"([A-Za-z_$][\w$]*)\s*=\s*$", text[max(0, m.start() - 80):m.start()])
+                cname = head.group(1) if head else ""
+            if not cname:
+                continue
+            if not (re.search(r"Tool$", cname) or re.search(r"Tool$", m.group(2))) or re.match(r"_?(?:Base|Abstract)", cname):
                 continue
             close = matching_close(text, m.end() - 1, 200000)
             body = text[m.end():close] if close > 0 else ""
@@ -417,16 +428,23 @@ def measure(t: Truth, gated: dict[tuple[str, str], set[str]], rows: list[tuple])
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("release", type=Path)
-    ap.add_argument("db", type=Path)
+    ap.add_argument("db", type=Path, nargs="+", help="scan databases to compare (the newest scan of each)")
     ap.add_argument("--json", action="store_true", help="print the whole report as JSON")
     args = ap.parse_args(argv)
     files = read_release(args.release)
     t = build_truth(files)
     gated = gated_truth(files, t)
-    report = measure(t, gated, scan_rows(args.db))
+    reports = {str(db): measure(t, gated, scan_rows(db)) for db in args.db}
     if args.json:
-        print(json.dumps(report, indent=2))
+        print(json.dumps(reports, indent=2))
         return 0
+    for db, report in reports.items():
+        print(f"== {db}")
+        _print(report)
+    return 0
+
+
+def _print(report: dict) -> None:
     for cls, r in report.items():
         print(f"{cls:6} truth {r['truth']:4} found {r['found']:4} recall {r['recall']} precision {r['precision']} "
               f"gated {len(r['gated_truth'])} linked {r['gated_linked']} ({r['gate_link_accuracy']})")
@@ -436,7 +454,6 @@ def main(argv: list[str] | None = None) -> int:
             print(f"       wrong links {r['wrong_links']}")
         if r["gated_but_not_in_truth"]:
             print(f"       gated but not in truth {r['gated_but_not_in_truth'][:15]}")
-    return 0
 
 
 if __name__ == "__main__":

@@ -29,3 +29,10 @@
  (#any-of? @_f "Name" "name" "toolName")
  (#set! anchor "(?:Name|name|toolName)\\s*=[^=>]")
  (#set! kind "class"))
+
+((assignment_expression
+   left: (identifier) @capability.class
+   right: (class body: (class_body (field_definition property: (property_identifier) @_f value: (_) @capability.name)))) @capability.registration
+ (#any-of? @_f "Name" "name" "toolName")
+ (#set! anchor "(?:Name|name|toolName)\\s*=[^=>]")
+ (#set! kind "class"))
