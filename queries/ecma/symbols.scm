@@ -58,5 +58,5 @@
     left: (identifier) @symbol.container
     right: (object (pair key: [(property_identifier) (string)] @symbol.name value: [(string) (template_string)] @symbol.value)))
   (#match? @symbol.container "^[A-Z][A-Za-z0-9_$]{2,}$")
-  (#set! anchor "[A-Z][\\w$]{2,}\\s*=\\s*\\{")
+  (#set! anchor "(?<![\\w$])[A-Z][\\w$]{2,}\\s*=\\s*\\{")
   (#set! kind "object_member"))
