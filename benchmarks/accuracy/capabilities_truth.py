@@ -311,10 +311,12 @@ def build_truth(files: dict[str, str]) -> Truth:
 # -- gates -------------------------------------------------------------------------------------------
 
 FLAG_READ = re.compile(r"""process\.env(?:\.([A-Za-z_][\w]*)|\[\s*["']([A-Za-z_][\w]*)["']\s*\])|(?<![\w$.])feature\(\s*["']([^"']+)["']""")
+CONFIG_GETTER = re.compile(r"""\.((?:is|get)(?:[A-Z]\w*)?(?:Enabled|Enable[A-Z]\w*|Use[A-Z]\w*))\(\s*\)""")
+"""Settings getters (`config.isPlanEnabled()`, `getUseRipgrep()`): the key is the method name."""
 
 
 def flag_keys(cond: str, text: str) -> set[str]:
-    keys = {a or b or c for a, b, c in FLAG_READ.findall(cond)}
+    keys = {a or b or c for a, b, c in FLAG_READ.findall(cond)} | set(CONFIG_GETTER.findall(cond))
     for ident in set(re.findall(r"(?<![\w$.])([A-Za-z_$][\w$]*)", cond)):
         m = re.search(r"(?:const|let|var)\s+" + re.escape(ident) + r"\s*=\s*([^;\n]{1,200})", text)
         if m:
