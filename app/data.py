@@ -438,7 +438,7 @@ def flag_gates(scan_id: int, key: str) -> pd.DataFrame | None:
     if not has("gate_flags", "gates"):
         return None
     caps = ("(SELECT string_agg(DISTINCT cf.kind || ' ' || cf.name, ', ') FROM capability_flags cf "
-            "WHERE cf.scan_id = gf.scan_id AND cf.path = gf.path AND cf.gate_no = gf.gate_no)") if has("capability_flags") else "NULL"
+            "WHERE cf.scan_id = gf.scan_id AND coalesce(cf.gate_path, cf.path) = gf.path AND cf.gate_no = gf.gate_no)") if has("capability_flags") else "NULL"
     df = query(
         f"""
         SELECT gf.kind, gf.polarity, gf.path, gf.line, gf.end_line, gf.gated_loc AS gated_lines, gf.nesting,

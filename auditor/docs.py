@@ -89,8 +89,19 @@ def schema_markdown() -> str:
         "lines are 1-based, columns 0-based byte offsets.",
         "",
     ]
-    for _version, filename, sql in store.migrations():
+    migrations = store.migrations()
+    added: dict[str, dict[str, str]] = {}  # `ALTER TABLE t ADD COLUMN c …;  -- meaning` of later migrations
+    last: dict[str, str] = {}  # a view dropped and created again is described where it was created last
+    for _version, filename, sql in migrations:
+        for am in re.finditer(r"^ALTER TABLE (\w+) ADD COLUMN (\w+)[^;\n]*;\s*--\s*(.*)$", sql, re.M):
+            added.setdefault(am.group(1), {})[am.group(2)] = am.group(3).strip()
+        for _kind, name, _desc, _comments in _objects(sql):
+            last[name] = filename
+    for _version, filename, sql in migrations:
         for kind, name, desc, comments in _objects(sql):
+            if last.get(name) != filename:
+                continue
+            comments = {**comments, **added.get(name, {})}
             parts.append(f"#### `{name}` ({kind}, {filename})")
             parts.append("")
             if desc:

@@ -232,7 +232,7 @@ def run_scan(
     records.extend(inference.records)  # flag_apis rows
     if config.env_flags:
         reads = env_flag_reads(reads, config.env_flags)
-    records.extend(families.collect(results))  # gates, capabilities, identifier hits
+    records.extend(families.collect(results, reads))  # gates, capabilities, identifier hits
 
     by_provider: dict[str, set[str]] = {}
     for r in reads:

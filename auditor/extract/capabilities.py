@@ -34,6 +34,7 @@ keys (`resolve_names`).
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, replace
 from typing import ClassVar
@@ -42,6 +43,7 @@ import tree_sitter
 
 from auditor.extract import syntax
 from auditor.extract.gates import GateIndex
+from auditor.models import FlagRead
 
 _TOOL_KEYS = frozenset({"inputSchema", "input_schema", "parameters", "parametersJsonSchema", "execute", "handler",
                         "run", "schema", "inputs", "args_schema", "func", "invoke"})
@@ -49,12 +51,6 @@ _SLASH_KEYS = frozenset({"action", "subCommands", "altNames", "autoExecute"})
 _HIDDEN_KEYS = frozenset({"hidden", "isHidden"})
 _COMMAND_MODULE_KEYS = frozenset({"describe", "description", "desc", "handler", "builder"})
 """Members that make a `{ command: '…' }` object a yargs command module (with `command`)."""
-_OBJECT_NEEDS = re.compile(b"|".join(re.escape(k.encode()) for k in sorted(_COMMAND_MODULE_KEYS | _SLASH_KEYS)) + rb"|\\")
-"""What an object literal's bytes must contain for `_object_candidate` to accept it: the name of a
-member it requires (every kind it accepts needs a description, a yargs member or a slash-command
-member), or a backslash (a key may be written with escapes). The object pattern matches every
-`{ name: "…" }`: 16,923 objects in gemini-cli-core, 96 of them capabilities; this search is 10
-times cheaper than reading an object's members and skips 62 % of them."""
 _DESC_KEYS = ("description", "describe", "desc", "summary", "help")
 _TOOLISH = re.compile(r"tool", re.I)
 _EXPERIMENTAL = re.compile(r"\bexperiment(al)?\b", re.I)
@@ -98,18 +94,67 @@ class Capability:
     function: str
     snippet: str
     origin: str = ""
+    hidden_condition: str = ""
+    """`isHidden` given as a getter, function or expression: its source text (at most 200 characters)."""
+    hidden_keys: tuple[str, ...] = ()
+    """Flag keys that condition reads (filled after key resolution by `auditor.links`)."""
+    binding: str = ""
+    """Top-level name the capability is bound to in its file (`GrepTool`, `default`), '' when none:
+    what another file imports or requires to register it."""
 
 
 @dataclass(frozen=True, slots=True)
 class CapabilityGate:
-    """A gate whose gated span (or else side) holds a capability."""
+    """A gate (or another condition) that decides whether a capability is reachable.
+
+    Written by extraction for the gates around a registration in its own file (`link` enclosing);
+    `auditor.links` completes those and adds the links of other files (registry, load), of a slash
+    command's `isEnabled` and of constant conditions, with the flag keys resolved."""
 
     TABLE: ClassVar[str] = "capability_gates"
     path: str
     cap_no: int
-    gate_no: int
+    gate_no: int | None
+    """`gates.gate_no` of the gate in `gate_path`; None for is_enabled and constant links."""
     branch: str
     """`body` (runs when the condition holds) or `alternative` (the else side)."""
+    gate_path: str | None = None
+    """File of the gating site (None: the capability's own file)."""
+    gate_line: int | None = None
+    """Line of the gating site: the gate, the registry entry or `require`, the `isEnabled` member."""
+    link: str = "enclosing"
+    """enclosing, registry, load, is_enabled or constant."""
+    flag_kind: str = ""
+    """feature, env, remote flag, build constant or mixed."""
+    flag_keys: tuple[str, ...] = ()
+    """Resolved keys deciding the link (`!key`: reachable with the flag off)."""
+    providers: tuple[str, ...] = ()
+    """Provider of each of `flag_keys`."""
+    polarity: str = ""
+    """on, off or mixed."""
+    condition: str = ""
+    snippet: str = ""
+    """The line of code at the gating site: the evidence."""
+    live: bool | None = None
+    """Constant links: whether the guarded side runs in this build."""
+
+
+@dataclass(frozen=True, slots=True)
+class CapabilityNote:
+    """A fact about one capability that needs the flag keys of the file resolved first: the reads of
+    a slash command's `isEnabled` (link is_enabled) or `isHidden` condition (link hidden), or a
+    constant condition around it (link constant). Turned into rows by `auditor.links`; not stored."""
+
+    path: str
+    cap_no: int
+    link: str
+    line: int
+    condition: str
+    snippet: str
+    reads: tuple[tuple[int, int, str, str], ...] = ()
+    """(line, col, key as written, polarity) of each flag read in the condition."""
+    live: bool | None = None
+    branch: str = "body"
 
 
 def _str(node: tree_sitter.Node | None) -> str | None:
@@ -277,7 +322,14 @@ def _context_names(node: tree_sitter.Node) -> list[str]:
             n = cur.child_by_field_name("name") or cur.child_by_field_name("left")
             if n is not None:
                 names.append(syntax.text(n, 80))
+            ann = cur.child_by_field_name("type")
+            if ann is not None:
+                names.append(syntax.text(ann, 80))
             break
+        if t == "satisfies_expression" or t == "as_expression":
+            kids = cur.named_children
+            if len(kids) > 1:
+                names.append(syntax.text(kids[-1], 80))
         if t in ("assignment_expression", "pair"):
             n = cur.child_by_field_name("left") or cur.child_by_field_name("key")
             if n is not None:
@@ -344,6 +396,70 @@ class _Cand:
     description: str | None = None
     parent: str | None = None
     tags: tuple[str, ...] = ()
+    hidden_node: tree_sitter.Node | None = None
+    """`isHidden` given as code: its value (a getter, a function, an expression)."""
+    enabled_node: tree_sitter.Node | None = None
+    """A slash command's `isEnabled` member value."""
+    cls: str = ""
+    """Tool classes: the class name (a `registerTool(new X())` of the same file supersedes it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Shapes:
+    """What makes an object, class or builder call a tool or a slash command: the string settings of
+    the `capabilities` packs' sidecars (`queries/<dir>/capabilities.toml`), comma-separated lists
+    and regular expressions. Data, not code: a pack adds a framework's members without Python."""
+
+    tool_members: frozenset[str]
+    """Members that make a named object a tool when it is described (`description`/`prompt`) or
+    sits in a tool context."""
+    tool_schema: frozenset[str]
+    """Members that make a named object a tool on their own (`inputSchema`)."""
+    tool_described: frozenset[str]
+    tool_context: re.Pattern[str] | None
+    """Names around an object (variable, type, builder call) that make it a tool."""
+    tool_class: re.Pattern[str] | None
+    """A class whose name or `extends`/`implements` clause matches is a tool class."""
+    slash_types: frozenset[str]
+    """`type:` values that make a named object a slash command (`prompt`, `local`, `local-jsx`)."""
+    slash_members: frozenset[str]
+    slash_context: re.Pattern[str] | None
+    hidden_members: frozenset[str]
+    enabled_members: frozenset[str]
+    needs: re.Pattern[bytes]
+    """What an object literal's bytes must contain to be read at all: a member name some shape
+    requires, a slash-command type, or a backslash (a key may be written with escapes)."""
+
+
+_SHAPES: dict[tuple, Shapes] = {}
+_DEFAULT_SHAPES = {
+    "tool_members": ",".join(sorted(_TOOL_KEYS)), "tool_schema": "inputSchema,input_schema,parametersJsonSchema",
+    "tool_described": "description,prompt", "tool_context": "tool", "tool_class": r"Tool(?:Def|Definition)?\b",
+    "slash_types": "prompt,local,local-jsx", "slash_members": ",".join(sorted(_SLASH_KEYS)),
+    "slash_context": r"slash[\W_]*commands?", "hidden_members": "hidden,isHidden", "enabled_members": "isEnabled",
+}
+
+
+def shapes(meta: dict) -> Shapes:
+    """The Shapes in a pattern's settings (the pack sidecar's strings), defaults for missing ones."""
+    key = tuple(meta.get(k, "") for k in _DEFAULT_SHAPES)
+    found = _SHAPES.get(key)
+    if found is None:
+        v = {k: meta.get(k) or d for k, d in _DEFAULT_SHAPES.items()}
+
+        def words(k: str) -> frozenset[str]:
+            return frozenset(w.strip() for w in v[k].split(",") if w.strip())
+
+        def rx(k: str) -> re.Pattern[str] | None:
+            return re.compile(v[k], re.I if k.endswith("context") else 0) if v[k] else None
+
+        need = (words("tool_members") | words("tool_schema") | words("tool_described") | words("slash_members")
+                | words("slash_types") | _COMMAND_MODULE_KEYS | _SLASH_KEYS)
+        needs = re.compile(b"|".join(re.escape(k.encode()) for k in sorted(need)) + rb"|\\")
+        found = _SHAPES[key] = Shapes(words("tool_members"), words("tool_schema"), words("tool_described"),
+                                      rx("tool_context"), rx("tool_class"), words("slash_types"), words("slash_members"),
+                                      rx("slash_context"), words("hidden_members"), words("enabled_members"), needs)
+    return found
 
 
 def extract(
@@ -352,8 +468,11 @@ def extract(
     data: bytes,
     path: str,
     origin: str = "",
-) -> tuple[list[Capability], list[CapabilityGate]]:
-    """Capabilities of one file from the `@capability.*` matches, with the gates enclosing each."""
+    reads: list[FlagRead] | tuple = (),
+) -> tuple[list[Capability], list[CapabilityGate], list[CapabilityNote], "CommandPaths"]:
+    """Capabilities of one file from the `@capability.*` matches, with the gates enclosing each, the
+    notes (`isEnabled`/`isHidden` reads, constant conditions) `auditor.links` completes, and the
+    file's CommandPaths (reused to find yargs subcommands registered by name)."""
     classes: dict[str, tree_sitter.Node] = {}
     for caps, meta in matches:
         if meta.get("kind") == "class_name" and "capability.class" in caps and "capability.name" in caps:
@@ -361,6 +480,7 @@ def extract(
                 classes.setdefault(syntax.text(c), caps["capability.name"][0])
     cands: dict[tuple[int, int], _Cand] = {}
     hidden_by_name: set[str] = set()
+    paths = CommandPaths(data)
     for caps, meta in matches:
         kind = meta.get("kind", "")
         if kind == "class_name" or "capability.registration" not in caps:
@@ -370,8 +490,8 @@ def extract(
         if key in cands:
             continue
         try:
-            cand = _candidate(kind, meta, caps, reg, classes, data)
-        except (AttributeError, IndexError, ValueError):  # a pattern met an unexpected shape
+            cand = _candidate(kind, meta, caps, reg, classes, data, paths)
+        except (AttributeError, IndexError, ValueError, RecursionError):  # a pattern met an unexpected shape
             cand = None
         if cand is not None:
             cands[key] = cand
@@ -382,25 +502,204 @@ def extract(
                 hidden_by_name.add(_option_name(v, True))
     # `registerTool({ name: 'x', … })`: the object literal is the same capability as the call.
     claimed = {(c.anchor.start_byte, c.anchor.end_byte) for c in cands.values() if c.kind == "tool" and c.framework == "registry"}
-    ordered = sorted((c for k, c in cands.items() if not (c.framework == "object" and k in claimed)),
+    registered = {c.name_expr for c in cands.values() if c.kind == "tool" and c.framework == "registry"}
+    ordered = sorted((c for k, c in cands.items() if not (c.framework in ("object", "slash") and k in claimed)
+                      and not (c.cls and c.cls in registered)),
                      key=lambda c: (c.node.start_byte, -c.node.end_byte))
     enclosing = gates.enclosing([(c.anchor.start_byte, c.anchor.end_byte) for c in ordered]) if gates.regions else [[] for _ in ordered]
+    located = sorted(((r.span.line - 1, r.span.col), r) for r in reads) if reads else []
     out: list[Capability] = []
     cgates: list[CapabilityGate] = []
+    notes: list[CapabilityNote] = []
     for no, (c, encl) in enumerate(zip(ordered, enclosing), 1):
         hidden = c.hidden
         if not hidden and c.kind == "option" and c.name in hidden_by_name:
             hidden = "hide()"
         sp = syntax.span(c.node)
+        condition = ""
+        if c.hidden_node is not None and not hidden:
+            condition = _condition_text(c.hidden_node)
+            notes.append(CapabilityNote(path, no, "hidden", c.hidden_node.start_point[0] + 1, condition,
+                                        syntax.snippet(data, c.hidden_node), _reads_in(c.hidden_node, located)))
+        if c.enabled_node is not None:
+            in_enabled = _reads_in(c.enabled_node, located)
+            if in_enabled:
+                notes.append(CapabilityNote(path, no, "is_enabled", c.enabled_node.start_point[0] + 1,
+                                            _condition_text(c.enabled_node), syntax.snippet(data, c.enabled_node), in_enabled))
+        for cond, live, branch in constant_conditions(c.node):
+            notes.append(CapabilityNote(path, no, "constant", cond.start_point[0] + 1, syntax.text(cond, 200),
+                                        syntax.snippet(data, cond), (), live, branch))
         out.append(Capability(
             path=path, cap_no=no, kind=c.kind, name=c.name if c.name is not None else c.name_expr,
             name_expr=c.name_expr, name_ref=c.name_ref, resolved=c.name is not None, framework=c.framework,
             hidden=bool(hidden), hidden_reason=hidden, description=c.description, parent=c.parent, tags=c.tags,
             line=sp.line, col=sp.col, end_line=sp.end_line, end_col=sp.end_col,
             function=syntax.enclosing_function(c.node), snippet=syntax.snippet(data, c.anchor), origin=origin,
+            hidden_condition=condition, binding=binding_of(c.node),
         ))
         cgates.extend(CapabilityGate(path, no, g, b) for g, b in encl)
-    return out, cgates
+    return out, cgates, notes, paths
+
+
+def _condition_text(node: tree_sitter.Node) -> str:
+    """The condition of an `isHidden`/`isEnabled` member: an arrow's expression body, a function's
+    single `return` value, else the code itself (at most 200 characters)."""
+    cur = node
+    for _ in range(3):
+        if cur.type in ("arrow_function", "function_expression", "function", "method_definition", "lambda"):
+            body = cur.child_by_field_name("body")
+            if body is None:
+                break
+            cur = body
+            continue
+        if cur.type == "statement_block":
+            kids = [k for k in cur.named_children if k.type != "comment"]
+            if len(kids) == 1 and kids[0].type == "return_statement" and kids[0].named_children:
+                cur = kids[0].named_children[0]
+                continue
+        break
+    return " ".join(syntax.text(cur, 200).split())
+
+
+def _reads_in(node: tree_sitter.Node, located: list) -> tuple[tuple[int, int, str, str], ...]:
+    """(line, col, key as written, polarity) of the flag reads inside `node`; polarity `off` when a
+    negation sits between the read and the condition's value."""
+    if not located:
+        return ()
+    s, e = node.start_point, node.end_point
+    i = bisect.bisect_left(located, (s,), key=lambda x: (x[0],))
+    out = []
+    while i < len(located) and located[i][0] <= e:
+        pt, r = located[i]
+        i += 1
+        if (r.span.end_line - 1, r.span.end_col) > e:
+            continue
+        rn = node.descendant_for_point_range(pt, (r.span.end_line - 1, r.span.end_col))
+        polarity = "on"
+        cur = rn
+        while cur is not None and cur.id != node.id:
+            if cur.type in ("unary_expression", "not_operator") and (cur.type == "not_operator" or syntax.text(cur, 2).startswith("!")):
+                polarity = "off" if polarity == "on" else "on"
+            cur = cur.parent
+        out.append((r.span.line, r.span.col, r.key.text, polarity))
+    return tuple(out)
+
+
+_CONSTANT_TYPES = frozenset({"string", "number", "true", "false", "null", "undefined", "integer", "float", "none"})
+_CONDITIONALS = frozenset({"if_statement", "ternary_expression", "conditional_expression", "binary_expression", "boolean_operator"})
+
+
+def constant_value(cond: tree_sitter.Node) -> bool | None:
+    """The value of a condition that compares two literals (`"external" === 'internal'`, `"1" != "0"`)
+    or is a literal boolean (`!0`, `true`), as a bundler leaves a substituted build constant; None
+    for any other condition."""
+    cond = syntax.unwrap(cond)
+    while cond.type == "parenthesized_expression" and cond.named_children:
+        cond = cond.named_children[0]
+    if cond.type in ("binary_expression", "comparison_operator"):
+        kids = [k for k in cond.named_children if k.type != "comment"]
+        if len(kids) != 2:
+            return None
+        a, b = (syntax.unwrap(k) for k in kids)
+        if a.type not in _CONSTANT_TYPES or b.type not in _CONSTANT_TYPES:
+            return None
+        op = cond.child_by_field_name("operator")
+        op_text = syntax.text(op) if op is not None else " ".join(c.type for c in cond.children if not c.is_named)
+        av = syntax.string_value(a) if a.type == "string" else syntax.text(a)
+        bv = syntax.string_value(b) if b.type == "string" else syntax.text(b)
+        if av is None or bv is None:
+            return None
+        if op_text in ("===", "==", "is"):
+            return (a.type == b.type or a.type in ("null", "undefined")) and av == bv
+        if op_text in ("!==", "!=", "is not"):
+            return not ((a.type == b.type or a.type in ("null", "undefined")) and av == bv)
+        return None
+    if cond.type == "unary_expression" and syntax.text(cond, 4) in ("!0", "!1"):
+        return syntax.text(cond, 4) == "!0"
+    return None
+
+
+def constant_conditions(node: tree_sitter.Node, depth: int = 40) -> list[tuple[tree_sitter.Node, bool, str]]:
+    """Constant conditions around `node` (see `constant_value`), innermost first: (condition node,
+    whether the side holding `node` runs in this build, `body` or `alternative`)."""
+    out = []
+    cur, child = node.parent, node
+    for _ in range(depth):
+        if cur is None:
+            break
+        t = cur.type
+        if t in _CONDITIONALS:
+            if t == "if_statement":
+                cond = cur.child_by_field_name("condition")
+                body = cur.child_by_field_name("consequence")
+                alt = cur.child_by_field_name("alternative")
+            elif t == "ternary_expression":
+                cond, body, alt = (cur.child_by_field_name(f) for f in ("condition", "consequence", "alternative"))
+            elif t == "conditional_expression":
+                kids = cur.named_children
+                cond, body, alt = (kids[1], kids[0], kids[2]) if len(kids) >= 3 else (None, None, None)
+            else:
+                op = cur.child_by_field_name("operator")
+                op_t = syntax.text(op) if op is not None else ""
+                if op_t not in ("&&", "||", "and", "or"):
+                    cond = None
+                    body = alt = None
+                else:
+                    cond, right = cur.child_by_field_name("left"), cur.child_by_field_name("right")
+                    body, alt = (right, None) if op_t in ("&&", "and") else (None, right)
+            if cond is not None and child.id != cond.id:
+                value = constant_value(cond)
+                if value is not None:
+                    if body is not None and body.id == child.id:
+                        out.append((cond, value, "body"))
+                    elif alt is not None and alt.id == child.id:
+                        out.append((cond, not value, "alternative"))
+        child, cur = cur, cur.parent
+    return out
+
+
+_TOP_BINDERS = frozenset({"variable_declarator", "class_declaration", "abstract_class_declaration", "function_declaration",
+                          "generator_function_declaration", "class_definition", "function_definition", "assignment"})
+
+
+def binding_of(node: tree_sitter.Node) -> str:
+    """The name `node` is bound to in its file: the innermost declarator, class, function or
+    assignment around it (`export const GrepTool = buildTool({…})` → `GrepTool`, esbuild's
+    `ReadFileTool = class extends …` → `ReadFileTool`), `default` under `export default`,
+    `exports.X = …` → `X`; '' when none."""
+    found = ""
+    cur = node
+    while cur is not None and not found:
+        t = cur.type
+        if t in _TOP_BINDERS:
+            n = cur.child_by_field_name("name") or cur.child_by_field_name("left")
+            if n is not None:
+                if n.type == "member_expression":
+                    prop = n.child_by_field_name("property")
+                    obj = n.child_by_field_name("object")
+                    if obj is not None and syntax.text(obj, 20) in ("exports", "module.exports") and prop is not None:
+                        found = syntax.text(prop, 80)
+                elif n.type in ("identifier", "type_identifier"):
+                    found = syntax.text(n, 80)
+        elif t == "assignment_expression":
+            left = cur.child_by_field_name("left")
+            if left is not None and left.type == "member_expression":
+                obj = left.child_by_field_name("object")
+                prop = left.child_by_field_name("property")
+                if obj is not None and prop is not None and syntax.text(obj, 20) in ("exports", "module.exports"):
+                    found = syntax.text(prop, 80)
+            elif left is not None and left.type == "identifier":
+                found = syntax.text(left, 80)
+        elif t == "export_statement" and any(c.type == "default" for c in cur.children):
+            found = "default"
+        cur = cur.parent
+    if found and found != "default":  # `export default class X {}` / `export default X`-style modules
+        top = node
+        while top.parent is not None and top.parent.type not in ("program", "module"):
+            top = top.parent
+        if top.type == "export_statement" and any(c.type == "default" for c in top.children):
+            return "default"
+    return found
 
 
 def _name_of(node: tree_sitter.Node, classes: dict[str, tree_sitter.Node]) -> tuple[str | None, str, tuple[str, ...]]:
@@ -427,13 +726,16 @@ def _name_of(node: tree_sitter.Node, classes: dict[str, tree_sitter.Node]) -> tu
     return key.value, text, key.ref
 
 
-def _candidate(kind: str, meta: dict, caps: dict, reg: tree_sitter.Node, classes: dict, data: bytes) -> _Cand | None:
+def _candidate(kind: str, meta: dict, caps: dict, reg: tree_sitter.Node, classes: dict, data: bytes,
+               paths: "CommandPaths") -> _Cand | None:
     name_node = caps.get("capability.name", [None])[0]
     args = caps.get("capability.args", [None])[0]
     framework = meta.get("framework", kind)
     python = reg.type in ("call", "decorated_definition", "dictionary") or (args is not None and args.type == "argument_list")
     if kind == "object":
-        return _object_candidate(reg, classes, data)
+        return _object_candidate(reg, classes, data, shapes(meta), paths)
+    if kind == "class":
+        return _class_candidate(reg, caps, classes, shapes(meta))
     if kind == "setting":
         obj = caps["capability.options"][0]
         pairs = _pairs(obj)
@@ -464,8 +766,10 @@ def _candidate(kind: str, meta: dict, caps: dict, reg: tree_sitter.Node, classes
             lit = _str(explicit) if explicit is not None else fn_name.replace("_", "-")
             desc = _description(kw.get("help")) or _docstring(reg)
             hidden = _hidden_in_python(args)
-            return _Cand(reg, name_node, "command", lit, syntax.text(explicit) if explicit is not None else fn_name, (),
-                         meta.get("framework", "cli"), hidden, desc, None, _tags(lit or "", desc))
+            parent = paths.python_parent(reg)
+            full = " ".join((*parent, lit)) if lit is not None and parent else lit
+            return _Cand(reg, name_node, "command", full, syntax.text(explicit) if explicit is not None else fn_name, (),
+                         meta.get("framework", "cli"), hidden, desc, " ".join(parent) or None, _tags(lit or "", desc))
         lit, text, ref = _name_of(name_node, classes)
         if python:
             kw = _kwargs(args)
@@ -473,7 +777,10 @@ def _candidate(kind: str, meta: dict, caps: dict, reg: tree_sitter.Node, classes
             if lit is not None and word is None:
                 return None
             desc = _description(kw.get("help")) or _description(kw.get("description"))
-            return _Cand(reg, name_node, "command", word, text, ref, framework, _hidden_in_python(args), desc, None, _tags(word or "", desc))
+            parent = paths.receiver_path(reg) if word is not None else ()
+            full = " ".join((*parent, word)) if word is not None and parent else word
+            return _Cand(reg, name_node, "command", full, text, ref, framework, _hidden_in_python(args), desc,
+                         " ".join(parent) or None, _tags(word or "", desc))
         word = _command_word(lit) if lit is not None else None
         if lit is not None and word is None:
             return None  # yargs default command `$0`
@@ -491,9 +798,13 @@ def _candidate(kind: str, meta: dict, caps: dict, reg: tree_sitter.Node, classes
                 desc = _description(margs.named_children[0])
             if method == "hideHelp":
                 hidden = hidden or "hideHelp()"
-        parent = _receiver_command(reg) if reg.type == "call_expression" else None
-        parent = parent or _enclosing_command_object(reg)
-        return _Cand(reg, name_node, "command", word, text, ref, framework, hidden, desc, parent, _tags(word or "", desc))
+        parent_path = paths.receiver_path(reg) if reg.type == "call_expression" else ()
+        if not parent_path:
+            outer = _enclosing_command_object(reg)
+            parent_path = tuple(outer.split(" ")) if outer else ()
+        parent = " ".join(parent_path) or None
+        full = " ".join((*parent_path, word)) if word is not None and parent_path else word
+        return _Cand(reg, name_node, "command", full, text, ref, framework, hidden, desc, parent, _tags(word or "", desc))
     if kind == "option":
         lit, text, ref = _name_of(name_node, classes)
         if lit is None:
@@ -520,7 +831,7 @@ def _candidate(kind: str, meta: dict, caps: dict, reg: tree_sitter.Node, classes
                 hidden = hidden or "hideHelp()"
         parent = None
         if reg.type == "call_expression":
-            parent = _receiver_command(reg) or _enclosing_command_object(reg)
+            parent = " ".join(paths.receiver_path(reg)) or _enclosing_command_object(reg)
         return _Cand(reg, name_node, "option", name, text, ref, framework, hidden, desc, parent, _tags(name, desc))
     if kind == "tool":
         if reg.type == "decorated_definition":  # FastMCP @mcp.tool(), @mcp.tool(name="x")
@@ -549,6 +860,8 @@ def _candidate(kind: str, meta: dict, caps: dict, reg: tree_sitter.Node, classes
             if r.type == "object":
                 pairs = _pairs(r)
                 desc = desc or _description(pairs.get("description")) or _description(pairs.get("title"))
+        if python:
+            desc = desc or _description(_kwargs(args).get("description"))
         if framework == "mcp" and lit is None:
             return None
         return _Cand(reg, name_node, "tool", lit, text, ref, framework, hidden, desc, None, _tags(lit or "", desc))
@@ -594,8 +907,8 @@ def _docstring(decorated: tree_sitter.Node) -> str | None:
     return None
 
 
-def _object_candidate(obj: tree_sitter.Node, classes: dict, data: bytes) -> _Cand | None:
-    if _OBJECT_NEEDS.search(data, obj.start_byte, obj.end_byte) is None:  # `data`: the file's bytes
+def _object_candidate(obj: tree_sitter.Node, classes: dict, data: bytes, shape: Shapes, paths: CommandPaths) -> _Cand | None:
+    if shape.needs.search(data, obj.start_byte, obj.end_byte) is None:  # `data`: the file's bytes
         return None
     pairs = _pairs(obj)
     keys = set(pairs)
@@ -607,26 +920,97 @@ def _object_candidate(obj: tree_sitter.Node, classes: dict, data: bytes) -> _Can
             return None
         desc = next((_description(pairs[k]) for k in ("describe", "description", "desc") if k in pairs), None)
         hidden = _hidden_in_object(obj)
-        return _Cand(obj, pairs["command"], "command", word, syntax.text(pairs["command"], 200), (), "yargs", hidden, desc,
-                     _enclosing_command_object(obj), _tags(word, desc))
+        outer = _enclosing_command_object(obj)
+        return _Cand(obj, pairs["command"], "command", f"{outer} {word}" if outer else word, syntax.text(pairs["command"], 200), (),
+                     "yargs", hidden, desc, outer, _tags(word, desc))
     name_node = pairs.get("name")
-    if name_node is None:
+    if name_node is None or name_node.type == "method_definition":
         return None
     name = _str(name_node)
-    if name is None or not name or len(name) > 120:
+    ref: tuple[str, ...] = ()
+    if name is None:
+        inner = syntax.unwrap(name_node)
+        if inner.type not in ("identifier", "member_expression"):
+            return None
+        key = syntax.key_expr(inner)
+        if not key.ref or key.ref[0][:1].islower() or len(key.ref[0]) < 3:
+            return None  # `{ name: tool.name, … }` converts a tool (a variable, not a constant); `{ name: n.name }` minified
+        name, ref = key.value, key.ref
+    elif not name or len(name) > 120:
         return None
     desc = _description(pairs.get("description"))
-    has_desc = "description" in keys
+    described = bool(keys & shape.tool_described)
+    slash_type = _str(pairs.get("type")) in shape.slash_types if "type" in pairs else False
     # `action: 'terminate'` (a signal table) is data, not a command: slash keys must hold code or lists
-    slash_keys = {k for k in keys & _SLASH_KEYS if syntax.unwrap(pairs[k]).type in _CALLABLE or _bool(pairs[k]) is not None}
-    if slash_keys or (keys & _HIDDEN_KEYS and has_desc):
+    slash_keys = {k for k in keys & shape.slash_members if syntax.unwrap(pairs[k]).type in _CALLABLE or _bool(pairs[k]) is not None}
+    context = None
+    if not slash_keys and not slash_type:
+        context = _context_names(obj)
+    slash_context = context is not None and shape.slash_context is not None and "description" in keys \
+        and any(shape.slash_context.search(n) for n in context)
+    if slash_type or slash_keys or (keys & shape.hidden_members and "description" in keys) or slash_context:
+        if name is None:
+            return None  # a slash command's name given through a constant that did not resolve locally
         hidden = _hidden_in_object(obj)
+        hidden_node = None
+        for k in shape.hidden_members:
+            v = pairs.get(k)
+            if v is not None and _bool(v) is None:
+                hidden_node = v
+        enabled_node = next((pairs[k] for k in shape.enabled_members if k in pairs), None)
         slash = "/" + name.lstrip("/")
-        return _Cand(obj, name_node, "command", slash, syntax.text(name_node, 200), (), "slash", hidden, desc, None, _tags(slash, desc))
-    if has_desc and (keys & _TOOL_KEYS or any(_TOOLISH.search(n) for n in _context_names(obj))):
-        return _Cand(obj, name_node, "tool", name, syntax.text(name_node, 200), (), "object", _hidden_in_object(obj), desc, None,
-                     _tags(name, desc))
+        return _Cand(obj, name_node, "command", slash, syntax.text(name_node, 200), (), "slash", hidden, desc, None, _tags(slash, desc),
+                     hidden_node, enabled_node)
+    if keys & shape.tool_schema or (keys & shape.tool_members and (described or _toolish(obj, context, shape))) \
+            or (described and _toolish(obj, context, shape)):
+        framework = "object"
+        return _Cand(obj, name_node, "tool", name, syntax.text(name_node, 200), ref, framework, _hidden_in_object(obj), desc, None,
+                     _tags(name or "", desc))
     return None
+
+
+def _toolish(obj: tree_sitter.Node, context: list[str] | None, shape: Shapes) -> bool:
+    if shape.tool_context is None:
+        return False
+    names = context if context is not None else _context_names(obj)
+    return any(shape.tool_context.search(n) for n in names)
+
+
+def _class_candidate(reg: tree_sitter.Node, caps: dict, classes: dict, shape: Shapes) -> _Cand | None:
+    """A tool class: a class with a `Name`/`name` field whose name or heritage names a tool
+    (`class ShellTool implements Tool`, `class ReadFileTool extends BaseDeclarativeTool`)."""
+    cls = caps["capability.class"][0]
+    cname = syntax.text(cls, 120)
+    node = reg.child_by_field_name("value") if reg.type == "variable_declarator" else \
+        reg.child_by_field_name("right") if reg.type == "assignment_expression" else reg
+    if node is None or shape.tool_class is None:
+        return None
+    heritage = " ".join(syntax.text(c, 200) for c in node.named_children if c.type in ("class_heritage", "argument_list"))
+    if not (shape.tool_class.search(cname) or shape.tool_class.search(heritage)):
+        return None
+    if re.search(r"\b(?:Base|Abstract)\w*$", cname) or node.type == "abstract_class_declaration":
+        return None  # a base class other tools extend
+    body = node.child_by_field_name("body")
+    fields: dict[str, tree_sitter.Node] = {}
+    for f in body.named_children if body is not None else []:
+        if f.type == "expression_statement" and f.named_children and f.named_children[0].type == "assignment":
+            f = f.named_children[0]  # Python: `name = "search"` in the class body
+            n, v = f.child_by_field_name("left"), f.child_by_field_name("right")
+            if n is not None and v is not None:
+                fields.setdefault(syntax.text(n), v)
+        elif f.type in ("public_field_definition", "field_definition"):
+            n = f.child_by_field_name("name") or f.child_by_field_name("property")
+            v = f.child_by_field_name("value")
+            if n is not None and v is not None:
+                fields.setdefault(syntax.text(n), v)
+    name_node = next((fields[k] for k in ("Name", "toolName", "name") if k in fields), None)
+    if name_node is None:
+        return None
+    lit, text, ref = _name_of(name_node, classes)
+    if lit is None and not ref:
+        return None
+    desc = _description(fields.get("description"))
+    return _Cand(node, name_node, "tool", lit, text, ref, "class", "", desc, None, _tags(lit or "", desc), cls=cname)
 
 
 def resolve_names(caps: list[Capability], lookup) -> list[Capability]:
@@ -639,3 +1023,214 @@ def resolve_names(caps: list[Capability], lookup) -> list[Capability]:
         value = lookup(c.path, c.name_ref)
         out.append(replace(c, name=value, resolved=True) if value is not None else c)
     return out
+
+
+_PY_CLI_MODULES = frozenset({"click", "typer", "cloup", "asyncclick"})
+
+
+class CommandPaths:
+    """Full command paths of one file: `program.command('task').command('list')` → `task list`, through
+    variables holding a sub-program (`const task = program.command('task')`), yargs builders
+    (`.command('task', …, (y) => y.command('list'))`), Typer sub-apps (`app.add_typer(task_app,
+    name='task')`), click groups (`@task.command()` under `@cli.group() def task`) and argparse
+    sub-parsers (`task.add_subparsers().add_parser('list')`)."""
+
+    MAX_DEPTH = 12
+
+    def __init__(self, data: bytes):
+        self.data = data
+        self._assigned: dict[tuple[str, int], list[tuple[int, tree_sitter.Node]]] = {}
+        self._root: tree_sitter.Node | None = None
+
+    # -- assignments -----------------------------------------------------------------------------
+    def _root_of(self, node: tree_sitter.Node) -> tree_sitter.Node:
+        if self._root is None:
+            cur = node
+            while cur.parent is not None:
+                cur = cur.parent
+            self._root = cur
+        return self._root
+
+    WINDOW = 256 * 1024
+    """Bytes before (and a quarter of it after) a use searched for the variable's assignment: a
+    sub-program is declared near where it is used, and a whole 26 MB bundle per name took 0.2 s."""
+
+    def assigned(self, name: str, near: tree_sitter.Node) -> tree_sitter.Node | None:
+        """The value last assigned to variable `name` before `near` (else the first one after it),
+        within `WINDOW` bytes of it."""
+        lo = max(0, near.start_byte - self.WINDOW)
+        hi = min(len(self.data), near.end_byte + self.WINDOW // 4)
+        found = self._assigned.get((name, lo // self.WINDOW))
+        if found is None:
+            found = []
+            root = self._root_of(near)
+            rx = re.compile(rb"(?<![\w$.])" + re.escape(name.encode()) + rb"\s*(?::[^=\n;]{1,80})?=(?![=>])")
+            for m in rx.finditer(self.data, lo, hi):
+                n = root.descendant_for_byte_range(m.start(), m.start() + len(name))
+                cur = n
+                for _ in range(3):
+                    if cur is None:
+                        break
+                    if cur.type == "variable_declarator":
+                        v = cur.child_by_field_name("value")
+                        if v is not None:
+                            found.append((m.start(), v))
+                        break
+                    if cur.type in ("assignment", "assignment_expression"):
+                        v = cur.child_by_field_name("right")
+                        left = cur.child_by_field_name("left")
+                        if v is not None and left is not None and syntax.text(left, 100) == name:
+                            found.append((m.start(), v))
+                        break
+                    cur = cur.parent
+            self._assigned[(name, lo // self.WINDOW)] = found
+        before = [v for pos, v in found if pos < near.start_byte]
+        if before:
+            return before[-1]
+        return found[0][1] if found else None
+
+    # -- paths -------------------------------------------------------------------------------------
+    def receiver_path(self, call: tree_sitter.Node) -> tuple[str, ...]:
+        """Command path of the object a `.command(…)`/`.option(…)`/`.add_parser(…)` call is made on."""
+        fn = call.child_by_field_name("function")
+        if fn is None or fn.type not in ("member_expression", "attribute"):
+            return ()
+        obj = fn.child_by_field_name("object")
+        return self.path_of(obj, 0) if obj is not None else ()
+
+    def path_of(self, node: tree_sitter.Node | None, depth: int) -> tuple[str, ...]:
+        """Command path of the command object `node` evaluates to (() for the root program)."""
+        if node is None or depth > self.MAX_DEPTH:
+            return ()
+        node = syntax.unwrap(node)
+        t = node.type
+        if t in ("call_expression", "call"):
+            fn = node.child_by_field_name("function")
+            if fn is None or fn.type not in ("member_expression", "attribute"):
+                return ()
+            prop = fn.child_by_field_name("property") or fn.child_by_field_name("attribute")
+            method = syntax.text(prop) if prop is not None else ""
+            obj = fn.child_by_field_name("object")
+            base = self.path_of(obj, depth + 1)
+            if method in ("command", "add_parser"):
+                args = node.child_by_field_name("arguments")
+                first = syntax.positional_args(args)[0] if args is not None and syntax.positional_args(args) else None
+                v = _str(first) if first is not None else None
+                word = _command_word(v) if v is not None else None
+                return (*base, word) if word else base
+            return base
+        if t == "identifier":
+            name = syntax.text(node)
+            param = self._builder_param(node, name)
+            if param is not None:
+                return param
+            value = self.assigned(name, node)
+            if value is None or value.id == node.id:
+                return ()
+            if value.type == "new_expression":
+                args = value.child_by_field_name("arguments")
+                first = args.named_children[0] if args is not None and args.named_children else None
+                v = _str(first) if first is not None else None
+                word = _command_word(v) if v is not None else None
+                if word and re.search(rb"addCommand\(\s*" + re.escape(name.encode()) + rb"\b", self.data):
+                    return (word,)
+                return ()
+            if value.type == "call" and self.data.find(b"add_typer", 0) >= 0:
+                mounted = self._typer_mount(name, node, depth)
+                if mounted is not None:
+                    return mounted
+            return self.path_of(value, depth + 1)
+        return ()
+
+    def _builder_param(self, ident: tree_sitter.Node, name: str) -> tuple[str, ...] | None:
+        """`(y) => y.command('list')` as the builder of `.command('task', …)` or of a yargs module
+        `{ command: 'task', builder: (y) => … }`: the path of that command."""
+        cur = ident.parent
+        for _ in range(60):
+            if cur is None:
+                return None
+            if cur.type in ("arrow_function", "function_expression", "function"):
+                params = cur.child_by_field_name("parameters") or cur.child_by_field_name("parameter")
+                names = {syntax.text(p) for p in ([params] if params is not None and params.type == "identifier" else
+                                                  (params.named_children if params is not None else []))}
+                names |= {syntax.text(p.child_by_field_name("pattern")) for p in (params.named_children if params is not None else [])
+                          if p.child_by_field_name("pattern") is not None}
+                if name in names:
+                    holder = cur.parent
+                    if holder is not None and holder.type == "arguments":
+                        call = holder.parent
+                        fn = call.child_by_field_name("function") if call is not None else None
+                        prop = fn.child_by_field_name("property") if fn is not None and fn.type == "member_expression" else None
+                        if prop is not None and syntax.text(prop) == "command":
+                            return self.path_of(call, 1)
+                        return None
+                    if holder is not None and holder.type == "pair":
+                        outer = _enclosing_command_object(holder)
+                        return tuple(outer.split(" ")) if outer else None
+                    return None
+            cur = cur.parent
+        return None
+
+    def _typer_mount(self, name: str, near: tree_sitter.Node, depth: int) -> tuple[str, ...] | None:
+        """`app.add_typer(task_app, name='task')`: the path `task_app` is mounted at."""
+        m = re.search(rb"\.add_typer\(\s*" + re.escape(name.encode()) + rb"\b", self.data)
+        if m is None:
+            return None
+        root = self._root_of(near)
+        n = root.descendant_for_byte_range(m.start() + 1, m.start() + 10)
+        call = n
+        while call is not None and call.type != "call":
+            call = call.parent
+        if call is None:
+            return None
+        kw = _kwargs(call.child_by_field_name("arguments"))
+        word = _str(kw.get("name")) if "name" in kw else name.removesuffix("_app").replace("_", "-")
+        return (*self.receiver_path(call), word) if word else None
+
+    def python_parent(self, decorated: tree_sitter.Node) -> tuple[str, ...]:
+        """Path of the group a Typer/click command is declared on (`@task.command()`, `@task_app.command()`)."""
+        for dec in decorated.named_children:
+            if dec.type != "decorator":
+                continue
+            expr = dec.named_children[0] if dec.named_children else None
+            if expr is not None and expr.type == "call":
+                expr = expr.child_by_field_name("function")
+            if expr is None or expr.type != "attribute":
+                continue
+            obj = expr.child_by_field_name("object")
+            attr = expr.child_by_field_name("attribute")
+            if obj is None or obj.type != "identifier" or attr is None or syntax.text(attr) not in ("command", "group"):
+                continue
+            return self._python_group(syntax.text(obj), decorated, 0)
+        return ()
+
+    def _python_group(self, name: str, near: tree_sitter.Node, depth: int) -> tuple[str, ...]:
+        if depth > self.MAX_DEPTH:
+            return ()
+        m = re.search(rb"def\s+" + re.escape(name.encode()) + rb"\s*\(", self.data)
+        if m is not None:  # a click group: `@cli.group() def task(): …`
+            root = self._root_of(near)
+            n = root.descendant_for_byte_range(m.start(), m.start() + 3)
+            while n is not None and n.type != "decorated_definition":
+                n = n.parent
+            if n is not None:
+                kw = {}
+                for dec in n.named_children:
+                    if dec.type == "decorator" and dec.named_children and dec.named_children[0].type == "call":
+                        call = dec.named_children[0]
+                        fn = call.child_by_field_name("function")
+                        if fn is not None and syntax.text(fn).endswith("group"):
+                            owner = fn.child_by_field_name("object") if fn.type == "attribute" else None
+                            if owner is None or syntax.text(owner) in _PY_CLI_MODULES:
+                                return ()  # `@click.group()`: the root program, not a subcommand
+                            kw = _kwargs(call.child_by_field_name("arguments"))
+                            pos = [p for p in syntax.positional_args(call.child_by_field_name("arguments")) if p.type == "string"]
+                            if pos and "name" not in kw:
+                                kw["name"] = pos[0]
+                            break
+                else:
+                    return ()
+                word = _str(kw["name"]) if "name" in kw else name.replace("_", "-")
+                return (*self.python_parent(n), word) if word else ()
+        mounted = self._typer_mount(name, near, depth)
+        return mounted or ()

@@ -13,6 +13,7 @@ import re
 
 import tree_sitter
 
+from auditor import links
 from auditor.extract import families, syntax
 from auditor.extract.budget import DEFAULT_MAX_FILE_WORK, BudgetExceeded, WorkBudget
 from auditor.extract.scopes import Scopes
@@ -201,7 +202,7 @@ class Extractor:
             from auditor import infer
 
             infer.collect(root, data, src.path, compiled.language, result, self._packages(compiled), src.origin)
-        if cap_matches or (result.reads and gate_query is not None):
+        if cap_matches or (result.reads and gate_query is not None) or links.may_use(data):
             families.extract(gate_matches, cap_matches, root, data, src, result, ancestry)
 
     def _packages(self, compiled: CompiledQuery) -> list[str]:

@@ -14,6 +14,7 @@ from typing import ClassVar
 
 import tree_sitter
 
+from auditor import links
 from auditor.extract import capabilities, gates
 from auditor.models import FileResult, SourceFile
 
@@ -34,12 +35,21 @@ def extract(gate_matches: gates.GateMatcher, cap_matches: list[tuple[dict, dict]
         result.extra.setdefault("gate_reads", []).extend(index.reads)
     if index.exceeded is not None:  # the file's work budget ran out: the gates built so far are kept
         raise index.exceeded
+    caps: list = []
+    paths = None
     if cap_matches:
-        caps, cap_gates = capabilities.extract(cap_matches, index, data, src.path, src.origin)
+        caps, cap_gates, notes, paths = capabilities.extract(cap_matches, index, data, src.path, src.origin, result.reads)
         if caps:
             result.extra.setdefault("capabilities", []).extend(caps)
         if cap_gates:
             result.extra.setdefault("capability_gates", []).extend(cap_gates)
+        if notes:
+            result.extra.setdefault(links.NOTES, []).extend(notes)
+    if paths is None:
+        paths = capabilities.CommandPaths(data)
+    uses = links.collect_uses(root, data, src.path, result, index, caps, paths.receiver_path)
+    if uses:
+        result.extra.setdefault(links.USES, []).extend(uses)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,16 +111,24 @@ class IdentifierScanner:
 
 def _passed_along(cap) -> bool:
     """`registry.registerTool(tool)`: a local variable handed on by generic registry code, not a
-    registration of a tool of its own (its name cannot be known statically)."""
-    return (cap.framework == "registry" and not cap.resolved and bool(cap.name_ref)
-            and cap.name_ref[0][:1].islower() and cap.name_ref[-1] != "Name")
+    registration of a tool of its own (its name cannot be known statically); likewise an object or
+    class named after a variable that did not resolve (`{ name: tool.name, parameters }` converts a
+    tool, it does not declare one; `{ name: e }` in minified code)."""
+    if cap.resolved or not cap.name_ref:
+        return False
+    if cap.framework == "registry":
+        return cap.name_ref[0][:1].islower() and cap.name_ref[-1] != "Name"
+    if cap.framework in ("object", "class"):
+        return cap.name_ref[0][:1].islower() or len(cap.name_ref[0]) < 3
+    return False
 
 
 TABLE_ORDER = ("gates", "gate_reads", "capabilities", "capability_gates", "identifier_hits")
 
 
-def collect(results: list[FileResult]) -> list:
-    """Every file's family records, flat, with capability names resolved across files."""
+def collect(results: list[FileResult], reads=()) -> list:
+    """Every file's family records, flat, with capability names resolved across files and the
+    capabilities linked to the gates of other files (`auditor.links`; `reads`: the resolved reads)."""
     from auditor.resolve import Resolver
 
     out: list = []
@@ -123,14 +141,26 @@ def collect(results: list[FileResult]) -> list:
             sym = resolver.lookup(path, ref)
             return sym.value if sym is not None else None
 
+    if lookup is not None:
+        for r in results:
+            if r.extra.get("capabilities"):
+                r.extra["capabilities"] = capabilities.resolve_names(r.extra["capabilities"], lookup)
+    linked_caps, linked_gates = links.link(results, reads)
+    by_path: dict[str, list] = {}
+    for c in linked_caps:
+        by_path.setdefault(c.path, []).append(c)
+    gates_by_path: dict[str, list] = {}
+    for g in linked_gates:
+        gates_by_path.setdefault(g.path, []).append(g)
     for r in results:
         for table in TABLE_ORDER:
-            recs = r.extra.get(table)
-            if not recs:
-                continue
             if table == "capabilities":
-                if lookup is not None:
-                    recs = capabilities.resolve_names(recs, lookup)
-                recs = [c for c in recs if not _passed_along(c)]
-            out.extend(recs)
+                recs = [c for c in by_path.get(r.path, ()) if not _passed_along(c)]
+            elif table == "capability_gates":
+                recs = gates_by_path.pop(r.path, [])
+            else:
+                recs = r.extra.get(table)
+            if recs:
+                out.extend(recs)
+        by_path.pop(r.path, None)
     return out

@@ -137,9 +137,34 @@ def capability_summary(conn: duckdb.DuckDBPyConnection, scan_id: int) -> dict:
                      bool_or(list_contains(tags, 'experimental')) AS experimental
               FROM capability_inventory WHERE scan_id = ? GROUP BY kind, name, parent)
         GROUP BY kind ORDER BY kind""", [scan_id])
+    has_manifest = conn.execute("SELECT count(*) FROM manifests WHERE scan_id = ?", [scan_id]).fetchone()[0] > 0
+    # dormant: gated, and only a non-public flag (a bundler flag when there is no manifest) or a
+    # constant false in this build turns it on
+    # one per (class, name, parent), however many places it was seen in (bundle, map, chunks)
+    states = _rows(conn, """
+        WITH c AS (
+            SELECT CASE WHEN kind = 'tool' THEN 'tool' WHEN framework = 'slash' THEN 'slash_command' ELSE 'command' END AS class,
+                   name, parent, state,
+                   state = 'gated' AND (dead OR EXISTS (
+                       SELECT 1 FROM capability_flags f
+                       LEFT JOIN flag_status s ON s.scan_id = f.scan_id AND s.flag_key = f.flag_key AND s.provider = f.provider
+                       WHERE f.scan_id = ci.scan_id AND f.path = ci.path AND f.cap_no = ci.cap_no AND f.polarity = 'on'
+                         AND CASE WHEN ? THEN NOT coalesce(s.public, false) ELSE f.provider = 'bundler' END)) AS dormant
+            FROM capability_inventory ci WHERE scan_id = ? AND kind IN ('tool', 'command')),
+        one AS (
+            SELECT class, CASE WHEN bool_or(state = 'gated') THEN 'gated' WHEN bool_or(state = 'hidden') THEN 'hidden' ELSE 'public' END AS state,
+                   bool_or(dormant) AS dormant
+            FROM c GROUP BY class, name, parent)
+        SELECT class,
+               count(*) FILTER (state = 'public') AS public,
+               count(*) FILTER (state = 'hidden') AS hidden,
+               count(*) FILTER (state = 'gated') AS gated,
+               count(*) FILTER (dormant) AS dormant
+        FROM one GROUP BY class ORDER BY class""", [has_manifest, scan_id])
     return {
         "flags": flags,
         "gates": {g["kind"]: g["n"] for g in gates},
+        "states": {s["class"]: {k: s[k] for k in ("public", "hidden", "gated", "dormant")} for s in states},
         "capabilities": {c["kind"]: {k: c[k] for k in ("total", "hidden", "gated", "experimental")} for c in caps},
     }
 
@@ -147,7 +172,8 @@ def capability_summary(conn: duckdb.DuckDBPyConnection, scan_id: int) -> dict:
 def capabilities_report(conn: duckdb.DuckDBPyConnection, scan_id: int, kind: str | None = None) -> list[dict]:
     """Every capability of a scan with its gates (`auditor capabilities`), sorted by kind, name, path."""
     sql = """
-        SELECT kind, name, framework, hidden, hidden_reason, gate_keys, tags, parent, description, path, line, origin
+        SELECT kind, name, framework, hidden, hidden_reason, hidden_condition, hidden_keys, gate_keys, gate_chain, dead, state,
+               tags, parent, description, path, line, snippet, origin
         FROM capability_inventory WHERE scan_id = ?"""
     params: list = [scan_id]
     if kind:

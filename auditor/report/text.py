@@ -138,10 +138,16 @@ def print_diff(console: Console, d: dict, limit: int = 50) -> None:
 
 def print_capabilities(console: Console, rows: list[dict]) -> None:
     """Print `report.check.capabilities_report` rows."""
-    t = _Table("kind", "name", "hidden", "gated by", "tags", "location")
+    t = _Table("kind", "name", "parent", "hidden", "gate chain", "tags", "location")
     for r in rows:
-        t.add_row(r["kind"], escape(r["name"]), escape(r["hidden_reason"]) if r["hidden"] else "",
-                  escape(", ".join(r["gate_keys"])), ", ".join(r["tags"]), escape(_loc(r)))
+        hidden = r["hidden_reason"] if r["hidden"] else ""
+        if not hidden and r.get("hidden_condition"):
+            hidden = f"when {r['hidden_condition']}"
+        chain = "; ".join(r.get("gate_chain") or []) or ", ".join(r["gate_keys"])
+        if r.get("dead"):
+            chain = (chain + " " if chain else "") + "(dead in this build)"
+        t.add_row(r["kind"], escape(r["name"]), escape(r.get("parent") or ""), escape(hidden), escape(chain),
+                  ", ".join(r["tags"]), escape(_loc(r)))
     console.print(t)
     console.print(f"{len(rows)} capabilities")
 

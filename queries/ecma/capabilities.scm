@@ -80,6 +80,16 @@
  (#set! anchor "(?:name|command)[\"']?\\s*:\\s*[\"'`]")
  (#set! kind "object"))
 
+; object literals naming themselves through a constant: `{ name: GREP_TOOL_NAME, … }`,
+; `{ name: ToolNames.GREP, … }` (the name resolves like a flag key)
+((object
+   (pair
+     key: [(property_identifier) (string)] @_k
+     value: [(identifier) (member_expression)])) @capability.registration
+ (#any-of? @_k "name" "\"name\"" "'name'")
+ (#set! anchor "name[\"']?\\s*:\\s*[A-Za-z_$]")
+ (#set! kind "object"))
+
 ; settings schemas: `voiceMode: { type: 'boolean', category: 'Experimental', default: false, … }`
 ((pair
    key: [(property_identifier) (string)] @capability.name

@@ -50,3 +50,13 @@
   (#eq? @_module "module")
   (#eq? @symbol.container "exports")
   (#set! kind "object_member"))
+
+; Objects of constants assigned in a function, as esbuild's lazy module initialisers write them:
+; `var init_tool_names = __esm({ "tool-names.ts"() { ToolNames = { READ_FILE: "read_file" } } })`.
+(expression_statement
+  (assignment_expression
+    left: (identifier) @symbol.container
+    right: (object (pair key: [(property_identifier) (string)] @symbol.name value: [(string) (template_string)] @symbol.value)))
+  (#match? @symbol.container "^[A-Z][A-Za-z0-9_$]{2,}$")
+  (#set! anchor "(?<![\\w$])[A-Z][\\w$]{2,}\\s*=\\s*\\{")
+  (#set! kind "object_member"))

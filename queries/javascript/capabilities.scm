@@ -12,3 +12,27 @@
    value: (class body: (class_body (field_definition property: (property_identifier) @_f value: (_) @capability.name))))
  (#any-of? @_f "Name" "toolName")
  (#set! kind "class_name"))
+
+; Tool classes: `class ReadFileTool extends BaseDeclarativeTool { static Name = READ_FILE_TOOL_NAME }`,
+; `var ShellTool = class extends Base { name = SHELL_NAME }`. Which classes are tools is decided by the
+; shapes in capabilities.toml (`tool_class`).
+((class_declaration
+   name: (identifier) @capability.class
+   body: (class_body (field_definition property: (property_identifier) @_f value: (_) @capability.name))) @capability.registration
+ (#any-of? @_f "Name" "name" "toolName")
+ (#set! anchor "(?:Name|name|toolName)\\s*=[^=>]")
+ (#set! kind "class"))
+
+((variable_declarator
+   name: (identifier) @capability.class
+   value: (class body: (class_body (field_definition property: (property_identifier) @_f value: (_) @capability.name)))) @capability.registration
+ (#any-of? @_f "Name" "name" "toolName")
+ (#set! anchor "(?:Name|name|toolName)\\s*=[^=>]")
+ (#set! kind "class"))
+
+((assignment_expression
+   left: (identifier) @capability.class
+   right: (class body: (class_body (field_definition property: (property_identifier) @_f value: (_) @capability.name)))) @capability.registration
+ (#any-of? @_f "Name" "name" "toolName")
+ (#set! anchor "(?:Name|name|toolName)\\s*=[^=>]")
+ (#set! kind "class"))

@@ -51,3 +51,31 @@
    (pair key: (string) @_k value: (string))) @capability.registration
  (#match? @_k "^['\"]name['\"]$")
  (#set! kind "object"))
+
+; MCP low-level server: `types.Tool(name="search", description=…, inputSchema=…)`
+((call
+   function: [(identifier) @_c (attribute attribute: (identifier) @_c)]
+   arguments: (argument_list (keyword_argument name: (identifier) @_k value: (string) @capability.name)) @capability.args) @capability.registration
+ (#eq? @_c "Tool")
+ (#eq? @_k "name")
+ (#set! kind "tool")
+ (#set! framework "mcp"))
+
+; tool classes: `class SearchTool(BaseTool): name = "search"` (LangChain, CrewAI, smolagents); which
+; classes are tools is decided by `tool_class` in capabilities.toml
+((class_definition
+   name: (identifier) @capability.class
+   superclasses: (argument_list)
+   body: (block (expression_statement (assignment left: (identifier) @_f right: (_) @capability.name)))) @capability.registration
+ (#any-of? @_f "name" "Name")
+ (#set! anchor "(?:name|Name)\\s*(?::[^=\\n]{1,80})?=[^=]")
+ (#set! kind "class"))
+
+; Typer sub-apps: `app.add_typer(task_app, name="task")` is the command group `task`
+((call
+   function: (attribute attribute: (identifier) @_m)
+   arguments: (argument_list (keyword_argument name: (identifier) @_k value: (string) @capability.name)) @capability.args) @capability.registration
+ (#eq? @_m "add_typer")
+ (#eq? @_k "name")
+ (#set! kind "command")
+ (#set! framework "typer/click"))

@@ -1,0 +1,462 @@
+"""Independent truth of an agent CLI release's tools, slash commands, CLI commands and their flag
+gates, built with regular expressions and brace matching (never tree-sitter), and the recall,
+precision and gate-link accuracy of a scan against it.
+
+Usage:
+    python benchmarks/accuracy/capabilities_truth.py RELEASE.tgz SCAN.duckdb [--json]
+
+RELEASE.tgz is read (never executed); its `.js/.mjs/.cjs/.ts/.tsx` files and the `sourcesContent`
+of its source maps (third-party sources under `node_modules/` left out) are the text searched. Test
+files (`*.test.*`, `__tests__/`, ...) are left out of the truth and of the scan's rows alike.
+
+What the truth counts (leaf names; a CLI subcommand `mcp add` compares as `add`):
+- tool: an object literal bound to a variable, assigned with a `name` member and a description
+  (`description`/`prompt`) and a schema or handler member, whose variable, type or builder call
+  names a tool (`const readFileTool: Tool = {…}`, `buildTool({…})`); a class extending or
+  implementing a `…Tool` with a static `Name` (`class ReadFileTool extends BaseDeclarativeTool {
+  static Name = READ_FILE_TOOL_NAME }`), the name resolved through string constants and object
+  members anywhere in the release; MCP `server.tool('name', …)`.
+- slash command: an object literal with a literal `name`, a description and an `action`,
+  `subCommands` or slash `type` (`prompt`, `local`, `local-jsx`), or an element of an array bound to
+  a `…SLASH_COMMANDS` variable.
+- CLI command: `.command('name …')` (commander, yargs) and yargs modules `{ command: 'name …',
+  describe | handler | builder }`.
+- gate: every place the capability's variable is registered (an array or `push`/`register…`
+  argument) and its definition sit under a condition; the condition reads a flag when it holds
+  `process.env.X`, `feature('X')`, or a variable assigned from one of those in the same file. A
+  capability is gated when every registration is, its keys the union.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import tarfile
+from collections import defaultdict
+from pathlib import Path
+
+TEXT_EXT = (".js", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts")
+TESTS = re.compile(r"(?:^|/)(?:__tests__|__mocks__|tests?|e2e|fixtures?|test-helpers|test-fixtures)/|\.(?:test|spec|stories)\.[cm]?[jt]sx?$")
+STR = r"""(?P<q>["'`])((?:(?!(?P=q))[^\\\n]|\\.){1,200})(?P=q)"""
+LIT = r"""(?:"[^"\n]{1,200}"|'[^'\n]{1,200}'|`[^`\n$]{1,200}`)"""
+
+
+def read_release(path: Path) -> dict[str, str]:
+    """Path → text of every script file of the release and of every first-party map source."""
+    files: dict[str, str] = {}
+    with tarfile.open(path) as tar:
+        for m in tar.getmembers():
+            if not m.isfile():
+                continue
+            name = m.name.split("/", 1)[1] if "/" in m.name else m.name
+            if name.endswith(TEXT_EXT) and "node_modules/" not in name:
+                files[name] = tar.extractfile(m).read().decode("utf-8", "replace")
+            elif name.endswith(".map"):
+                try:
+                    data = json.loads(tar.extractfile(m).read())
+                except ValueError:
+                    continue
+                for src, content in zip(data.get("sources") or [], data.get("sourcesContent") or []):
+                    if content and "node_modules" not in src and src.endswith(TEXT_EXT):
+                        clean = re.sub(r"^(?:webpack://[^/]*/|(?:\.\./)+|\./)", "", src)
+                        files["map:" + clean] = content
+    seen: set[int] = set()
+    unique = {}
+    for k, v in sorted(files.items()):  # bundles ship the same chunk under several names
+        h = hash(v)
+        if h not in seen:
+            seen.add(h)
+            unique[k] = v
+    return unique
+
+
+# -- object literals by brace matching --------------------------------------------------------------
+
+def _skip_string(text: str, i: int) -> int:
+    q = text[i]
+    i += 1
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == q:
+            return i + 1
+        if c == "\n" and q != "`":
+            return i + 1
+        i += 1
+    return n
+
+
+def enclosing_open(text: str, pos: int, limit: int = 20000) -> int:
+    """Index of the `{` of the object literal holding `pos` (naive backward scan), or -1."""
+    depth = 0
+    i = pos
+    lo = max(0, pos - limit)
+    while i > lo:
+        i -= 1
+        c = text[i]
+        if c == "}":
+            depth += 1
+        elif c == "{":
+            if depth == 0:
+                return i
+            depth -= 1
+    return -1
+
+
+def matching_close(text: str, start: int, limit: int = 60000) -> int:
+    depth = 0
+    i = start
+    n = min(len(text), start + limit)
+    while i < n:
+        c = text[i]
+        if c in "\"'`":
+            i = _skip_string(text, i)
+            continue
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return -1
+
+
+def matching_bracket(text: str, start: int, limit: int = 200000) -> int:
+    depth = 0
+    i = start
+    n = min(len(text), start + limit)
+    while i < n:
+        c = text[i]
+        if c in "\"'`":
+            i = _skip_string(text, i)
+            continue
+        if c == "[":
+            depth += 1
+        elif c == "]":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return -1
+
+
+def top_level(body: str) -> str:
+    """An object's text with nested braces, brackets and parentheses blanked out: its own members."""
+    out = []
+    depth = 0
+    i = 0
+    n = len(body)
+    while i < n:
+        c = body[i]
+        if c in "\"'`" and depth == 0:
+            j = _skip_string(body, i)
+            out.append(body[i:j])
+            i = j
+            continue
+        if c in "\"'`":
+            i = _skip_string(body, i)
+            continue
+        if c in "{[(":
+            depth += 1
+        elif c in "}])":
+            depth -= 1
+        elif depth == 0:
+            out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def keys_of(top: str) -> set[str]:
+    return set(re.findall(r"(?:^|[,{\s])(?:async\s+|get\s+|\*\s*)*([A-Za-z_$][\w$]*)\s*(?=[:(,}\n]|$)", top))
+
+
+def context_before(text: str, open_pos: int) -> str:
+    """The 200 characters before an object literal's `{` (its variable, type, builder call)."""
+    return text[max(0, open_pos - 200):open_pos]
+
+
+# -- constants ---------------------------------------------------------------------------------
+
+def constants(files: dict[str, str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for text in files.values():
+        for kw in ("const", "let", "var"):  # one expression each: `re` skips to a leading literal fast
+            for m in re.finditer(kw + r"\s+([A-Za-z_$][\w$]*)\s*(?::\s*[\w.]+)?\s*=\s*(" + LIT + r")\s*[;,\n]", text):
+                out.setdefault(m.group(1), m.group(2)[1:-1])
+        for m in re.finditer(r"=\s*\{", text):
+            head = re.search(r"([A-Z][\w$]*)\s*$", text[max(0, m.start() - 80):m.start()])
+            if head is None:
+                continue
+            close = matching_close(text, m.end() - 1, 20000)
+            if close < 0:
+                continue
+            body = text[m.end():close]
+            for k in re.finditer(r"(?:^|[,{\s])([A-Za-z_$][\w$]*)\s*:\s*" + STR, body):
+                out.setdefault(f"{head.group(1)}.{k.group(1)}", k.group(3))
+    return out
+
+
+def resolve(expr: str, consts: dict[str, str]) -> str | None:
+    expr = expr.strip().rstrip(";")
+    m = re.fullmatch(STR, expr)
+    if m:
+        return m.group(2)
+    return consts.get(expr)
+
+
+# -- truth -----------------------------------------------------------------------------------------
+
+TOOL_MEMBERS = {"parameters", "inputSchema", "input_schema", "run", "execute", "call", "handler", "invoke", "func"}
+SLASH_TYPES = {"prompt", "local", "local-jsx"}
+
+
+class Truth:
+    def __init__(self) -> None:
+        self.tools: dict[str, set[str]] = defaultdict(set)      # name → bindings
+        self.slash: dict[str, set[str]] = defaultdict(set)
+        self.cli: set[str] = set()
+        self.where: dict[tuple[str, str], list[tuple[str, int]]] = defaultdict(list)  # (class, name) → [(file, offset)]
+
+
+PLAUSIBLE = re.compile(r"^[\w .:/@-]{1,80}$")
+
+
+def build_truth(files: dict[str, str]) -> Truth:
+    consts = constants(files)
+    t = Truth()
+    for path, text in files.items():
+        if TESTS.search(path.removeprefix("map:")):
+            continue
+        seen_objects: set[int] = set()
+        arrays = []
+        for am in re.finditer(r"(?:const|let|var)\s+[\w$]*SLASH_?COMMANDS[\w$]*\s*(?::[^=]{1,80})?=\s*\[", text, re.I):
+            arrays.append((am.end(), matching_bracket(text, am.end() - 1)))
+
+        def in_slash_array(pos: int) -> bool:
+            return any(a <= pos < b for a, b in arrays)
+
+        for m in re.finditer(r"name\s*:\s*(" + LIT + r"|[A-Z][\w$]*(?:\.[\w$]+)?)\s*[,}\n]", text):
+            if m.start() and (text[m.start() - 1].isalnum() or text[m.start() - 1] in "_$."):
+                continue
+            o = enclosing_open(text, m.start(), 4000)
+            if o < 0 or o in seen_objects:
+                continue
+            seen_objects.add(o)
+            c = matching_close(text, o)
+            if c < 0:
+                continue
+            top = top_level(text[o + 1:c])
+            if not re.search(r"(?:^|[,\s])name\s*:", top):
+                continue  # `name:` of a nested object
+            keys = keys_of(top)
+            before = context_before(text, o)
+            nm = re.search(r"(?:^|[,{\s])name\s*:\s*(" + LIT + r"|[A-Za-z_$][\w$.]*)\s*(?=[,}\n]|$)", top)
+            name = resolve(nm.group(1), consts) if nm else None
+            if not name or not PLAUSIBLE.match(name):
+                continue
+            tmatch = re.search(r"type\s*:\s*" + STR, top)
+            slash_type = tmatch is not None and tmatch.group(2) in SLASH_TYPES
+            binding = re.search(r"(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*(?::\s*[^=]{1,80})?=\s*(?:[\w$.]+\(\s*)?$", before)
+            ctx = before[-120:]
+            described = "description" in keys or "prompt" in keys
+            code_action = "action" in keys and not re.search(r"action\s*:\s*[\"'`]", top)
+            if described and (code_action or "subCommands" in keys or slash_type or in_slash_array(o)):
+                t.slash[name].add(binding.group(1) if binding else "")
+                t.where[("slash", name)].append((path, o))
+            elif ("inputSchema" in keys or (described and keys & TOOL_MEMBERS)) and re.search(r"tool", ctx, re.I):
+                t.tools[name].add(binding.group(1) if binding else "")
+                t.where[("tool", name)].append((path, o))
+        for m in re.finditer(r"class(?:\s+([A-Za-z_$][\w$]*))?\s+(?:extends|implements)\s+([\w$.]+)[^{]{0,200}\{", text):
+            cname = m.group(1)
+            if not cname:  # `var X = class extends …`
+                head = re.search(r"([A-Za-z_$][\w$]*)\s*=\s*$", text[max(0, m.start() - 80):m.start()])
+                cname = head.group(1) if head else ""
+            if not cname:
+                continue
+            if not (re.search(r"Tool$", cname) or re.search(r"Tool$", m.group(2))) or re.match(r"_?(?:Base|Abstract)", cname):
+                continue
+            close = matching_close(text, m.end() - 1, 200000)
+            body = text[m.end():close] if close > 0 else ""
+            sn = re.search(r"static\s+(?:readonly\s+)?Name\s*(?::\s*\w+)?\s*=\s*([^;\n]{1,120})", body)
+            if sn is None:
+                continue
+            name = resolve(sn.group(1), consts)
+            if name and PLAUSIBLE.match(name):
+                t.tools[name].add(cname)
+                t.where[("tool", name)].append((path, m.start()))
+        for m in re.finditer(r"\.tool\(\s*" + STR + r"\s*,", text):
+            t.tools[m.group(2)].add("")
+        for m in re.finditer(r"\.command\(\s*" + STR, text):
+            word = m.group(2).split()[0] if m.group(2).split() else ""
+            if word and not word.startswith(("$0", "<", "[", "*")):
+                t.cli.add(word)
+        for m in re.finditer(r"(?<![\w$.])command\s*:\s*" + STR, text):
+            o = enclosing_open(text, m.start())
+            c = matching_close(text, o) if o >= 0 else -1
+            if c < 0:
+                continue
+            keys = keys_of(top_level(text[o + 1:c]))
+            word = m.group(2).split()[0] if m.group(2).split() else ""
+            if keys & {"describe", "handler", "builder"} and word and not word.startswith(("$0", "<", "[", "*")):
+                t.cli.add(word)
+    return t
+
+
+# -- gates -------------------------------------------------------------------------------------------
+
+FLAG_READ = re.compile(r"""process\.env(?:\.([A-Za-z_][\w]*)|\[\s*["']([A-Za-z_][\w]*)["']\s*\])|(?<![\w$.])feature\(\s*["']([^"']+)["']""")
+CONFIG_GETTER = re.compile(r"""\.((?:is|get)(?:[A-Z]\w*)?(?:Enabled|Enable[A-Z]\w*|Use[A-Z]\w*))\(\s*\)""")
+"""Settings getters (`config.isPlanEnabled()`, `getUseRipgrep()`): the key is the method name."""
+
+
+def flag_keys(cond: str, text: str) -> set[str]:
+    keys = {a or b or c for a, b, c in FLAG_READ.findall(cond)} | set(CONFIG_GETTER.findall(cond))
+    for ident in set(re.findall(r"(?<![\w$.])([A-Za-z_$][\w$]*)", cond)):
+        m = re.search(r"(?:const|let|var)\s+" + re.escape(ident) + r"\s*=\s*([^;\n]{1,200})", text)
+        if m:
+            keys |= {a or b or c for a, b, c in FLAG_READ.findall(m.group(1))}
+    return keys
+
+
+def registration_conditions(files: dict[str, str], binding: str) -> list[set[str] | None]:
+    """For each place `binding` is registered: the flag keys of the condition around it (None: no
+    condition reading a flag)."""
+    out: list[set[str] | None] = []
+    rx = re.compile(r"(?<![\w$.])" + re.escape(binding) + r"(?![\w$])")
+    for path, text in files.items():
+        if TESTS.search(path.removeprefix("map:")):
+            continue
+        for m in rx.finditer(text):
+            line_start = text.rfind("\n", 0, m.start()) + 1
+            line = text[line_start:text.find("\n", m.end()) if text.find("\n", m.end()) > 0 else len(text)]
+            before = text[line_start:m.start()]
+            after = text[m.end():m.end() + 3]
+            registry = re.search(r"(?:\[|,|\(\s*)\s*(?:new\s+)?$", before) and re.match(r"\s*[\],)\n(]", after)
+            call = re.search(r"\.(?:push|register\w*|add\w*|set)\(\s*(?:[^,()]{0,80},\s*)?(?:new\s+)?$", before)
+            if not (registry or call):
+                continue
+            if re.search(r"\bimport\b|\bexport\s*\{", line):
+                continue
+            spread = re.search(r"\.\.\.\s*\(?\s*(.{1,200}?)\s*\?\s*\[[^\]]*$", before)
+            cond = None
+            if spread:
+                cond = spread.group(1)
+            else:
+                # an `if (…)` on this line or up to 3 lines above with an opening brace
+                window = text[max(0, line_start - 400):m.start()]
+                ifs = list(re.finditer(r"if\s*\((.{1,200}?)\)\s*\{?[^{}]*$", window))
+                if ifs:
+                    cond = ifs[-1].group(1)
+            keys = flag_keys(cond, text) if cond else set()
+            out.append(keys or None)
+    return out
+
+
+def gated_truth(files: dict[str, str], t: Truth) -> dict[tuple[str, str], set[str]]:
+    """(class, name) → flag keys of each gated tool and slash command."""
+    out: dict[tuple[str, str], set[str]] = {}
+    for cls, table in (("tool", t.tools), ("slash", t.slash)):
+        for name, bindings in table.items():
+            conds: list[set[str] | None] = []
+            for b in bindings - {""}:
+                conds.extend(registration_conditions(files, b))
+            for path, off in t.where.get((cls, name), ()):
+                text = files[path]
+                before = text[max(0, off - 300):off]
+                spread = re.search(r"\.\.\.\s*\(?\s*([^?\n]{1,200}?)\s*\?\s*\[\s*$", before)
+                if spread:
+                    keys = flag_keys(spread.group(1), text)
+                    if keys:
+                        conds.append(keys)
+            if conds and all(c for c in conds):
+                out[(cls, name)] = set().union(*conds)
+    return out
+
+
+# -- comparison ---------------------------------------------------------------------------------------
+
+def scan_rows(db: Path) -> list[tuple]:
+    import duckdb
+
+    conn = duckdb.connect(str(db), read_only=True)
+    try:
+        sid = conn.execute("SELECT max(scan_id) FROM scans").fetchone()[0]
+        return conn.execute("SELECT kind, framework, name, path, gate_keys FROM capability_inventory WHERE scan_id = ? "
+                            "AND kind IN ('tool', 'command')", [sid]).fetchall()
+    finally:
+        conn.close()
+
+
+def measure(t: Truth, gated: dict[tuple[str, str], set[str]], rows: list[tuple]) -> dict:
+    found: dict[str, dict[str, set[str]]] = {"tool": defaultdict(set), "slash": defaultdict(set), "cli": defaultdict(set)}
+    for kind, framework, name, path, gate_keys in rows:
+        if TESTS.search(path):
+            continue
+        if kind == "tool":
+            cls, leaf = "tool", name
+        elif framework == "slash":
+            cls, leaf = "slash", name.lstrip("/").split(" ")[-1]
+        else:
+            cls, leaf = "cli", name.split(" ")[-1]
+        found[cls][leaf] |= {k.lstrip("!") for k in gate_keys}
+    truth_sets = {"tool": set(t.tools), "slash": set(t.slash), "cli": set(t.cli)}
+    report = {}
+    for cls in ("tool", "slash", "cli"):
+        truth, got = truth_sets[cls], set(found[cls])
+        tp = truth & got
+        g_truth = {n: k for (c, n), k in gated.items() if c == cls}
+        linked = {n for n, k in g_truth.items() if found[cls].get(n) == k}
+        falsely_gated = sorted(n for n in tp if found[cls].get(n) and n not in g_truth)
+        report[cls] = {
+            "truth": len(truth), "found": len(got), "true_positives": len(tp),
+            "recall": round(len(tp) / len(truth), 3) if truth else None,
+            "precision": round(len(tp) / len(got), 3) if got else None,
+            "missed": sorted(truth - got), "extra": sorted(got - truth),
+            "gated_truth": {n: sorted(k) for n, k in sorted(g_truth.items())},
+            "gated_linked": len(linked),
+            "gate_link_accuracy": round(len(linked) / len(g_truth), 3) if g_truth else None,
+            "wrong_links": {n: sorted(found[cls].get(n, ())) for n in sorted(set(g_truth) - linked)},
+            "gated_but_not_in_truth": falsely_gated,
+        }
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("release", type=Path)
+    ap.add_argument("db", type=Path, nargs="+", help="scan databases to compare (the newest scan of each)")
+    ap.add_argument("--json", action="store_true", help="print the whole report as JSON")
+    args = ap.parse_args(argv)
+    files = read_release(args.release)
+    t = build_truth(files)
+    gated = gated_truth(files, t)
+    reports = {str(db): measure(t, gated, scan_rows(db)) for db in args.db}
+    if args.json:
+        print(json.dumps(reports, indent=2))
+        return 0
+    for db, report in reports.items():
+        print(f"== {db}")
+        _print(report)
+    return 0
+
+
+def _print(report: dict) -> None:
+    for cls, r in report.items():
+        print(f"{cls:6} truth {r['truth']:4} found {r['found']:4} recall {r['recall']} precision {r['precision']} "
+              f"gated {len(r['gated_truth'])} linked {r['gated_linked']} ({r['gate_link_accuracy']})")
+        print(f"       missed {r['missed'][:25]}")
+        print(f"       extra  {r['extra'][:25]}")
+        if r["wrong_links"]:
+            print(f"       wrong links {r['wrong_links']}")
+        if r["gated_but_not_in_truth"]:
+            print(f"       gated but not in truth {r['gated_but_not_in_truth'][:15]}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,219 @@
+"""Capabilities as agent CLIs declare them (issue 17): tools named through constants, builders and
+classes; slash-command objects; subcommand paths; gates in another file than the capability
+(registries, `require`, re-exports); constant gates; Python MCP servers. One fixture per style
+under tests/fixtures/capabilities/, each asserted exactly."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from auditor.config import Config, Wrapper
+
+FIXTURES = Path(__file__).parent / "fixtures" / "capabilities"
+WRAPPERS = Config(wrappers=(Wrapper("getFlagValue", 0, "remote"),))
+
+
+def _scan(target: Path, db: Path, config: Config = WRAPPERS, manifest=None):
+    from auditor.scan import run_scan
+
+    return run_scan([str(target)], db, None, config, manifest=manifest)
+
+
+def _rows(db: Path, scan_id: int, sql: str) -> list[tuple]:
+    from auditor import store
+
+    conn = store.connect(db, read_only=True)
+    try:
+        return conn.execute(sql, [scan_id]).fetchall()
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory):
+    db = tmp_path_factory.mktemp("registry") / "r.duckdb"
+    return db, _scan(FIXTURES / "registry", db).scan_id
+
+
+def test_tools_named_through_constants_builders_and_classes(registry):
+    db, sid = registry
+    assert _rows(db, sid, "SELECT path, line, name, framework, binding, resolved FROM capabilities WHERE scan_id = ? ORDER BY path") == [
+        ("src/tools/ConfigTool/ConfigTool.ts", 1, "Config", "object", "ConfigTool", True),
+        ("src/tools/GrepTool/GrepTool.ts", 4, "Grep", "object", "GrepTool", True),       # buildTool({ name: GREP_TOOL_NAME })
+        ("src/tools/NapTool/NapTool.ts", 4, "Nap", "object", "NapTool", True),
+        ("src/tools/NoteTool/NoteTool.ts", 5, "Note", "object", "NoteTool", True),       # { name, inputSchema, *call } satisfies ToolDef
+        ("src/tools/PairTool/PairTool.ts", 1, "Pair", "object", "PairTool", True),
+        ("src/tools/ShellTool/ShellTool.ts", 5, "Shell", "class", "ShellTool", True),    # class … implements Tool
+        ("src/tools/TeamTool/TeamTool.ts", 1, "Team", "object", "TeamTool", True),
+    ]
+
+
+def test_registry_gates_in_another_file_are_linked_with_their_site(registry):
+    db, sid = registry
+    rows = _rows(db, sid, """
+        SELECT c.name, cg.link, cg.gate_path, cg.gate_line, cg.flag_kind, cg.flag_keys, cg.polarity
+        FROM capabilities c JOIN capability_gates cg USING (scan_id, path, cap_no)
+        WHERE c.scan_id = ? ORDER BY c.name, cg.gate_line, cg.link""")
+    assert rows == [
+        ("Config", "load", "src/tools.ts", 8, "env", ["BUILD_TARGET"], "on"),
+        # `const NapTool = feature(…) || feature(…) ? require(…).NapTool : null`, then `...(NapTool ? [NapTool] : [])`
+        ("Nap", "load", "src/tools.ts", 7, "feature", ["NIGHT_SHIFT", "DAYDREAM"], "on"),
+        ("Nap", "registry", "src/tools.ts", 15, "feature", ["NIGHT_SHIFT"], "on"),     # the variable's gate (one hop)
+        ("Pair", "load", "src/tools.ts", 16, "feature", ["PAIR"], "on"),
+        # through the re-export in tools/index.ts; env and remote flag together
+        ("Team", "registry", "src/tools.ts", 17, "mixed", ["ENABLE_TEAMS", "remote_teams"], "on"),
+    ]
+    # Grep and Shell are registered unconditionally; Note is gated in getNoteTools() but also in
+    # ALWAYS = [NoteTool]: registered unconditionally somewhere, so not gated
+    chains = dict(_rows(db, sid, "SELECT name, gate_chain FROM capability_inventory WHERE scan_id = ?"))
+    assert chains == {
+        "Config": ["BUILD_TARGET via src/tools.ts:8"], "Grep": [], "Nap": ["NIGHT_SHIFT via src/tools.ts:15", "NIGHT_SHIFT | DAYDREAM via src/tools.ts:7"],
+        "Note": [], "Pair": ["PAIR via src/tools.ts:16"], "Shell": [], "Team": ["ENABLE_TEAMS | remote_teams via src/tools.ts:17"],
+    }
+    flags = _rows(db, sid, "SELECT DISTINCT name, flag_key, polarity, gate_path FROM capability_flags WHERE scan_id = ? ORDER BY name, flag_key")
+    assert flags == [
+        ("Config", "BUILD_TARGET", "on", "src/tools.ts"),
+        ("Nap", "DAYDREAM", "on", "src/tools.ts"), ("Nap", "NIGHT_SHIFT", "on", "src/tools.ts"),
+        ("Pair", "PAIR", "on", "src/tools.ts"),
+        ("Team", "ENABLE_TEAMS", "on", "src/tools.ts"), ("Team", "remote_teams", "on", "src/tools.ts"),
+    ]
+
+
+def test_every_link_keeps_its_evidence_line(registry):
+    db, sid = registry
+    rows = _rows(db, sid, "SELECT gate_path, gate_line, snippet, condition FROM capability_gates WHERE scan_id = ? ORDER BY gate_line")
+    assert all(p and line and snippet for p, line, snippet, _ in rows)
+    assert rows[-1] == ("src/tools.ts", 17,
+                        "...(isEnvTruthy(process.env.ENABLE_TEAMS) && getFlagValue('remote_teams', false) ? [TeamTool] : []),",
+                        "isEnvTruthy(process.env.ENABLE_TEAMS) && getFlagValue('remote_teams', false)")
+
+
+def test_slash_command_objects_is_enabled_and_conditionally_hidden(tmp_path):
+    db = tmp_path / "c.duckdb"
+    sid = _scan(FIXTURES / "commands", db).scan_id
+    assert _rows(db, sid, """
+        SELECT name, framework, hidden_reason, hidden_condition, hidden_keys, binding, gate_chain
+        FROM capability_inventory WHERE scan_id = ? ORDER BY name""") == [
+        ("/clear", "slash", "", "", [], "clear", []),
+        ("/doctor", "slash", "isHidden: true", "", [], "default", []),                  # export default {…}
+        ("/dream", "slash", "", "!getFlagValue('dream_visible', false)", ["!dream_visible"], "dream",
+         ["DREAMS via src/commands.ts:7"]),                                               # ...(feature('DREAMS') ? [dream] : [])
+        ("/review", "slash", "", "!isInternal()", [], "review",                           # get isHidden() { return !isInternal() }
+         ["review_v2 via src/commands/review.ts:9"]),                                     # isEnabled: () => getFlagValue(…)
+    ]
+    assert _rows(db, sid, "SELECT name, link, flag_kind, gate_no FROM capability_flags WHERE scan_id = ? ORDER BY name") == [
+        ("/dream", "registry", "feature", 1), ("/review", "is_enabled", "remote flag", None)]
+
+
+def test_subcommands_carry_their_full_path_and_parent(tmp_path):
+    db = tmp_path / "s.duckdb"
+    sid = _scan(FIXTURES / "subcommands", db, Config()).scan_id
+    assert _rows(db, sid, "SELECT path, kind, name, parent FROM capabilities WHERE scan_id = ? ORDER BY path, line, name") == [
+        ("argparse_app.py", "command", "task", None),
+        ("argparse_app.py", "command", "task list", "task"),        # task.add_subparsers().add_parser('list')
+        ("click_app.py", "command", "cli", None),
+        ("click_app.py", "command", "db", None),
+        ("click_app.py", "command", "db migrate", "db"),            # @db.command() under @cli.group() def db
+        ("commander.ts", "command", "task", None),
+        ("commander.ts", "command", "task list", "task"),           # program.command('task').command('list')
+        ("commander.ts", "command", "task", None),
+        ("commander.ts", "option", "--due", "task add"),
+        ("commander.ts", "command", "task add", "task"),            # const task = program.command('task'); task.command('add')
+        ("commander.ts", "command", "remote", None),
+        ("commander.ts", "command", "remote prune", "remote"),      # new Command('remote') added with addCommand
+        ("typer_app.py", "command", "task", None),                  # app.add_typer(task_app, name="task")
+        ("typer_app.py", "command", "sync", None),
+        ("typer_app.py", "command", "task list", "task"),
+        ("yargs/add.ts", "command", "mcp add", "mcp"),              # yargs.command(addCommand) in mcp.ts's builder
+        ("yargs/add.ts", "option", "--scope", "mcp add"),
+        ("yargs/mcp.ts", "command", "mcp", None),
+        ("yargs/mcp.ts", "command", "mcp remove", "mcp"),
+    ]
+
+
+def test_manifest_compares_full_command_paths(tmp_path):
+    from auditor.manifest import load_manifest
+
+    (tmp_path / "m.toml").write_text('[capabilities]\ncommand = ["task", "task list", "mcp", "mcp add", "sync"]\n')
+    db = tmp_path / "s.duckdb"
+    sid = _scan(FIXTURES / "subcommands", db, Config(), load_manifest(tmp_path / "m.toml")).scan_id
+    public = _rows(db, sid, "SELECT DISTINCT name FROM capability_status WHERE scan_id = ? AND kind = 'command' AND public ORDER BY name")
+    assert public == [("mcp",), ("mcp add",), ("sync",), ("task",), ("task list",)]
+
+
+def test_constant_gates_are_evaluated_and_tied_to_the_env_key(tmp_path):
+    db = tmp_path / "k.duckdb"
+    sid = _scan(FIXTURES / "constants", db, Config()).scan_id
+    assert _rows(db, sid, """
+        SELECT c.path, c.name, cg.link, cg.live, cg.condition, cg.flag_keys
+        FROM capabilities c JOIN capability_gates cg USING (scan_id, path, cap_no)
+        WHERE c.scan_id = ? ORDER BY c.path, c.line""") == [
+        ("dist/cli.js", "heap_dump", "constant", False, "\"external\" === 'internal'", ["BUILD_TARGET"]),
+        ("dist/cli.js", "read", "constant", True, "\"external\" !== 'internal'", []),
+        ("src/devtools.ts", "heap_dump", "enclosing", None, "process.env.BUILD_TARGET === 'internal'", ["BUILD_TARGET"]),
+    ]
+    assert _rows(db, sid, "SELECT path, name, dead, state FROM capability_inventory WHERE scan_id = ? ORDER BY path, line") == [
+        ("dist/cli.js", "heap_dump", True, "gated"), ("dist/cli.js", "read", False, "public"),
+        ("src/devtools.ts", "heap_dump", False, "gated")]
+    rel = _rows(db, sid, "SELECT subject, path FROM findings WHERE scan_id = ? AND rule_id = 'REL002' AND subject LIKE 'tool:%'")
+    assert rel == [("tool:heap_dump", "dist/cli.js")]
+
+
+def test_python_mcp_server_tools_and_their_gates(tmp_path):
+    db = tmp_path / "p.duckdb"
+    sid = _scan(FIXTURES / "mcp_server", db, Config()).scan_id
+    assert _rows(db, sid, "SELECT line, name, framework, description, gate_keys FROM capability_inventory WHERE scan_id = ? ORDER BY line") == [
+        (9, "search_notes", "fastmcp", "Search the notes.", []),
+        (16, "purge_notes", "fastmcp", "Delete every note.", ["NOTES_ADMIN"]),
+        (23, "list_notes", "mcp", "List notes", []),
+        (26, "export_notes", "mcp", "Export notes", ["NOTES_EXPORT"]),
+    ]
+
+
+def test_dormant_linked_tool_is_cap002_and_summary_counts_states(tmp_path):
+    from auditor.manifest import load_manifest
+    from auditor import store
+    from auditor.report.check import check_report
+
+    (tmp_path / "m.toml").write_text('[flags]\npublic = ["ENABLE_TEAMS", "remote_teams"]\n[capabilities]\ntool = ["Grep", "Shell", "Note"]\n')
+    db = tmp_path / "r.duckdb"
+    sid = _scan(FIXTURES / "registry", db, WRAPPERS, load_manifest(tmp_path / "m.toml")).scan_id
+    cap002 = _rows(db, sid, "SELECT subject, message FROM findings WHERE scan_id = ? AND rule_id = 'CAP002' ORDER BY subject")
+    assert cap002 == [
+        ("tool:Config", "tool Config is only reachable with non-public flag BUILD_TARGET on"),
+        ("tool:Nap", "tool Nap is only reachable with non-public flags DAYDREAM, NIGHT_SHIFT on"),
+        ("tool:Pair", "tool Pair is only reachable with non-public flag PAIR on"),
+    ]
+    conn = store.connect(db, read_only=True)
+    try:
+        report = check_report(conn, sid)
+    finally:
+        conn.close()
+    assert report["summary"]["states"] == {"tool": {"public": 3, "hidden": 0, "gated": 4, "dormant": 3}}
+    json.dumps(report, default=str)
+
+
+def test_capabilities_command_shows_gate_chain_parent_and_hidden(tmp_path):
+    from typer.testing import CliRunner
+
+    from auditor.cli import app
+
+    db = tmp_path / "c.duckdb"
+    _scan(FIXTURES / "commands", db)
+    res = CliRunner().invoke(app, ["capabilities", "--db", str(db), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    rows = {r["name"]: r for r in json.loads(res.output)}
+    assert rows["/dream"]["gate_chain"] == ["DREAMS via src/commands.ts:7"]
+    assert rows["/review"]["hidden_condition"] == "!isInternal()"
+    from io import StringIO
+
+    from rich.console import Console
+
+    from auditor.report.text import print_capabilities
+
+    buf = StringIO()
+    print_capabilities(Console(file=buf, width=300), list(rows.values()))
+    assert "DREAMS via src/commands.ts:7" in buf.getvalue() and "when !isInternal()" in buf.getvalue()
