@@ -293,7 +293,8 @@ def overview(scan_id: int) -> dict:
         """
         SELECT s.file_count AS files, s.read_count AS reads, s.definition_count AS definitions,
                s.diagnostic_count AS diagnostics,
-               (SELECT count(*) FROM flags f WHERE f.scan_id = s.scan_id AND f.confidence = 'high') AS keys,
+               (SELECT count(DISTINCT r.flag_key) FROM flag_reads r WHERE r.scan_id = s.scan_id AND r.resolved
+                  AND r.confidence <> 'low') AS keys,  -- as report.check.flag_key_count counts them
                (SELECT count(*) FROM flags f WHERE f.scan_id = s.scan_id AND f.confidence = 'low') AS low_keys,
                (SELECT count(*) FROM flag_reads r WHERE r.scan_id = s.scan_id AND NOT r.resolved) AS unresolved,
                (SELECT coalesce(sum(size), 0) FROM files f WHERE f.scan_id = s.scan_id) AS bytes,
@@ -311,10 +312,10 @@ def overview(scan_id: int) -> dict:
 
 
 def keys_by_provider(scan_id: int) -> pd.DataFrame:
-    """provider, keys (high confidence), reads."""
+    """provider, keys (high or inferred confidence), reads."""
     return query(
         """
-        SELECT provider, count(*) FILTER (confidence = 'high') AS keys, sum(read_count) AS reads
+        SELECT provider, count(*) FILTER (confidence <> 'low') AS keys, sum(read_count) AS reads
         FROM flags WHERE scan_id = ? GROUP BY provider ORDER BY keys DESC, provider
         """,
         [scan_id],

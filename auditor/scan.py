@@ -52,7 +52,8 @@ class ScanSummary:
     findings: int = 0
     seconds: float = 0.0
     by_provider: dict[str, int] = field(default_factory=dict)
-    """Distinct resolved high-confidence and inferred keys per provider (`keys` is their sum)."""
+    """Distinct resolved high-confidence and inferred keys per provider (`keys` counts each key once,
+    whatever its providers, as `report.check.flag_key_count` and the verdict do)."""
     pipeline: PipelineStats | None = None
     """Workers used, files extracted / taken from the cache / deduplicated."""
     config_path: str | None = None
@@ -285,7 +286,7 @@ def run_scan(
             label=label,
             files=len(file_rows),
             reads=len(reads),
-            keys=sum(len(v) for v in by_provider.values()),
+            keys=len(set().union(*by_provider.values())),  # distinct keys, as every report counts them
             definitions=len(definitions),
             diagnostics=len(diagnostics),
             low_confidence=sum(1 for r in reads if r.read.confidence.value == "low"),

@@ -118,10 +118,11 @@ def check_report(conn: duckdb.DuckDBPyConnection, scan_id: int, fail_on: str = "
 
 
 def flag_key_count(conn: duckdb.DuckDBPyConnection, scan_id: int) -> int:
-    """The number of flag keys of a scan, as every report counts them: distinct resolved
-    high-confidence (key, provider) pairs, wherever they were read (shipped code, source maps)."""
-    return conn.execute("SELECT count(*) FROM (SELECT DISTINCT flag_key, provider FROM flag_reads "
-                        "WHERE scan_id = ? AND resolved AND confidence = 'high')", [scan_id]).fetchone()[0]
+    """The number of flag keys of a scan, as every report counts them (scan's summary, check, the
+    verdict, the dashboard): distinct resolved keys read at high or inferred confidence, wherever they
+    were read (shipped code, source maps), each counted once whatever its providers."""
+    return conn.execute("SELECT count(DISTINCT flag_key) FROM flag_reads "
+                        "WHERE scan_id = ? AND resolved AND confidence <> 'low'", [scan_id]).fetchone()[0]
 
 
 def capability_summary(conn: duckdb.DuckDBPyConnection, scan_id: int) -> dict:
