@@ -230,6 +230,7 @@ def scalar(sql: str, params: list | tuple = ()):
 
 # --------------------------------------------------------------------------- redaction
 
+from auditor import readonly  # noqa: E402
 from auditor.redact import REDACTED  # noqa: E402,F401 - re-exported for the pages
 from auditor.redact import redact as _redact  # noqa: E402
 
@@ -809,25 +810,6 @@ class ConsoleResult:
     seconds: float = 0.0
 
 
-_REFUSED = {
-    "ATTACH": "attaching databases",
-    "DETACH": "detaching databases",
-    "COPY": "COPY (reading or writing files)",
-    "EXPORT": "EXPORT DATABASE (writing files)",
-    "LOAD": "INSTALL / LOAD (extensions)",
-    "SET": "SET / RESET / PRAGMA / USE (changing settings)",
-    "VARIABLE_SET": "SET VARIABLE (changing session state)",
-    "PRAGMA": "PRAGMA statements",
-    "CALL": "CALL statements",
-    "CREATE": "CREATE (the database is read-only)",
-    "INSERT": "INSERT (the database is read-only)",
-    "UPDATE": "UPDATE (the database is read-only)",
-    "DELETE": "DELETE (the database is read-only)",
-    "DROP": "DROP (the database is read-only)",
-    "ALTER": "ALTER (the database is read-only)",
-    "TRANSACTION": "transaction statements",
-}
-
 CONSOLE_TIMEOUT_S = 30.0
 
 
@@ -850,18 +832,12 @@ def run_sql(sql: str, limit: int = 1000, timeout: float = CONSOLE_TIMEOUT_S) -> 
     t0 = time.perf_counter()
     timer = threading.Timer(timeout, cur.interrupt)
     try:
-        try:
-            statements = cur.extract_statements(sql)
-        except duckdb.Error as exc:
-            return ConsoleResult(error=f"SQL syntax error: {_first_line(exc)}")
-        if not statements:
-            return ConsoleResult(error="Enter a SELECT query.")
-        if len(statements) > 1:
-            return ConsoleResult(error=f"Refused: one statement at a time ({len(statements)} given).")
-        kind = statements[0].type.name
-        if kind != "SELECT":
-            what = _REFUSED.get(kind, f"{kind} statements")
-            return ConsoleResult(error=f"Refused: the SQL console is read-only and runs only SELECT / WITH queries; {what} not allowed.")
+        try:  # one SELECT / WITH query, as `auditor sql` (auditor.readonly) allows
+            readonly.check(cur, sql)
+        except readonly.QueryFailed as exc:
+            return ConsoleResult(error=str(exc))
+        except readonly.QueryRefused as exc:
+            return ConsoleResult(error="Refused" + str(exc).removeprefix("refused") + ".")
         timer.start()
         rel = cur.sql(sql)
         frame = rel.limit(int(limit) + 1).df()

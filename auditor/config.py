@@ -258,16 +258,9 @@ def find_config(start: Path) -> Path | None:
     if here.is_file():
         here = here.parent
     for d in (here, *here.parents):
-        cand = d / "auditor.toml"
-        if cand.is_file():
-            return cand
-        pp = d / "pyproject.toml"
-        if pp.is_file():
-            try:
-                if "auditor" in tomllib.loads(pp.read_text(encoding="utf-8")).get("tool", {}):
-                    return pp
-            except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
-                continue
+        found = _config_in(d)
+        if found is not None:
+            return found
     return None
 
 

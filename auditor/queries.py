@@ -44,6 +44,7 @@ fixture).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import tomllib
@@ -184,7 +185,11 @@ class QueryPlan:
                 if checks[0] is None or any(c.match(data, start) for c in checks):
                     hits.append((start, end))
         for rx in self.regexes:
-            hits.extend(m.span() for m in rx.finditer(data))
+            fast = _re2_anchor(rx.pattern)
+            if fast is None:
+                hits.extend(m.span() for m in rx.finditer(data))
+            else:
+                hits.extend(_bounded_spans(fast, rx, data))
         hits.sort()
         merged: list[tuple[int, int]] = []
         for s, e in hits:
@@ -516,6 +521,40 @@ def re2_bytes(pattern: bytes):
 
 
 _IDENTIFIER_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_$")
+_NOT_AFTER_IDENTIFIER = rb"(?<![\w$])"
+
+
+@functools.lru_cache(maxsize=256)
+def _re2_anchor(pattern: bytes):
+    """For an anchor regex `(?<![\\w$])REST` whose REST RE2 can run (no lookaround, no
+    backreference), REST compiled by RE2 (`_bounded_spans` applies the look-behind); else None.
+    Python's `re` tries a leading character class at every byte: RE2's DFA is one pass."""
+    if _re2 is None or not pattern.startswith(_NOT_AFTER_IDENTIFIER):
+        return None
+    rest = pattern[len(_NOT_AFTER_IDENTIFIER):]
+    if b"(?<" in rest or b"(?=" in rest or b"(?!" in rest:
+        return None
+    try:
+        return re2_bytes(rest)
+    except Exception:  # noqa: BLE001 - RE2 cannot run it (e.g. a backreference): Python's `re` does
+        return None
+
+
+def _bounded_spans(fast, rx: re.Pattern[bytes], data: bytes) -> Iterator[tuple[int, int]]:
+    """The spans of `rx` (`(?<![\\w$])REST`) in `data`, found with `fast` (REST by RE2): a hit right
+    after an identifier byte is not one; `rx` itself is then tried at each later start inside that
+    hit, so no match of `rx` is lost (spans may overlap: callers merge them)."""
+    ident = _IDENTIFIER_BYTES
+    for s, e in re2_spans(fast, data):
+        if not (s and data[s - 1] in ident):
+            yield s, e
+            continue
+        for p in range(s + 1, e):
+            if data[p - 1] not in ident:
+                m = rx.match(data, p)
+                if m is not None:
+                    yield m.span()
+                    break
 _WORD_EDGES = re.compile(r"\w(?:.*\w)?", re.ASCII | re.DOTALL)
 
 
@@ -534,11 +573,13 @@ class IdentifierSearch:
     def __init__(self, words: Iterable[str], engine: str = "auto"):
         """`engine`: "auto" (RE2 where it can), "re" (always Python's `re`)."""
         self.words = sorted(set(words))
-        self.sre = re.compile(rb"(?<![\w$])" + literal_alternation(self.words).encode("utf-8"))
         self.re2 = None
+        self.sre = None  # Python's `re` only when RE2 cannot run it: compiling the trie is the costly part
         if engine == "auto" and _re2 is not None and self.words and all(_WORD_EDGES.fullmatch(w) for w in self.words):
             alternation = b"|".join(_re2.escape(w.encode("utf-8")) for w in sorted(self.words, key=len, reverse=True))
             self.re2 = re2_bytes(rb"\b(?:" + alternation + rb")\b")
+        else:
+            self.sre = re.compile(rb"(?<![\w$])" + literal_alternation(self.words).encode("utf-8"))
 
     def finditer(self, data: bytes) -> Iterator[tuple[int, int, bytes]]:
         """(start, end, word as bytes) of each whole-identifier occurrence, in order."""

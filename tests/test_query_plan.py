@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 import tree_sitter
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from auditor import queries
 from auditor.config import Config
@@ -240,3 +242,22 @@ def test_compile_for_falls_back_to_the_combined_query_when_its_own_reading_diffe
     assert cq._query is not None  # tree-sitter's boundaries and settings were used
     assert [m.get("anchor") for m in cq.pattern_meta] == ["vari", None]
     assert cq.plan.anchored.patterns == [0] and b"vari" in cq.plan.confirm
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([b"Abc", b"aBcd", b"$X", b"Tools", b" ", b"=", b"{", b"\n", b"x", b"_Q9", b"ToolNames", b"'", b"."]), max_size=40))
+def test_an_re2_anchor_finds_what_pythons_re_finds(parts):
+    """An anchor `(?<![\\w$])REST` run by RE2 (`queries._bounded_spans`) covers exactly the bytes
+    Python's `re` matches (or more: spans may overlap, never one lost)."""
+    from auditor.queries import _bounded_spans, _re2_anchor
+
+    data = b"".join(parts)
+    for pattern in (rb"(?<![\w$])[A-Z][\w$]{2,}\s*=\s*\{", rb"(?<![\w$])[\w$]+\s*=\s*['\"]"):
+        rx = re.compile(pattern)
+        fast = _re2_anchor(pattern)
+        assert fast is not None
+
+        def covered(spans):
+            return {i for s, e in spans for i in range(s, e)}
+
+        assert covered(_bounded_spans(fast, rx, data)) >= covered(m.span() for m in rx.finditer(data))

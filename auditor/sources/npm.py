@@ -194,6 +194,42 @@ def npm_error(stdout: str | None, stderr: str | None, returncode: int) -> str:
     return lines[-1][:300] if lines else f"exit status {returncode}"
 
 
+def run_npm_pack(args: list[str], cwd: Path, dest: Path, what: str, needed_by: str, timeout: float = 300.0) -> Path:
+    """Run `npm pack ARGS --ignore-scripts --json --pack-destination DEST` in `cwd` and return the
+    tarball it wrote in `dest`. No lifecycle script runs (`--ignore-scripts` and
+    `npm_config_ignore_scripts`). `what` names the run in errors (`npm pack left-pad@1.3.0`);
+    raises TargetError when npm is missing (`needed_by` says for what), times out or fails (with
+    npm's own words, one line), or writes no tarball."""
+    npm = shutil.which("npm")
+    if npm is None:
+        raise TargetError(f"npm is not installed: needed {needed_by}")
+    env = {**os.environ, "npm_config_ignore_scripts": "true", "npm_config_audit": "false", "npm_config_fund": "false",
+           "npm_config_update_notifier": "false"}
+    cmd = [npm, "pack", *args, "--ignore-scripts", "--json", "--pack-destination", str(dest)]
+    try:
+        proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False,
+                              stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired as exc:
+        raise TargetError(f"{what} timed out after {timeout:.0f}s") from exc
+    except OSError as exc:
+        raise TargetError(f"cannot run npm: {exc}") from exc
+    if proc.returncode != 0:
+        raise TargetError(f"{what} failed: {npm_error(proc.stdout, proc.stderr, proc.returncode)}")
+    tarballs = sorted(dest.glob("*.tgz"))
+    try:
+        info = json.loads(proc.stdout)
+        fname = info[0]["filename"] if isinstance(info, list) and info else None
+    except (ValueError, KeyError, TypeError, IndexError):
+        fname = None
+    if fname:
+        for cand in (dest / Path(fname.replace("@", "").replace("/", "-")).name, dest / Path(fname).name):
+            if cand.is_file():
+                return cand
+    if len(tarballs) == 1:
+        return tarballs[0]
+    raise TargetError(f"{what} produced no tarball")
+
+
 def npm_pack(spec: str, dest: Path, timeout: float = 300.0) -> Path:
     """Download the tarball of registry package `spec` (NAME@VERSION) into `dest` with `npm pack`.
 
@@ -202,34 +238,5 @@ def npm_pack(spec: str, dest: Path, timeout: float = 300.0) -> Path:
     when npm is missing or the download fails.
     """
     name, version = valid_spec(spec)
-    npm = shutil.which("npm")
-    if npm is None:
-        raise TargetError("npm is not installed: needed to download npm:NAME@VERSION targets")
-    env = {**os.environ, "npm_config_ignore_scripts": "true", "npm_config_audit": "false", "npm_config_fund": "false",
-           "npm_config_update_notifier": "false"}
-    cmd = [npm, "pack", f"{name}@{version}", "--ignore-scripts", "--json", "--pack-destination", str(dest)]
-    try:
-        proc = subprocess.run(cmd, cwd=dest, env=env, capture_output=True, text=True, timeout=timeout, check=False,
-                              stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired as exc:
-        raise TargetError(f"npm pack {name}@{version} timed out after {timeout:.0f}s") from exc
-    except OSError as exc:
-        raise TargetError(f"cannot run npm: {exc}") from exc
-    if proc.returncode != 0:
-        raise TargetError(f"npm pack {name}@{version} failed: {npm_error(proc.stdout, proc.stderr, proc.returncode)}")
-    tarballs = sorted(dest.glob("*.tgz"))
-    try:
-        info = json.loads(proc.stdout)
-        fname = info[0]["filename"] if isinstance(info, list) and info else None
-    except (ValueError, KeyError, TypeError, IndexError):
-        fname = None
-    if fname:
-        cand = dest / Path(fname.replace("@", "").replace("/", "-")).name
-        if cand.is_file():
-            return cand
-        cand = dest / Path(fname).name
-        if cand.is_file():
-            return cand
-    if len(tarballs) == 1:
-        return tarballs[0]
-    raise TargetError(f"npm pack {name}@{version} produced no tarball")
+    return run_npm_pack([f"{name}@{version}"], dest, dest, f"npm pack {name}@{version}",
+                        "to download npm:NAME@VERSION targets", timeout)
