@@ -523,7 +523,7 @@ def test_console_runs_select_and_with_with_a_row_limit(console):
         ("SELECT * FROM glob('/etc/*')", "cannot access files"),
         ("COPY flags TO '/tmp/auditor-leak.csv'", "COPY"),
         ("COPY (SELECT 1) TO '/tmp/auditor-leak.csv'", "COPY"),
-        ("ATTACH '/tmp/auditor-other.duckdb' AS other", "attaching databases"),
+        ("ATTACH '/tmp/auditor-other.duckdb' AS other", "ATTACH (other databases)"),
         ("INSTALL httpfs", "INSTALL / LOAD"),
         ("LOAD httpfs", "INSTALL / LOAD"),
         ("SET enable_external_access = true", "changing settings"),
