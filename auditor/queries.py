@@ -511,12 +511,20 @@ except ImportError:  # pragma: no cover - google-re2 ships wheels for the platfo
     _re2 = None
 
 
+RE2_MAX_MEM = 64 << 20
+"""Bytes RE2 may use for one expression's DFA (a budget, filled lazily as states are built)."""
+
+
 def re2_bytes(pattern: bytes):
     """`pattern` compiled by RE2 to match bytes, a byte a character (Latin-1 mode: `\\w`, `\\b` and
     classes are ASCII, as in Python's `re` on bytes; a UTF-8 character is matched as its byte
     sequence). Requires google-re2 (`_re2` not None). Raises `re2.error` for a bad pattern."""
     options = _re2.Options()
     options.encoding = _re2.Options.Encoding.LATIN1
+    # a long alternation (thousands of identifiers in a bundle) outgrows RE2's default DFA budget
+    # (8 MiB): it then falls back to its slower NFA and logs "DFA out of memory" on stderr per search
+    options.max_mem = RE2_MAX_MEM
+    options.log_errors = False
     return _re2.compile(pattern, options=options)
 
 
