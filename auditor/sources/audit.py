@@ -533,7 +533,12 @@ class _ArtifactAudit:
             return index
 
         sources = pm.flat_sources()
-        coverage, cov_problems = mappings.map_coverage(pm, generated_bytes() if shipped else None)
+        # coverage decides ART010 for sources the map ships the content of: a map without any
+        # (tsc's, 890 of them in gemini-cli-core) is not decoded (0.55 s of the reading process)
+        if any(pm.content(src) is not None for src in sources):
+            coverage, cov_problems = mappings.map_coverage(pm, generated_bytes() if shipped else None)
+        else:
+            coverage, cov_problems = None, []
         for problem in cov_problems:
             yield Diagnostic(shown, "source-map-problem", problem, Severity.WARNING)
         shown_generated = self.shown_prefix + generated if generated else "any shipped bundle"
