@@ -69,11 +69,21 @@ _PATTERNS: list[tuple[str, int]] = [
      r"([^\s'\"`$][^\s'\"`]{5,})", 2),
 ]
 
-_COMPILED = [(re2.compile(p), g) for p, g in _PATTERNS]
-_ANY = re2.compile("|".join(f"(?:{p})" for p, _ in _PATTERNS))
+def _compile(pattern: str):
+    """`pattern` compiled by RE2 with the DFA budget `queries.re2_bytes` gives (64 MiB): the default
+    8 MiB runs out on the joined expression over a long text, and RE2 then falls back to its NFA and
+    logs "DFA out of memory" on stderr."""
+    options = re2.Options()
+    options.max_mem = 64 << 20
+    options.log_errors = False
+    return re2.compile(pattern, options=options)
+
+
+_COMPILED = [(_compile(p), g) for p, g in _PATTERNS]
+_ANY = _compile("|".join(f"(?:{p})" for p, _ in _PATTERNS))
 """Every expression as one: which strings hold anything to redact, in one pass."""
 
-_PLACEHOLDER = re2.compile(
+_PLACEHOLDER = _compile(
     r"(?i)^(?:\$\{?[A-Za-z_][\w.]*\}?|\{\{.*\}\}|<[^>]*>|%[sd(].*|x{3,}|\*+|\.{3,}|your[_\-].*|.*[_\-]here|changeme|"
     r"change_me|placeholder|redacted|dummy.*|example.*|.*example|sample.*|fake.*|test(?:ing)?|null|none|undefined|"
     r"true|false|password|secret|token)$|(?-i:^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$)")
