@@ -108,7 +108,8 @@ def enclosing_open(text: str, pos: int, limit: int = 20000) -> int:
     return -1
 
 
-def matching_close(text: str, start: int, limit: int = 60000) -> int:
+def _matching(text: str, start: int, opening: str, closing: str, limit: int) -> int:
+    """Index of the `closing` character that closes the `opening` one at `start` (strings skipped), or -1."""
     depth = 0
     i = start
     n = min(len(text), start + limit)
@@ -117,33 +118,22 @@ def matching_close(text: str, start: int, limit: int = 60000) -> int:
         if c in "\"'`":
             i = _skip_string(text, i)
             continue
-        if c == "{":
+        if c == opening:
             depth += 1
-        elif c == "}":
+        elif c == closing:
             depth -= 1
             if depth == 0:
                 return i
         i += 1
     return -1
+
+
+def matching_close(text: str, start: int, limit: int = 60000) -> int:
+    return _matching(text, start, "{", "}", limit)
 
 
 def matching_bracket(text: str, start: int, limit: int = 200000) -> int:
-    depth = 0
-    i = start
-    n = min(len(text), start + limit)
-    while i < n:
-        c = text[i]
-        if c in "\"'`":
-            i = _skip_string(text, i)
-            continue
-        if c == "[":
-            depth += 1
-        elif c == "]":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    return -1
+    return _matching(text, start, "[", "]", limit)
 
 
 def top_level(body: str) -> str:
