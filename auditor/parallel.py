@@ -80,10 +80,10 @@ def _init_worker(spec: ExtractorSpec) -> None:
 
 def _extract_chunk(srcs: list[SourceFile]) -> list[bytes]:
     """The task a worker runs: `process` each file of a chunk, its result pickled as the cache stores
-    it (`cache.dumps`), so that this process loads it with the cache's fast loader and stores the
+    it (`cache.dumps_many`), so that this process loads it with the cache's fast loader and stores the
     same bytes instead of pickling the result again."""
     assert _WORKER_EXTRACTOR is not None, "worker not initialised"
-    return [cache_mod.dumps(process(_WORKER_EXTRACTOR, src)) for src in srcs]
+    return cache_mod.dumps_many([process(_WORKER_EXTRACTOR, src) for src in srcs])
 
 
 def _new_pool(workers: int, spec: ExtractorSpec) -> ProcessPoolExecutor:

@@ -115,3 +115,46 @@ def test_clean_record_redacts_a_constant_whose_name_says_secret():
     flag = Symbol("a.js", ("FLAG_NEW_UI",), "new-ui", "constant", span)
     assert clean_record(secret).value == REDACTED
     assert clean_record(flag) is flag
+
+
+
+def test_the_cache_prefilter_flags_every_record_clean_record_would_redact():
+    """`redact.suspects` (on the pickled records) is a superset of what `clean_record` redacts: the
+    cache's write path skips the walk for the records it does not flag, so a miss would store a
+    credential."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from auditor import cache
+    from auditor.models import Diagnostic, FileResult, Span, Symbol
+    from auditor.redact import suspects
+
+    credentials = [c[0] for c in test_credentials_are_redacted_and_the_rest_kept.pytestmark[0].args[1]]
+    around = st.text(max_size=30)
+    message = st.one_of(st.tuples(around, st.sampled_from(credentials), around).map("".join), st.text(max_size=40))
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(message, min_size=1, max_size=4),
+           st.sampled_from(["DB_PASSWORD", "apiToken", "FLAG_NEW_UI", "client_secret", "mode"]),
+           st.sampled_from(["Gx7pQ2vR9sT4wY6zB1cD", "new-ui", "", "x" * 12]))
+    def check(messages, name, value):
+        res = FileResult("a.js", "javascript", 1, "0" * 64, diagnostics=[Diagnostic("a.js", "c", m) for m in messages],
+                         symbols=[Symbol("a.js", (name,), value, "constant", Span(1, 0, 1, 10))])
+        out = clean_record(res)
+        redacted = any(d.message != clean_text(m) for d, m in zip(out.diagnostics, messages)) or out.symbols[0].value != value
+        if redacted:
+            assert suspects([cache._pickled(res)]) == {0}
+            assert REDACTED.encode() in cache.dumps(res)
+
+    check()
+
+def test_the_cache_write_path_redacts_and_leaves_clean_records_as_pickled():
+    from auditor import cache
+    from auditor.models import Diagnostic, FileResult
+
+    dirty = FileResult("a.js", "javascript", 1, "0" * 64, diagnostics=[Diagnostic("a.js", "c", f"bad {TOKEN}")])
+    clean = FileResult("b.js", "javascript", 1, "0" * 64, diagnostics=[Diagnostic("b.js", "c", "fine")])
+    blobs = cache.dumps_many([clean, dirty, clean])
+    assert [TOKEN.encode() in b for b in blobs] == [False, False, False]
+    assert blobs[0] == blobs[2] == cache._pickled(clean)
+    assert REDACTED.encode() in blobs[1]
