@@ -137,3 +137,21 @@ def test_an_alias_spread_into_a_list_gates_it(extractor):
     src = b"const isWin = process.env.OSTYPE === 'msys';\nconst dirs = [...isWin ? [cwd()] : [], ...(x.isWin ? [a] : [])];\n"
     res = extractor.extract(SourceFile("a.js", src))
     assert [(g.kind, g.condition) for g in res.extra["gates"]] == [("spread", "isWin")]
+
+
+def test_gated_span_line_counts_are_the_non_blank_lines_of_the_span():
+    """`_Lines.loc(start, end)` (bisection over newline offsets found once per file) counts what
+    splitting the span's bytes on newlines and keeping the non-blank lines counts."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from auditor.extract.gates import _Lines
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.binary(max_size=40).map(lambda b: bytes(b" \n\ta\r\x0b\x0cb"[x % 8] for x in b)), st.data())
+    def check(data, draw):
+        start = draw.draw(st.integers(0, len(data)))
+        end = draw.draw(st.integers(start, len(data)))
+        assert _Lines(data).loc(start, end) == sum(1 for ln in data[start:end].split(b"\n") if ln.strip())
+
+    check()

@@ -46,6 +46,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
+import numpy as np
 import tree_sitter
 
 from auditor.extract import syntax
@@ -359,6 +360,10 @@ _NOT_BLANK = re.compile(rb"[^ \t\n\r\x0b\x0c]")
 """A byte `bytes.strip()` keeps."""
 
 
+_BLANK_LINE = re.compile(rb"\n[ \t\r\x0b\x0c]*(?=\n)")
+"""A blank line, from the newline before it to (not taking) the newline ending it."""
+
+
 class _Lines:
     """Non-blank lines of a byte range in O(log n) after one pass over the file (a gate's gated
     span is measured without copying it: the spans of nested gates hold each other, and copying
@@ -368,9 +373,9 @@ class _Lines:
 
     def __init__(self, data: bytes):
         self.data = data
-        self.newlines = [m.start() for m in re.finditer(rb"\n", data)]
+        self.newlines = np.flatnonzero(np.frombuffer(data, np.uint8) == 10).tolist()
         # the newline ending each blank line that has a newline before it ("\n   \n": the second)
-        self.blank_ends = [m.end() - 1 for m in re.finditer(rb"(?<=\n)[ \t\r\x0b\x0c]*\n", data)]
+        self.blank_ends = [m.end() for m in _BLANK_LINE.finditer(data)]
 
     def _has_text(self, start: int, end: int) -> bool:
         return start < end and _NOT_BLANK.search(self.data, start, end) is not None
