@@ -34,7 +34,7 @@ from auditor.extract import syntax
 from auditor.extract.capabilities import Capability, CapabilityGate, CapabilityNote, constant_conditions
 from auditor.extract.gates import GateIndex
 from auditor.models import FileResult
-from auditor.queries import IdentifierSearch
+from auditor.queries import identifier_hits
 
 USES = "module_uses"
 """Key of `FileResult.extra` holding a file's ModuleUse records (not a table: `link` consumes them)."""
@@ -132,7 +132,7 @@ def collect_uses(root: tree_sitter.Node, data: bytes, path: str, result: FileRes
     names |= {c.binding for c in caps if c.binding and c.binding != "default" and c.kind in ("tool", "command")}
     names.discard("")
     if names and len(pending) < MAX_USES:
-        for start, end, _ in IdentifierSearch(names).finditer(data):
+        for start, end, _ in identifier_hits(names, data):
             if start and data[start - 1] == 0x2E:  # `.name`: a property
                 continue
             node = root.descendant_for_byte_range(start, end)

@@ -183,7 +183,7 @@ class Extractor:
             modules = [imp.module for imp in result.imports]
             if compiled.language == "python":  # `from os import getenv` also counts as `os.getenv`
                 modules += [f"{imp.module}.{imp.name}" for imp in result.imports if imp.name not in ("", "*", "default")]
-            self._reads(compiled, read_matches, modules, data, src, result, Scopes(root, compiled.language), ancestry)
+            self._reads(compiled, read_matches, modules, data, src, result, Scopes(root, compiled.language, data), ancestry)
         gate_query = plan.gates
 
         def gate_matches(ranges: list[tuple[int, int]] | None, at: list[tree_sitter.Node] | None = None) -> list[tuple[dict, dict]]:

@@ -8,8 +8,9 @@ variable, a reassigned variable) it is opaque, and module-level symbols of the s
 be used.
 
 The binding sites come from one tree-sitter query per grammar, run lazily over each enclosing
-scope of such a read, innermost first — so files without name keys pay nothing, and a read in a
-small function of a large minified bundle pays for that function only.
+scope of such a read, innermost first, and only where the name occurs in the scope's bytes — so
+files without name keys pay nothing, and a read in a large minified bundle pays for the places
+its name is written.
 """
 
 from __future__ import annotations
@@ -79,13 +80,15 @@ def _query(language: str) -> tree_sitter.Query | None:
 
 
 class Scopes:
-    """Binding sites of one file, looked up scope by scope from a use outward (cached per scope)."""
+    """Binding sites of one file, looked up scope by scope from a use outward (cached per scope and name)."""
 
-    def __init__(self, root: tree_sitter.Node, language: str):
+    def __init__(self, root: tree_sitter.Node, language: str, data: bytes):
+        """`data`: the bytes `root` was parsed from."""
         self.root = root
         self.language = language
+        self.data = data
         self.scope_types = _PY_SCOPES if language == "python" else _ECMA_SCOPES
-        self._sites: dict[int, dict[bytes, list[tree_sitter.Node]]] = {}
+        self._sites: dict[tuple[int, bytes], list[tree_sitter.Node]] = {}
 
     def _scope(self, node: tree_sitter.Node) -> tree_sitter.Node | None:
         cur = node.parent
@@ -95,16 +98,28 @@ class Scopes:
             cur = cur.parent
         return None
 
-    def _sites_in(self, scope: tree_sitter.Node) -> dict[bytes, list[tree_sitter.Node]]:
-        """Binding sites under `scope` (nested scopes included; filtered per name on use), by name."""
-        sites = self._sites.get(scope.id)
+    def _sites_in(self, scope: tree_sitter.Node, name: bytes) -> list[tree_sitter.Node]:
+        """Binding sites of `name` under `scope` (nested scopes included), in document order. The
+        query runs only where `name` occurs in the scope's bytes (a site's own text is the name):
+        a walk of the whole scope costs its size, and a read in a minified bundle sits in
+        functions that span most of it."""
+        key = (scope.id, name)
+        sites = self._sites.get(key)
         if sites is None:
-            sites = {}
+            sites = []
             query = _query(self.language)
-            if query is not None:
-                for node in tree_sitter.QueryCursor(query).captures(scope).get("def", []):
-                    sites.setdefault(node.text or b"", []).append(node)
-            self._sites[scope.id] = sites
+            if query is not None and name:
+                cursor = tree_sitter.QueryCursor(query)
+                seen: set[int] = set()
+                pos = self.data.find(name, scope.start_byte, scope.end_byte)
+                while pos >= 0:
+                    cursor.set_byte_range(pos, pos + len(name))
+                    for node in cursor.captures(scope).get("def", []):
+                        if node.id not in seen and node.start_byte == pos and node.text == name:
+                            seen.add(node.id)
+                            sites.append(node)
+                    pos = self.data.find(name, pos + 1, scope.end_byte)
+            self._sites[key] = sites
         return sites
 
     def binding(self, name: str, use: tree_sitter.Node) -> tuple[bool, str | None]:
@@ -116,7 +131,7 @@ class Scopes:
         cur = use.parent
         while cur is not None:
             if cur.type in self.scope_types:
-                own = [s for s in self._sites_in(cur).get(key, ()) if (sc := self._scope(s)) is not None and sc.id == cur.id]
+                own = [s for s in self._sites_in(cur, key) if (sc := self._scope(s)) is not None and sc.id == cur.id]
                 if own:
                     return True, (_const_string(own[0]) if len(own) == 1 else None)
             cur = cur.parent
