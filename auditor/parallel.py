@@ -15,7 +15,8 @@ read before it, and no worker idles at the end while another parses a bundle.
 
 Small scans never pay for workers: the pool starts only once the waiting files pass
 `POOL_START_BYTES` or `POOL_START_FILES`; until then (and with `jobs=1`) files are extracted in
-this process. A file's bytes are dropped once its result is in, and the sources are not read on
+this process. Before the workers are forked (on Linux), this process compiles the queries of the grammars
+the waiting files need and sets up the secret search, so that this is done once, not once per worker. A file's bytes are dropped once its result is in, and the sources are not read on
 while the files waiting hold more than `WINDOW_BYTES`.
 
 A worker that dies (a parser crash on hostile input) does not end the scan: every file its pool had
@@ -41,7 +42,8 @@ from typing import Any
 
 from auditor import cache as cache_mod
 from auditor.extract.engine import Extractor
-from auditor.extract.process import ExtractorSpec, failed_result, process
+from auditor.extract.process import ExtractorSpec, failed_result, process, secret_scanner
+from auditor.languages import language_for
 from auditor.models import FileResult, SourceFile
 
 POOL_START_BYTES = 2 * 1024 * 1024
@@ -239,6 +241,12 @@ class Pipeline:
                     self._complete(slot, process(self._local(), slot.item))
                 self._waiting, self._waiting_bytes = [], 0
                 return
+            # compiled here before the fork, each grammar's queries are the workers' too (a worker
+            # compiles only a grammar whose first file comes after this)
+            if sys.platform == "linux":
+                self.spec.precompile({language_for(slot.item.path) for *_, slot in self._waiting} - {None})
+                if any(slot.item.secrets for *_, slot in self._waiting):
+                    secret_scanner()
             self._pool = _new_pool(self.jobs, self.spec)
             self.stats.jobs = self.jobs
         while self._waiting and len(self._running) < TASKS_PER_WORKER * self.jobs:

@@ -61,6 +61,13 @@ class ExtractorSpec:
         for p in self.packs:
             validate_captures(p, allowed)
 
+    def precompile(self, languages: Iterable[str]) -> None:
+        """Compile the packs of `languages` now, into this process's table of compiled queries that
+        every Extractor it builds (or a process forked from it builds) takes them from."""
+        compiled = LazyCompiled(self.packs)
+        for language in languages:
+            compiled.get(language)
+
     def build(self) -> Extractor:
         """A new Extractor (queries compiled lazily, per grammar)."""
         return Extractor(LazyCompiled(self.packs), **self.options)
@@ -69,18 +76,24 @@ class ExtractorSpec:
 _SCANNER: SecretScanner | None = None
 
 
+def secret_scanner() -> SecretScanner:
+    """This process's SecretScanner, built on first use (about 0.15 s: detect-secrets' plugins)."""
+    global _SCANNER
+    if _SCANNER is None:
+        _SCANNER = SecretScanner()
+    return _SCANNER
+
+
 def process(extractor: Extractor, src: SourceFile) -> FileResult:
     """What a worker (or this process) does with one SourceFile: the secret search it asks for,
     masking what it finds, then extraction (unless it asks for the search only). Never raises for
     bad input: problems become diagnostics."""
-    global _SCANNER
     found = []
     problems: list[Diagnostic] = []
     if src.secrets:
         try:
-            _SCANNER = _SCANNER or SecretScanner()
             # not memoized: the secrets go into this file's FileResult, which the cache keeps
-            found = _SCANNER.scan(src.path, src.data.decode("utf-8", "replace"), bundle=src.secrets == "bundle", memoize=False)
+            found = secret_scanner().scan(src.path, src.data.decode("utf-8", "replace"), bundle=src.secrets == "bundle", memoize=False)
         except Exception as exc:  # noqa: BLE001 - recorded, the file is still extracted
             problems.append(Diagnostic(src.path, "secret-scan-failed", f"internal error while searching for secrets: {type(exc).__name__}: {exc}",
                                        Severity.ERROR, origin=src.origin))
