@@ -159,6 +159,24 @@ class SubQuery:
     when a pattern's is not one named type (a wildcard, an alternation)."""
 
 
+class _AnyOf:
+    """`match` is any of several expressions' `match` (expressions that cannot be joined: inline flags)."""
+
+    def __init__(self, patterns):
+        self.patterns = patterns
+
+    def match(self, data: bytes, pos: int):
+        return next((m for m in (p.match(data, pos) for p in self.patterns) if m is not None), None)
+
+
+def _any_of(patterns: tuple[re.Pattern[bytes], ...]):
+    """One expression matching where any of `patterns` matches (their alternation)."""
+    try:
+        return re.compile(b"|".join(b"(?:%s)" % p.pattern for p in patterns))
+    except re.error:
+        return _AnyOf(patterns)
+
+
 @dataclass(slots=True)
 class QueryPlan:
     """How a CompiledQuery's patterns run (see the module doc). Parts without patterns are None."""
@@ -174,15 +192,20 @@ class QueryPlan:
     """Anchors of patterns without an identifier anchor, each searched on its own."""
     gates: SubQuery | None = None
     walk: SubQuery | None = None
+    checks: dict[bytes, re.Pattern[bytes] | None] = field(init=False, repr=False, compare=False)
+    """Per identifier anchor, its `confirm` expressions as one alternation (None: no check)."""
+
+    def __post_init__(self):
+        self.checks = {w: None if c[0] is None else _any_of(c) for w, c in self.confirm.items()}
 
     def anchor_ranges(self, data: bytes) -> list[tuple[int, int]]:
         """Byte ranges (start, end), sorted and not overlapping, where an anchored pattern may match."""
         hits: list[tuple[int, int]] = []
         if self.words is not None:
-            confirm = self.confirm
+            checks = self.checks
             for start, end, word in self.words.finditer(data):
-                checks = confirm[word]
-                if checks[0] is None or any(c.match(data, start) for c in checks):
+                check = checks[word]
+                if check is None or check.match(data, start) is not None:
                     hits.append((start, end))
         for rx in self.regexes:
             fast = _re2_anchor(rx.pattern)

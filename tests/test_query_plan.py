@@ -261,3 +261,12 @@ def test_an_re2_anchor_finds_what_pythons_re_finds(parts):
             return {i for s, e in spans for i in range(s, e)}
 
         assert covered(_bounded_spans(fast, rx, data)) >= covered(m.span() for m in rx.finditer(data))
+
+
+def test_an_anchor_is_kept_where_any_of_its_confirmations_matches_inline_flags_too():
+    import re
+
+    from auditor.queries import IdentifierSearch, QueryPlan
+
+    plan = QueryPlan(words=IdentifierSearch(["x"]), confirm={b"x": (re.compile(rb"(?i)x = TRUE"), re.compile(rb"x\("))})
+    assert plan.anchor_ranges(b"x = true; x( ; x;") == [(0, 1), (10, 11)]
