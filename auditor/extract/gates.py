@@ -512,7 +512,6 @@ def extract(
     else:
         matches = gate_matches(sorted(set(ranges)))
     budget.spend(len(matches))
-    lines = _Lines(data)
 
     candidates: dict[tuple[int, int, int], tuple[dict, dict]] = {}
     for caps, meta in matches:
@@ -521,6 +520,9 @@ def extract(
         key = (g.start_byte, g.end_byte, c.start_byte)
         if key not in candidates:
             candidates[key] = (caps, meta)
+    if not candidates:
+        return _number([], None)
+    lines = _Lines(data)
 
     built: list[tuple[int, Gate, list[GateRead], list[_Region]]] = []
     exceeded: BudgetExceeded | None = None
