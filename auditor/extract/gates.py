@@ -46,7 +46,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
-import numpy as np
 import tree_sitter
 
 from auditor.extract import syntax
@@ -360,6 +359,7 @@ _NOT_BLANK = re.compile(rb"[^ \t\n\r\x0b\x0c]")
 """A byte `bytes.strip()` keeps."""
 
 
+_NEWLINE = re.compile(rb"\n")
 _BLANK_LINE = re.compile(rb"\n[ \t\r\x0b\x0c]*(?=\n)")
 """A blank line, from the newline before it to (not taking) the newline ending it."""
 
@@ -373,7 +373,7 @@ class _Lines:
 
     def __init__(self, data: bytes):
         self.data = data
-        self.newlines = np.flatnonzero(np.frombuffer(data, np.uint8) == 10).tolist()
+        self.newlines = [m.start() for m in _NEWLINE.finditer(data)]
         # the newline ending each blank line that has a newline before it ("\n   \n": the second)
         self.blank_ends = [m.end() for m in _BLANK_LINE.finditer(data)]
 
