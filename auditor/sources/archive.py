@@ -44,11 +44,11 @@ class ReadFailed(Exception):
 
 @dataclass(slots=True)
 class Problem:
-    """A whole-archive problem: `code` is a refusal code, `rule` the finding's rule id."""
+    """A whole-archive problem: `code` is a refusal code (corrupt, truncated, too-large,
+    compression-ratio, too-many-entries)."""
 
     code: str
     message: str
-    rule: str
 
 
 @dataclass(slots=True)
@@ -128,7 +128,7 @@ class TarReader:
         try:
             self._decompress(fh, compressed_size)
         except (OSError, EOFError, zlib.error, lzma.LZMAError, ValueError) as exc:
-            self.problems.append(Problem("corrupt", f"archive stream is corrupt: {exc}", "ART013"))
+            self.problems.append(Problem("corrupt", f"archive stream is corrupt: {exc}"))
         finally:
             if isinstance(src, Path):
                 fh.close()
@@ -138,7 +138,7 @@ class TarReader:
             self._tf = tarfile.open(fileobj=self._spool, mode="r:", encoding="utf-8", errors="surrogateescape")
         except (tarfile.TarError, EOFError, OSError, ValueError) as exc:
             if not self._stream_cut:
-                self.problems.append(Problem("corrupt", f"not a readable tar archive: {exc}", "ART013"))
+                self.problems.append(Problem("corrupt", f"not a readable tar archive: {exc}"))
 
     # -- decompression under limits ----------------------------------------------------------
     def _decompress(self, fh, compressed_size: int) -> None:
@@ -191,12 +191,12 @@ class TarReader:
             self._stream_cut = True
             self.damage = "truncated"
             self.problems.append(Problem("truncated", "archive is truncated (compressed stream ends early); "
-                                         "entries after the cut were not read", "ART013"))
+                                         "entries after the cut were not read"))
 
     def _cut(self, code: str, message: str) -> None:
         self._stream_cut = True
         self.damage = code
-        self.problems.append(Problem(code, message, "ART012"))
+        self.problems.append(Problem(code, message))
 
     # -- members -------------------------------------------------------------------------------
     def members(self) -> Iterator[Member]:
@@ -209,12 +209,12 @@ class TarReader:
                 ti = tf.next()
             except (tarfile.TarError, EOFError, OSError, ValueError, UnicodeError) as exc:
                 if not self._stream_cut:
-                    self.problems.append(Problem("corrupt", f"archive is corrupt or truncated after {len(tf.members)} members: {exc}", "ART013"))
+                    self.problems.append(Problem("corrupt", f"archive is corrupt or truncated after {len(tf.members)} members: {exc}"))
                 return
             if ti is None:
                 return
             if self.budget.entries_left <= 0:
-                self.problems.append(Problem("too-many-entries", f"more than {self.limits.max_entries} entries; the rest were not read", "ART012"))
+                self.problems.append(Problem("too-many-entries", f"more than {self.limits.max_entries} entries; the rest were not read"))
                 return
             self.budget.entries_left -= 1
             yield _guarded_member(self._member, ti, ti.name)
@@ -367,7 +367,7 @@ class ZipReader:
             except UnicodeDecodeError:  # a name flagged UTF-8 that is not: read every name as bytes instead
                 self._zf = zipfile.ZipFile(_without_utf8_flags(src, limits.max_nested_bytes))
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
-            self.problems.append(Problem("corrupt", f"not a readable zip archive (corrupt or truncated): {exc}", "ART013"))
+            self.problems.append(Problem("corrupt", f"not a readable zip archive (corrupt or truncated): {exc}"))
 
     def members(self) -> Iterator[Member]:
         """Members in central-directory order."""
@@ -375,7 +375,7 @@ class ZipReader:
             return
         for info in self._zf.infolist():
             if self.budget.entries_left <= 0:
-                self.problems.append(Problem("too-many-entries", f"more than {self.limits.max_entries} entries; the rest were not read", "ART012"))
+                self.problems.append(Problem("too-many-entries", f"more than {self.limits.max_entries} entries; the rest were not read"))
                 return
             self.budget.entries_left -= 1
             yield _guarded_member(self._member, info, info.filename)
