@@ -1,4 +1,4 @@
-"""ART001 source-map-ships-sources: one finding per source map that ships `sourcesContent`
+"""ART001 source-map-with-sources-content: one finding per source map that ships `sourcesContent`
 (`source_maps.with_content > 0`), with how much source, the third-party share of its bytes and how
 many sources ship only in the map."""
 

@@ -1,4 +1,4 @@
-"""ART003 source-map-without-content: one finding per artifact whose parsed source maps ship no
+"""ART003 source-map-without-sources-content: one finding per artifact whose parsed source maps ship no
 `sourcesContent` but still reveal source paths (maps in the order they were read)."""
 
 from __future__ import annotations

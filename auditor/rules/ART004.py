@@ -1,4 +1,4 @@
-"""ART004 source-map-url-unresolved: a `sourceMappingURL` comment pointing at a remote URL, or at a
+"""ART004 source-mapping-url-unresolved: a `sourceMappingURL` comment pointing at a remote URL, or at a
 map that is not in the artifact (`map_refs.status` remote or missing)."""
 
 from __future__ import annotations

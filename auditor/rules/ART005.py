@@ -1,4 +1,4 @@
-"""ART005 secret-file-shipped: an env file (not a template such as `.env.example`), a private key
+"""ART005 env-key-or-credentials-file-shipped: an env file (not a template such as `.env.example`), a private key
 or a credentials file among the entries whose content was read (`entry_facts`)."""
 
 from __future__ import annotations

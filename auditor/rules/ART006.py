@@ -1,4 +1,4 @@
-"""ART006 secret-in-artifact: one finding per file and detector among the secret detectors' hits
+"""ART006 secret-in-shipped-entry: one finding per file and detector among the secret detectors' hits
 (`secret_hits`), lines listed, the value never (it is not stored). Severity follows the evidence:
 error for a credential format, warning for a secret-named key or entropy alone."""
 

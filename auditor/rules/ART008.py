@@ -1,4 +1,4 @@
-"""ART008 test-or-debug-file-shipped: one finding per artifact and kind (test, debug) for the
+"""ART008 test-fixture-or-debug-file-shipped: one finding per artifact and kind (test, debug) for the
 entries of that kind whose content was read, with up to three examples in archive order."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""ART009 oversized-entry: the largest entry of an artifact when it is at least OUTLIER_MIN_BYTES
+"""ART009 entry-far-larger-than-the-rest: the largest entry of an artifact when it is at least OUTLIER_MIN_BYTES
 and OUTLIER_FACTOR times larger than every other entry read."""
 
 from __future__ import annotations

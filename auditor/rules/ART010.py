@@ -1,4 +1,4 @@
-"""ART010 source-only-in-map: a source whose content a map ships but whose code is not in the
+"""ART010 source-only-in-source-map: a source whose content a map ships but whose code is not in the
 generated file (`map_sources.in_bundle = 'no'`: no mapping segment, or none of its distinctive
 strings), first-party (or third-party rebuilt). At most MAP_CONTENT_RULE_LIMIT findings per map,
 the rest summarized in one."""
