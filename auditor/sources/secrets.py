@@ -463,16 +463,15 @@ class SecretScanner:
             self.prefilters = {}
         self.conditions = _Conditions(self.prefilters, self.plugins)
 
-    def scan(self, path: str, text: str, bundle: bool = False, memoize: bool = True) -> list[Secret]:
+    def scan(self, path: str, text: str, bundle: bool = False, memoize: bool = True, memo=None) -> list[Secret]:
         """Secrets in `text` (the content of `path`; its extension picks the keyword rules).
 
-        Memoized in the running scan's cache (`auditor.cache.memo`) by path, bundle flag and text,
-        unless `memoize` is False (a caller that caches its own results, as extraction does).
+        Memoized in `memo` (the running scan's `auditor.cache.memo("secrets", detect_secrets_version())`,
+        passed by the caller: this module imports no cache) by path, bundle flag and text, when
+        given and `memoize` is True (False: a caller that caches its own results, as extraction does).
         The memo holds no secret: each secret is stored as its other fields plus the offset and
         length of its value in `text`, and rebuilt from the same text on a hit."""
-        from auditor import cache
-
-        memo = cache.memo("secrets", detect_secrets_version()) if memoize else None
+        memo = memo if memoize else None
         key = memo.key(path, str(bundle), text) if memo is not None else ""
         if memo is not None:
             hit = memo.get(key)

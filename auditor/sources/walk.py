@@ -1,7 +1,8 @@
-"""Reading one release artifact for `ArtifactSource.iter_files` (see `auditor.sources.artifact`): the
-walk over its entries, nested archives and source maps, recording facts (entries, maps, coverage,
-refusals, secret hits, bundler metadata) from which the ART rules (`auditor/rules/ART*`) decide.
-Imported only when an artifact is read, not to replay a stored scan of it."""
+"""The walk over one release artifact for `ArtifactSource.iter_files` (see `auditor.sources.artifact`):
+its entries, the archives nested in it and its source maps, read through the reader of each format
+(`tarball`, `ziparchive`, `bundle`). It records facts (entries, maps, coverage, refusals, secret
+hits, bundler metadata) and decides no rule: the ART rules (`auditor/rules/ART*`) do, from the
+stored rows. Imports no module that imports it."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
+from auditor import cache
 from auditor.languages import language_for
 from auditor.models import (
     Artifact,
@@ -32,11 +34,16 @@ from auditor.models import (
     SourceMapInfo,
 )
 from auditor.sources import bundler_meta, classify, mappings, sourcemap
-from auditor.sources.archive import Budget, FileReader, Member, ReadFailed, TarReader, ZipReader, show_name
-from auditor.sources.artifact import ZIP_SUFFIXES, ArtifactSource, sha256_file
+from auditor.sources.archive import Budget, Member, Reader, ReadFailed, show_name
+from auditor.sources.bundle import FileReader
+from auditor.sources.formats import ZIP_SUFFIXES
+from auditor.sources.interface import ArtifactItem
+from auditor.sources.limits import Limits
 from auditor.sources.npm import NpmCoverage, parse_package_json
 from auditor.sources.pypkg import WheelCoverage, parse_metadata, top_level_names
-from auditor.sources.secrets import SecretScanner, evidence_of, scan_mode
+from auditor.sources.secrets import SecretScanner, detect_secrets_version, evidence_of, scan_mode
+from auditor.sources.tarball import TarReader
+from auditor.sources.ziparchive import ZipReader
 
 REFUSAL_TEXT = {
     "path-traversal": "its path leaves the archive root (`..`)",
@@ -54,17 +61,24 @@ REFUSAL_TEXT = {
     "unreadable": "its bytes cannot be read",
 }
 
-class Audit:
-    """State of one target's audit (shared by the artifact and the archives nested in it)."""
+class ArtifactWalk:
+    """State of the walk over one target (shared by the artifact and the archives nested in it)."""
 
-    def __init__(self, src: ArtifactSource, path: Path, workdir: str):
-        self.src = src
+    def __init__(self, target: str, fmt: str, limits: Limits, max_file_bytes: int, path: Path, sha: str, workdir: str):
+        """`target` as given on the command line (names the artifact in every row), `fmt` tar, zip,
+        bundle or source-map, `path` the artifact file, `sha` its hex SHA-256, `workdir` a private
+        temp dir (tar streams spool there)."""
+        self.target = target
+        self.fmt = fmt
         self.path = path
+        self.sha = sha
         self.workdir = workdir
-        self.limits = src.limits
-        self.max_file_bytes = src.config.max_file_bytes
+        self.limits = limits
+        self.max_file_bytes = max_file_bytes
         self.budget = Budget(self.limits.max_total_bytes, self.limits.max_entries)
         self._scanner: SecretScanner | None = None
+        self.secrets_memo = None
+        """The running scan's memo of secret searches (`auditor.cache.memo`), set with the scanner."""
 
     @property
     def scanner(self) -> SecretScanner | None:
@@ -74,12 +88,14 @@ class Audit:
         artifact limits turn secrets off."""
         if self._scanner is None and self.limits.secrets:
             self._scanner = SecretScanner()
+            self.secrets_memo = cache.memo("secrets", detect_secrets_version())
         return self._scanner
 
-    def run(self) -> Iterator:
+    def run(self) -> Iterator[ArtifactItem]:
+        """Everything read from the artifact, in a deterministic order (see `auditor.sources.artifact`)."""
         st = self.path.stat()
-        digest = self.src.file_sha256() if self.src.path == self.path else sha256_file(self.path)  # else: downloaded
-        fmt = self.src.fmt
+        fmt = self.fmt
+        reader: Reader
         if fmt == "tar":
             reader = TarReader(self.path, self.limits, self.budget, self.workdir, st.st_size)
         elif fmt == "zip":
@@ -87,15 +103,15 @@ class Audit:
         else:
             reader = FileReader(self.path)
         try:
-            yield from _ArtifactAudit(self, reader, fmt, self.src.target, None, 0, "", st.st_size, digest, self.path.name).run()
+            yield from _ArchiveWalk(self, reader, fmt, self.target, None, 0, "", st.st_size, self.sha, self.path.name).run()
         finally:
             reader.close()
 
 
-class _ArtifactAudit:
+class _ArchiveWalk:
     """One artifact: a top-level target or an archive nested in one."""
 
-    def __init__(self, audit: Audit, reader, fmt: str, key: str, parent: str | None, depth: int, shown_prefix: str,
+    def __init__(self, audit: ArtifactWalk, reader: Reader, fmt: str, key: str, parent: str | None, depth: int, shown_prefix: str,
                  compressed: int, sha: str, filename: str):
         self.a = audit
         self.reader = reader
@@ -188,7 +204,7 @@ class _ArtifactAudit:
             yield from self.guarded(self.entry(m, p, covered, why, refs), self.shown_prefix + p, "entry-failed", f"entry {p!r}")
         for problem in self.reader.problems:
             yield Diagnostic(self.key, problem.code, problem.message, Severity.ERROR)
-            yield Refusal(self.key, self.a.src.target, None, problem.code, f"{self.filename}: {problem.message}")
+            yield Refusal(self.key, self.a.target, None, problem.code, f"{self.filename}: {problem.message}")
         yield from self.guarded(self.resolve_refs(refs), self.shown_prefix + (refs[0][0] if refs else self.label), "map-refs-failed", "sourceMappingURL comments")
         for p in sorted(self.kind_of):
             if self.kind_of[p] == "source-map" and p not in self.done_maps:
@@ -202,7 +218,7 @@ class _ArtifactAudit:
             status = "corrupt"
         elif self.refused or self.reader.problems or self.failed:
             status = "partial"
-        yield Artifact(self.key, self.a.src.target, kind, self.parent, name, version, prefix, self.entry_count, self.total,
+        yield Artifact(self.key, self.a.target, kind, self.parent, name, version, prefix, self.entry_count, self.total,
                        self.compressed, self.sha, self.refused, status)
 
     def add(self, entry: Entry) -> None:
@@ -274,7 +290,7 @@ class _ArtifactAudit:
         msg = f"entry {p!r} refused: {why}" + (f" ({detail})" if detail else "")
         shown = self.shown_prefix + p
         yield Diagnostic(shown, code, msg, Severity.ERROR)
-        yield Refusal(self.key, self.a.src.target, shown, code, msg)
+        yield Refusal(self.key, self.a.target, shown, code, msg)
         self.add(Entry(self.key, p, m.size, m.compressed_size, None, classify.entry_kind(p), m.type, m.link_target, refused=code))
 
     # -- one entry -------------------------------------------------------------------------------
@@ -319,7 +335,7 @@ class _ArtifactAudit:
         if bundler_meta.is_candidate(p):
             meta = bundler_meta.read_metadata(p, data)
             if meta is not None:
-                yield BundlerMetadataFile(self.key, a.src.target, shown, meta.tool, meta.files, meta.first_party, meta.input_bytes, meta.examples)
+                yield BundlerMetadataFile(self.key, a.target, shown, meta.tool, meta.files, meta.first_party, meta.input_bytes, meta.examples)
         if kind == "archive":
             outcome = yield from self.nested(m, p, data)
             if outcome != "not opened":
@@ -333,7 +349,7 @@ class _ArtifactAudit:
         if a.limits.secrets and kind in classify.TEXT_KINDS and size <= a.limits.max_secret_scan_bytes and b"\x00" not in head:
             mode = scan_mode(p, kind == "bundle" or minified)
             if mode and scanned and size > a.max_file_bytes:  # extraction sees a prefix; the search, all of it
-                secrets = a.scanner.scan(p, data.decode("utf-8", "replace"), bundle=mode == "bundle")
+                secrets = a.scanner.scan(p, data.decode("utf-8", "replace"), bundle=mode == "bundle", memo=a.secrets_memo)
                 yield from self.secret_hits(secrets, shown)
                 mode = ""
             elif mode and not scanned:  # searched where files are extracted (in parallel), not extracted
@@ -350,7 +366,7 @@ class _ArtifactAudit:
     def secret_hits(self, secrets: list, path: str, origin: str = "") -> Iterator:
         """One `SecretHit` per secret found in the file at display path `path`: detector and line, never the value."""
         for s in secrets:
-            yield SecretHit(self.a.src.target, path, s.line, s.type, evidence_of(s.type), origin)
+            yield SecretHit(self.a.target, path, s.line, s.type, evidence_of(s.type), origin)
 
     def _hash_stream(self, m: Member) -> tuple[str, int]:
         h = hashlib.sha256()
@@ -371,7 +387,7 @@ class _ArtifactAudit:
             self.refused += 1
             msg = f"nested archive {shown!r} not opened: archives nested deeper than {a.limits.max_depth} level(s) are refused"
             yield Diagnostic(shown, "nested-too-deep", msg, Severity.ERROR)
-            yield Refusal(self.key, a.src.target, shown, "nested-too-deep", msg)
+            yield Refusal(self.key, a.target, shown, "nested-too-deep", msg)
             return "refused"
         if len(data) > a.limits.max_nested_bytes:
             yield Diagnostic(shown, "nested-too-large", f"nested archive is {len(data)} bytes; not opened (limit {a.limits.max_nested_bytes})", Severity.WARNING)
@@ -382,7 +398,7 @@ class _ArtifactAudit:
             reader = ZipReader(io.BytesIO(data), a.limits, a.budget)
         try:
             key = f"{self.key}!/{p}"
-            yield from _ArtifactAudit(a, reader, fmt, key, self.key, self.depth + 1, shown + "!/", len(data),
+            yield from _ArchiveWalk(a, reader, fmt, key, self.key, self.depth + 1, shown + "!/", len(data),
                                       hashlib.sha256(data).hexdigest(), posixpath.basename(p)).run()
         finally:
             reader.close()
@@ -391,7 +407,6 @@ class _ArtifactAudit:
     # -- source maps -----------------------------------------------------------------------------
     def resolve_refs(self, refs: list) -> Iterator:
         for p, ref in refs:
-            shown = self.shown_prefix + p
             if ref.kind == "inline":
                 yield MapRef(self.key, p, ref.line, sourcemap.show_url(ref.url), "inline", None, "ok")
                 continue
@@ -422,7 +437,7 @@ class _ArtifactAudit:
         if m.size > self.a.limits.max_map_bytes:
             msg = f"source map is {m.size} bytes, over the limit of {self.a.limits.max_map_bytes}; not parsed"
             yield Diagnostic(shown, "source-map-too-large", msg, Severity.WARNING)
-            yield MapProblem(self.key, self.a.src.target, shown, None, "too-large", f"{shown}: {msg}")
+            yield MapProblem(self.key, self.a.target, shown, None, "too-large", f"{shown}: {msg}")
             return
         try:
             raw = self.reader.read(m, m.size + 1)
@@ -444,7 +459,7 @@ class _ArtifactAudit:
         except ValueError as exc:
             msg = f"inline source map in {shown} line {ref.line} cannot be decoded: {exc}"
             yield Diagnostic(shown, "malformed-source-map", msg, Severity.WARNING, ref.line)
-            yield MapProblem(self.key, self.a.src.target, shown, ref.line, "inline", msg)
+            yield MapProblem(self.key, self.a.target, shown, ref.line, "inline", msg)
             return
         yield from self.process_map(map_path, raw, "inline", p, bundle)
 
@@ -463,13 +478,13 @@ class _ArtifactAudit:
         except sourcemap.MapError as exc:
             msg = f"malformed source map {shown}: {exc}"
             yield Diagnostic(shown, "malformed-source-map", msg, Severity.WARNING)
-            yield MapProblem(self.key, a.src.target, shown, None, "malformed", msg)
+            yield MapProblem(self.key, a.target, shown, None, "malformed", msg)
             yield SourceMapInfo(self.key, map_path, kind, referrer, referrer is not None, len(raw), None, False, 0, 0, 0, 0, 0, 0.0, 0, 0, "malformed")
             return
         for problem in pm.problems:
             yield Diagnostic(shown, "source-map-problem", problem, Severity.WARNING)
         if pm.problems:
-            yield MapProblem(self.key, a.src.target, shown, None, "problems",
+            yield MapProblem(self.key, a.target, shown, None, "problems",
                              f"source map {shown}: {pm.problems[0]}" + (f" (+{len(pm.problems) - 1} more)" if len(pm.problems) > 1 else ""))
         generated = referrer
         if generated is None and pm.top.file:
@@ -533,7 +548,7 @@ class _ArtifactAudit:
             secrets = []
             if rebuild:
                 if a.limits.secrets:
-                    secrets = a.scanner.scan(path, text)
+                    secrets = a.scanner.scan(path, text, memo=a.secrets_memo)
                     yield from self.secret_hits(secrets, self.shown_prefix + path, origin)
                 lits = sourcemap.literals(text, path)
                 if lits:
