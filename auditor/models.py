@@ -238,17 +238,21 @@ class FileResult:
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """A rule that fired, produced during a scan (rules with a SQL `query` produce theirs in the store)."""
+    """A rule that fired: what a rule's logic returns (`auditor.rules`; a SQL rule's rows become
+    these), stored in `findings`. Readers never make one: they record facts the rules read."""
 
     rule_id: str
+    """The rule's id (`ART001`)."""
     subject: str
     """What the finding is about (flag key, entry path, capability name); part of the fingerprint."""
     message: str
     """One line; must never contain a secret's value."""
     path: str | None = None
+    """File or entry (display path), when the finding points at one."""
     line: int | None = None
     end_line: int | None = None
     origin: str = ""
+    """`source map: <map path>` for a finding in a source rebuilt from a map, else ''."""
     target: str = ""
     severity: Severity | None = None
     """This finding's severity when it is not the rule's (ART006: error for a credential format,

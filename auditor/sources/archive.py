@@ -53,14 +53,20 @@ class Member:
     type: str
     """file, dir, symlink, hardlink, device, fifo, other."""
     size: int
+    """Uncompressed bytes, as the header says."""
     compressed_size: int | None = None
+    """Bytes stored in a zip archive; None for tar members and files on disk."""
     link_target: str | None = None
+    """Where a symlink or hardlink points, as stored."""
     bad_name: bool = False
+    """The stored name is not valid UTF-8."""
     problem: str | None = None
     """Refusal code decided by the reader (path-traversal, absolute-path, link-outside, special-file,
     compression-ratio), or None."""
     detail: str = ""
+    """More about the refusal (the `tarfile` filter's reason, an internal error)."""
     handle: object = field(default=None, repr=False)
+    """What the reader needs to read the member (a TarInfo, a ZipInfo, a path)."""
 
 
 @dataclass(slots=True)

@@ -12,7 +12,9 @@ import io
 import posixpath
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 
 from auditor import cache
 from auditor.languages import language_for
@@ -61,24 +63,31 @@ REFUSAL_TEXT = {
     "unreadable": "its bytes cannot be read",
 }
 
+@dataclass(slots=True)
 class ArtifactWalk:
     """State of the walk over one target (shared by the artifact and the archives nested in it)."""
 
-    def __init__(self, target: str, fmt: str, limits: Limits, max_file_bytes: int, path: Path, sha: str, workdir: str):
-        """`target` as given on the command line (names the artifact in every row), `fmt` tar, zip,
-        bundle or source-map, `path` the artifact file, `sha` its hex SHA-256, `workdir` a private
-        temp dir (tar streams spool there)."""
-        self.target = target
-        self.fmt = fmt
-        self.path = path
-        self.sha = sha
-        self.workdir = workdir
-        self.limits = limits
-        self.max_file_bytes = max_file_bytes
+    target: str
+    """The target as given on the command line: names the artifact in every row."""
+    fmt: str
+    """tar, zip, bundle or source-map."""
+    limits: Limits
+    max_file_bytes: int
+    """Bytes of a file handed to extraction at most (the rest is cut off)."""
+    path: Path
+    """The artifact file."""
+    sha: str
+    """Its hex SHA-256."""
+    workdir: str
+    """A private temp dir (tar streams spool there)."""
+    budget: Budget = field(init=False)
+    """Uncompressed bytes and entries left, shared with the archives nested in the artifact."""
+    secrets_memo: SimpleNamespace | None = field(init=False, default=None)
+    """The running scan's memo of secret searches (`auditor.cache.memo`), set with the scanner."""
+    _scanner: SecretScanner | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
         self.budget = Budget(self.limits.max_total_bytes, self.limits.max_entries)
-        self._scanner: SecretScanner | None = None
-        self.secrets_memo = None
-        """The running scan's memo of secret searches (`auditor.cache.memo`), set with the scanner."""
 
     @property
     def scanner(self) -> SecretScanner | None:
