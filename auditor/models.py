@@ -260,8 +260,8 @@ class Finding:
 
 
 # -- release artifacts (rows of the tables created by schema/003_artifacts.sql) -------------------
-# A Source yields these alongside SourceFile/Diagnostic/Finding; `scan.py` stores each in the table
-# named by its `TABLE`, with the dataclass fields as columns (plus `scan_id`).
+# A Source yields these alongside SourceFile/Diagnostic (`sources.interface.ArtifactRow`); `scan.py`
+# stores each in the table named by its `TABLE`, with the dataclass fields as columns (plus `scan_id`).
 
 
 @dataclass(frozen=True, slots=True)
@@ -435,8 +435,8 @@ class BundleText:
 
 
 # -- facts the readers record for the rules (tables of schema/009_reader_facts.sql) ------------------
-# A reader decides no rule: it records these, and each ART rule (auditor/rules/ARTnnn.*) turns
-# them into findings.
+# A reader decides no rule: it records these (`sources.interface.FactRow`), stored as the artifact
+# rows are, and each ART rule (auditor/rules/ARTnnn.*) turns them into findings.
 
 
 @dataclass(frozen=True, slots=True)
@@ -530,7 +530,3 @@ class EntryFact:
     """`inspected` (its content was read and classified: a file neither refused nor only hashed)
     or `private-key` (a private key by name or PEM header)."""
 
-
-ArtifactRecord = (Artifact | Entry | SourceMapInfo | MapSource | MapRef | MapCoverage | Refusal | MapProblem | SecretHit
-                  | BundlerMetadataFile | EntryFact)
-"""Rows a Source may yield for the artifact and fact tables."""

@@ -56,3 +56,33 @@ def test_the_cycle_check_finds_a_cycle():
     graph = {"auditor.sources.a": {"auditor.sources.b"}, "auditor.sources.b": {"auditor.x"}, "auditor.x": {"auditor.sources.a"}}
     assert cycles_through(graph, "auditor.sources.") == [["auditor.sources.a", "auditor.sources.b", "auditor.x"],
                                                           ["auditor.sources.b", "auditor.x", "auditor.sources.a"]]
+
+
+def test_an_artifact_yields_only_what_the_interface_names(tmp_path):
+    """Every item an artifact source yields is of a type `interface.ArtifactItem` names, and each
+    row or fact type names its table (a reader adding a kind of row must add it to the interface)."""
+    import json
+    import typing
+
+    from test_artifacts_kit import inline, npm_tgz, source_map
+
+    from auditor.config import Config
+    from auditor.sources import interface
+    from auditor.sources.artifact import ArtifactSource
+
+    pkg = npm_tgz(tmp_path / "p.tgz", {
+        "dist/a.js": "a();\n//# sourceMappingURL=a.js.map\n",
+        "dist/a.js.map": source_map(["src/a.ts", "src/b.ts"], ["export const a = 1;\n", "export const b = 'x';\n"], mappings="AAAA"),
+        "dist/b.js": "b();\n" + inline(source_map(["src/c.ts"], None)),
+        "dist/c.js.map": "{not json",
+        "meta.json": json.dumps({"inputs": {"src/a.ts": {"bytes": 1}}, "outputs": {}}),
+        "config.json": json.dumps({"aws": "AKIAQX7RZ2M4K9PL3WTB"}),
+        "../evil.js": "e();\n",
+    })
+    items = list(ArtifactSource(str(pkg), pkg, "tar", Config()).iter_files())
+    allowed = typing.get_args(interface.ArtifactItem)
+    assert [type(i).__name__ for i in items if not isinstance(i, allowed)] == []
+    kinds = {type(i) for i in items}
+    for row in (*typing.get_args(interface.ArtifactRow), *typing.get_args(interface.FactRow)):
+        assert row.TABLE
+    assert {interface.Refusal, interface.MapProblem, interface.BundlerMetadataFile, interface.EntryFact} <= kinds

@@ -17,15 +17,16 @@ SELECT target, path, origin, secret_type, line, evidence FROM secret_hits WHERE 
 
 def findings(conn: duckdb.DuckDBPyConnection, scan_id: int) -> Iterator[Finding]:
     """One ART006 finding per (target, file, origin, detector), files in the order they were searched."""
-    files: dict[tuple[str, str, str], dict[str, list]] = {}
-    for target, path, origin, kind, line, evidence in conn.execute(SQL, [scan_id]).fetchall():
-        hits = files.setdefault((target, path, origin), {}).setdefault(kind, [evidence])
-        hits.append(line)
-    for (target, path, origin), by_type in files.items():
+    lines: dict[tuple[str, str, str], dict[str, set[int]]] = {}
+    evidence: dict[str, str] = {}
+    for target, path, origin, kind, line, how in conn.execute(SQL, [scan_id]).fetchall():
+        lines.setdefault((target, path, origin), {}).setdefault(kind, set()).add(line)
+        evidence[kind] = how
+    for (target, path, origin), by_type in lines.items():
         where = f"{path} (rebuilt from {origin.removeprefix('source map: ')})" if origin.startswith("source map: ") else path
-        for kind, (evidence, *lines) in sorted(by_type.items()):
-            lines = sorted(set(lines))
-            shown_lines = ", ".join(map(str, lines[:10])) + (f" and {len(lines) - 10} more" if len(lines) > 10 else "")
-            what = f"{kind} in {where} line {shown_lines}" if len(lines) == 1 else f"{len(lines)} {kind} hits in {where} (lines {shown_lines})"
-            yield Finding("ART006", kind, f"{what}; value redacted", path, lines[0], None, origin, target,
-                          severity=Severity.ERROR if evidence == "format" else Severity.WARNING)
+        for kind, found in sorted(by_type.items()):
+            hit_lines = sorted(found)
+            shown = ", ".join(map(str, hit_lines[:10])) + (f" and {len(hit_lines) - 10} more" if len(hit_lines) > 10 else "")
+            what = f"{kind} in {where} line {shown}" if len(hit_lines) == 1 else f"{len(hit_lines)} {kind} hits in {where} (lines {shown})"
+            yield Finding("ART006", kind, f"{what}; value redacted", path, hit_lines[0], None, origin, target,
+                          severity=Severity.ERROR if evidence[kind] == "format" else Severity.WARNING)

@@ -1,7 +1,8 @@
 """ART010 source-only-in-source-map: a source whose content a map ships but whose code is not in the
 generated file (`map_sources.in_bundle = 'no'`: no mapping segment, or none of its distinctive
-strings), first-party (or third-party rebuilt). At most MAP_CONTENT_RULE_LIMIT findings per map,
-the rest summarized in one."""
+strings), first-party, or third-party when it was rebuilt (`rebuild_third_party = true`; a
+third-party source the reader could not rebuild, too large or in no parsed language, is left out
+under that setting). At most MAP_CONTENT_RULE_LIMIT findings per map, the rest summarized in one."""
 
 from __future__ import annotations
 
