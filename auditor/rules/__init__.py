@@ -115,17 +115,6 @@ def all_rules() -> dict[str, Rule]:
     return dict(sorted(rules.items()))
 
 
-def rules_digest() -> str:
-    """sha256 over every rule file's name and bytes (TOML and modules): part of the key of a scan stored whole in the
-    extraction cache, so changed rules never replay old findings (hashed unparsed: a replayed
-    scan never needs the rules themselves)."""
-    h = hashlib.sha256()
-    for entry in sorted(resources.files(__name__).iterdir(), key=lambda e: e.name):
-        if entry.name.endswith((".toml", ".py")):
-            h.update(entry.name.encode() + b"\0" + entry.read_bytes() + b"\0")
-    return h.hexdigest()
-
-
 def get_rule(rule_id: str) -> Rule:
     """The rule with id `rule_id` (case-insensitive). Raises UnknownRuleError."""
     rules = all_rules()
