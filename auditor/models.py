@@ -460,29 +460,12 @@ class Refusal:
 
 
 @dataclass(frozen=True, slots=True)
-class MapProblem:
-    """A source map that could not be read whole: too large, undecodable (inline), malformed JSON,
-    or parsed with problems."""
-
-    TABLE: ClassVar[str] = "map_problems"
-    artifact: str
-    target: str
-    path: str
-    """Display path of the map's entry, or of the bundle holding an inline map."""
-    line: int | None
-    """Line of the `sourceMappingURL` comment of an inline map, else None."""
-    code: str
-    """too-large, inline (a data: URL that cannot be decoded), malformed, problems."""
-    message: str
-    """One line: what is wrong (for `problems`: the first problem and how many more)."""
-
-
-@dataclass(frozen=True, slots=True)
 class SecretHit:
     """A secret detector's hit in a file: where and which detector, never the value."""
 
     TABLE: ClassVar[str] = "secret_hits"
     target: str
+    """The command-line target the file belongs to (a directory or an artifact)."""
     path: str
     """Display path of the file (an entry, a source rebuilt from a map, a file of a tree)."""
     line: int
@@ -494,6 +477,25 @@ class SecretHit:
     secret-named key, or entropy alone)."""
     origin: str = ""
     """`source map: <map path>` for a source rebuilt from a map, else ''."""
+
+
+@dataclass(frozen=True, slots=True)
+class MapProblem:
+    """A source map that could not be read whole: too large, undecodable (inline), malformed JSON,
+    or parsed with problems."""
+
+    TABLE: ClassVar[str] = "map_problems"
+    artifact: str
+    """Artifact key (`artifacts.artifact`)."""
+    target: str
+    path: str
+    """Display path of the map's entry, or of the bundle holding an inline map."""
+    line: int | None
+    """Line of the `sourceMappingURL` comment of an inline map, else None."""
+    code: str
+    """too-large, inline (a data: URL that cannot be decoded), malformed, problems."""
+    message: str
+    """One line: what is wrong (for `problems`: the first problem and how many more)."""
 
 
 @dataclass(frozen=True, slots=True)
