@@ -111,3 +111,14 @@ def test_secret_hits_store_no_value(tmp_path):
 def test_truncated_fixture_is_really_cut(tmp_path):
     with pytest.raises(EOFError):
         gzip.decompress(_truncated(tmp_path, True).read_bytes())
+
+
+def test_art002_sizes_each_inline_map_of_a_concatenated_bundle(tmp_path):
+    first, second = source_map(["src/a.ts"], ["export const a = 1;\n"]), source_map(["src/b.ts", "src/c.ts"], None)
+    text = "a();\n" + inline(first) + "\nb();\n" + inline(second) + "\n//# sourceMappingURL=data:application/json;base64,!!!\n"
+    _, conn = scan(tmp_path, npm_tgz(tmp_path / "p.tgz", {"dist/two.js": text}))
+    assert q(conn, "SELECT line, message FROM findings WHERE rule_id = 'ART002' ORDER BY line") == [
+        (2, f"dist/two.js embeds a {len(first)}-byte source map in a data: URL (line 2)"),
+        (4, f"dist/two.js embeds a {len(second)}-byte source map in a data: URL (line 4)"),
+        (5, "dist/two.js embeds a source map in a data: URL (line 5)"),
+    ]
