@@ -199,9 +199,16 @@ def rules_markdown() -> str:
     from auditor.report.findings import rules_report
     from auditor.report.markdown import rules_markdown as render
 
+    from auditor.rules import all_rules
+
+    logic = "\n".join(f"- `{r.id}`: " + (f"`auditor/rules/{r.id}.py`" if r.module else f"`[query] sql` in `auditor/rules/{r.id}.toml`")
+                      for r in all_rules().values())
     return ("# Rules\n\nGenerated from the rule files `auditor/rules/*.toml` (`python -m auditor.docs`); `auditor rules` "
             "lists them, `auditor explain ID` prints one. A manifest's `[severity]` table changes a rule's severity or "
-            "turns it off (see [configuration](configuration.md)).\n\n" + render(rules_report()))
+            "turns it off (see [configuration](configuration.md)).\n\n" + render(rules_report()).rstrip("\n")
+            + "\n\n## Where each rule's logic is\n\nEvery rule is its TOML (id, name, severity, doc) plus its logic over the "
+            "scan's tables and views: SQL in the TOML, or one module beside it where SQL cannot say it "
+            "([internals](internals.md)).\n\n" + logic + "\n")
 
 
 def schema_page() -> str:

@@ -238,17 +238,21 @@ class FileResult:
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """A rule that fired, produced during a scan (rules with a SQL `query` produce theirs in the store)."""
+    """A rule that fired: what a rule's logic returns (`auditor.rules`; a SQL rule's rows become
+    these), stored in `findings`. Readers never make one: they record facts the rules read."""
 
     rule_id: str
+    """The rule's id (`ART001`)."""
     subject: str
     """What the finding is about (flag key, entry path, capability name); part of the fingerprint."""
     message: str
     """One line; must never contain a secret's value."""
     path: str | None = None
+    """File or entry (display path), when the finding points at one."""
     line: int | None = None
     end_line: int | None = None
     origin: str = ""
+    """`source map: <map path>` for a finding in a source rebuilt from a map, else ''."""
     target: str = ""
     severity: Severity | None = None
     """This finding's severity when it is not the rule's (ART006: error for a credential format,
@@ -256,8 +260,8 @@ class Finding:
 
 
 # -- release artifacts (rows of the tables created by schema/003_artifacts.sql) -------------------
-# A Source yields these alongside SourceFile/Diagnostic/Finding; `scan.py` stores each in the table
-# named by its `TABLE`, with the dataclass fields as columns (plus `scan_id`).
+# A Source yields these alongside SourceFile/Diagnostic (`sources.interface.ArtifactRow`); `scan.py`
+# stores each in the table named by its `TABLE`, with the dataclass fields as columns (plus `scan_id`).
 
 
 @dataclass(frozen=True, slots=True)
@@ -430,5 +434,101 @@ class BundleText:
     """zlib-compressed bytes of the generated file."""
 
 
-ArtifactRecord = Artifact | Entry | SourceMapInfo | MapSource | MapRef | MapCoverage
-"""Rows a Source may yield for the artifact tables."""
+# -- facts the readers record for the rules (tables of schema/009_reader_facts.sql) ------------------
+# A reader decides no rule: it records these (`sources.interface.FactRow`), stored as the artifact
+# rows are, and each ART rule (auditor/rules/ARTnnn.*) turns them into findings.
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Something an artifact reader refused or could not read: an entry (path set) or the
+    archive as a whole (path None: a corrupt or truncated stream, a limit reached)."""
+
+    TABLE: ClassVar[str] = "refusals"
+    artifact: str
+    """Artifact key (`artifacts.artifact`)."""
+    target: str
+    """The command-line target the artifact belongs to."""
+    path: str | None
+    """Display path of the entry (`inner.tgz!/x` inside a nested archive); None for the archive."""
+    code: str
+    """path-traversal, absolute-path, empty-name, link-outside, special-file, duplicate-name,
+    non-utf8-name, unsafe-member, member-failed, too-many-entries, too-large, compression-ratio,
+    nested-too-deep, corrupt, truncated, unreadable."""
+    message: str
+    """One line saying what was refused and why (as the diagnostic says it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SecretHit:
+    """A secret detector's hit in a file: where and which detector, never the value."""
+
+    TABLE: ClassVar[str] = "secret_hits"
+    target: str
+    """The command-line target the file belongs to (a directory or an artifact)."""
+    path: str
+    """Display path of the file (an entry, a source rebuilt from a map, a file of a tree)."""
+    line: int
+    """1-based line of the hit."""
+    secret_type: str
+    """Detector name (`AWS Access Key`, `Secret Keyword`, ...)."""
+    evidence: str
+    """`format` (a credential format the detector verifies by shape) or `context` (a
+    secret-named key, or entropy alone)."""
+    origin: str = ""
+    """`source map: <map path>` for a source rebuilt from a map, else ''."""
+
+
+@dataclass(frozen=True, slots=True)
+class MapProblem:
+    """A source map that could not be read whole: too large, undecodable (inline), malformed JSON,
+    or parsed with problems."""
+
+    TABLE: ClassVar[str] = "map_problems"
+    artifact: str
+    """Artifact key (`artifacts.artifact`)."""
+    target: str
+    path: str
+    """Display path of the map's entry, or of the bundle holding an inline map."""
+    line: int | None
+    """Line of the `sourceMappingURL` comment of an inline map, else None."""
+    code: str
+    """too-large, inline (a data: URL that cannot be decoded), malformed, problems."""
+    message: str
+    """One line: what is wrong (for `problems`: the first problem and how many more)."""
+
+
+@dataclass(frozen=True, slots=True)
+class BundlerMetadataFile:
+    """A shipped bundler metadata file (esbuild metafile, webpack stats, Vite manifest,
+    `.tsbuildinfo`) and what it reveals (`auditor.sources.bundler_meta`)."""
+
+    TABLE: ClassVar[str] = "bundler_metadata"
+    artifact: str
+    target: str
+    path: str
+    """Display path of the entry."""
+    tool: str
+    """esbuild, webpack, vite or typescript."""
+    files: int
+    """Original files it lists."""
+    first_party: int
+    """Of those, not under node_modules/."""
+    input_bytes: int | None
+    """Sum of the sizes it gives for them (None when it gives none)."""
+    examples: tuple[str, ...]
+    """A few first-party paths (at most 5)."""
+
+
+@dataclass(frozen=True, slots=True)
+class EntryFact:
+    """A fact about an entry's content that the `entries` row does not hold."""
+
+    TABLE: ClassVar[str] = "entry_facts"
+    artifact: str
+    path: str
+    """`entries.path`."""
+    fact: str
+    """`inspected` (its content was read and classified: a file neither refused nor only hashed)
+    or `private-key` (a private key by name or PEM header)."""
+

@@ -21,12 +21,12 @@ from auditor.errors import AuditorError, ConfigError
 from auditor.extract import families
 from auditor.extract.process import ExtractorSpec
 from auditor.manifest import Manifest, manifest_from_config
-from auditor.models import FAILURE_CODES, BundleText, Diagnostic, FileResult, Finding, Severity
+from auditor.models import FAILURE_CODES, BundleText, Diagnostic, FileResult, SecretHit, Severity
 from auditor.parallel import Pipeline, PipelineStats
 from auditor.queries import builtin_query_dir, discover
 from auditor.resolve import Inference, resolve
 from auditor.sources import open_target
-from auditor.sources.secrets import secret_findings
+from auditor.sources.secrets import evidence_of
 
 ProgressFn = Callable[[str, int, int | None], None]
 """progress(event, advance, total): event is `open` (targets about to be opened: downloaded, listed),
@@ -161,7 +161,6 @@ def run_scan(
     results: list[FileResult] = []
     file_rows: list[tuple] = []
     diagnostics: list[Diagnostic] = []
-    emitted: list[Finding] = []
     records: list = []
     bundle_texts: list[BundleText] = []
     label = label or " ".join(Path(t).name or t for t in targets)
@@ -199,9 +198,6 @@ def run_scan(
             if isinstance(item, Diagnostic):
                 diagnostics.append(item)
                 continue
-            if isinstance(item, Finding):
-                emitted.append(item)
-                continue
             if isinstance(item, BundleText):  # read after extraction (mappings.record_presence), not stored
                 bundle_texts.append(item)
                 continue
@@ -212,7 +208,7 @@ def run_scan(
                 continue
             res = item
             if res.secrets:
-                emitted.extend(secret_findings(res.secrets, res.path, res.path, res.origin, target))
+                records.extend(SecretHit(target, res.path, line, kind, evidence_of(kind), res.origin) for kind, line in res.secrets)
             if not res.extracted:  # an archive entry searched for secrets only
                 diagnostics.extend(res.diagnostics)
                 continue
@@ -276,7 +272,7 @@ def run_scan(
             store.insert_rows(conn, "diagnostics", ("scan_id", "path", "code", "severity", "message", "line", "origin"),
                               ((scan_id, d.path, d.code, d.severity.value, d.message, d.line, d.origin) for d in diagnostics_late))
             diagnostics.extend(diagnostics_late)
-        finding_count = rules.evaluate(conn, scan_id, emitted)
+        finding_count = rules.evaluate(conn, scan_id)
         if manifest is not None:
             manifest.apply(conn, scan_id)  # severity overrides and suppressions
         _finish_scan(conn, scan_id, t0, len(file_rows), len(reads), len(definitions), len(diagnostics))

@@ -586,12 +586,12 @@ _PAUSED_SCAN = textwrap.dedent(
     target, db, ready, go = sys.argv[1:5]
     real = rules.evaluate
 
-    def paused(conn, scan_id, emitted=()):
+    def paused(conn, scan_id):
         Path(ready).touch()          # inside the scan's write transaction: the file is locked
         deadline = time.time() + 60
         while not Path(go).exists() and time.time() < deadline:
             time.sleep(0.05)
-        return real(conn, scan_id, emitted)
+        return real(conn, scan_id)
 
     rules.evaluate = paused
     scan.run_scan([target], db, "during-dashboard", load_config(find_config(Path(target))))

@@ -124,9 +124,9 @@ def test_scan_with_a_failed_file_exits_2_after_storing(two_targets, tmp_path, qu
 def test_an_artifact_reader_failure_is_never_a_pass_and_keeps_what_was_read(tmp_path, monkeypatch):
     """The path of the real release: the safety net turned the artifact into one `artifact-failed`
     row that nothing showed, and `check` passed."""
-    from auditor.sources import audit
+    from auditor.sources import walk
 
-    original = audit.Audit.run
+    original = walk.ArtifactWalk.run
 
     def run_then_fail(self):
         for n, item in enumerate(original(self)):
@@ -134,7 +134,7 @@ def test_an_artifact_reader_failure_is_never_a_pass_and_keeps_what_was_read(tmp_
             if n == 3:
                 raise IndexError("string index out of range")
 
-    monkeypatch.setattr(audit.Audit, "run", run_then_fail)
+    monkeypatch.setattr(walk.ArtifactWalk, "run", run_then_fail)
     pkg = npm_tgz(tmp_path / "pkg.tgz", {"index.js": "if (process.env.PKG_FLAG) { go() }\n"})
     other = tmp_path / "other"
     other.mkdir()

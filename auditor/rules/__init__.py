@@ -1,7 +1,9 @@
-"""Rules: one TOML file per rule in this package (`<ID>.toml`), each with an id, a name that names the
-pattern, a default severity, a doc with fixed headings, and either a SQL `query` evaluated over the
-scan's tables and views, or no query when scan stages emit the rule's findings themselves (for
-example secrets found in archive entries).
+"""Rules: each rule is one TOML file in this package (`<ID>.toml`) with an id, a name that names the
+pattern, a default severity and a doc with fixed headings, plus its logic: a SQL `query` in the TOML
+evaluated over the scan's tables and views, or, where SQL cannot say it (messages that format sizes,
+lists or Python reprs), one module beside it (`<ID>.py`) with a `findings(conn, scan_id)` function.
+Rules read only the database: the readers record facts (entries, maps, coverage, refusals, secret
+hits, bundler metadata; see docs/schema.md) and decide no rule.
 
 A rule file:
 
@@ -20,15 +22,27 @@ sql = "SELECT subject, message, path, line FROM ... WHERE scan_id = $scan_id"
 ```
 
 The SQL returns `subject` and `message` (required) and any of `path`, `line`, `end_line`,
-`origin`, `target`. `$scan_id` is bound to the scan being evaluated.
+`origin`, `target`, `severity` (a finding's own severity; NULL: the rule's). `$scan_id` is bound to
+the scan being evaluated.
+
+A rule module (`ART006.py`):
+
+```python
+def findings(conn: duckdb.DuckDBPyConnection, scan_id: int) -> Iterable[Finding]:
+    ...  # read the tables of scan `scan_id`, yield models.Finding (rule_id = the rule's id)
+```
+
+A rule has a query or a module, never both, never neither (`all_rules` raises AuditorError).
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import posixpath
 import re
 import tomllib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -53,6 +67,14 @@ class Rule:
     doc: dict[str, str]
     """Keys `what`, `why`, `example`, `fix`."""
     sql: str | None = None
+    module: str | None = None
+    """Dotted name of the rule's module (`auditor.rules.ART006`) when its logic is Python."""
+
+    def logic(self) -> Callable[[duckdb.DuckDBPyConnection, int], Iterable[Finding]]:
+        """`findings(conn, scan_id)` of the rule: its module's, or one running its SQL."""
+        if self.module is not None:
+            return importlib.import_module(self.module).findings
+        return lambda conn, scan_id: _sql_findings(self, conn, scan_id)
 
     def markdown(self) -> str:
         """The doc as Markdown with the fixed headings (used by `auditor explain` and SARIF help)."""
@@ -70,10 +92,12 @@ class UnknownRuleError(AuditorError):
 def all_rules() -> dict[str, Rule]:
     """Every rule shipped in this package, by id, sorted by id."""
     rules = {}
-    for entry in resources.files(__name__).iterdir():
-        if not entry.name.endswith(".toml"):
+    files = {entry.name: entry for entry in resources.files(__name__).iterdir()}
+    for name, entry in files.items():
+        if not name.endswith(".toml"):
             continue
         data = tomllib.loads(entry.read_text(encoding="utf-8"))
+        stem = name.removesuffix(".toml")
         rule = Rule(
             id=data["id"],
             name=data["name"],
@@ -81,22 +105,14 @@ def all_rules() -> dict[str, Rule]:
             summary=data["summary"],
             doc={k: str(v) for k, v in data.get("doc", {}).items()},
             sql=data.get("query", {}).get("sql"),
+            module=f"{__name__}.{stem}" if f"{stem}.py" in files else None,
         )
-        if entry.name != f"{rule.id}.toml":
-            raise AuditorError(f"rule file {entry.name} holds rule {rule.id}")
+        if stem != rule.id:
+            raise AuditorError(f"rule file {name} holds rule {rule.id}")
+        if (rule.sql is None) == (rule.module is None):
+            raise AuditorError(f"rule {rule.id} needs its logic in exactly one place: a [query] sql in {name} or a module {stem}.py")
         rules[rule.id] = rule
     return dict(sorted(rules.items()))
-
-
-def rules_digest() -> str:
-    """sha256 over every rule file's name and bytes: part of the key of a scan stored whole in the
-    extraction cache, so changed rules never replay old findings (hashed unparsed: a replayed
-    scan never needs the rules themselves)."""
-    h = hashlib.sha256()
-    for entry in sorted(resources.files(__name__).iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".toml"):
-            h.update(entry.name.encode() + b"\0" + entry.read_bytes() + b"\0")
-    return h.hexdigest()
 
 
 def get_rule(rule_id: str) -> Rule:
@@ -136,35 +152,37 @@ def _rows_for(scan_id: int, rule: Rule, findings: list[Finding]) -> list[tuple]:
     ]
 
 
-def evaluate(conn: duckdb.DuckDBPyConnection, scan_id: int, emitted: list[Finding] = ()) -> int:
-    """Insert findings for `scan_id`: the emitted ones, then every SQL rule's. Returns how many.
+def _sql_findings(rule: Rule, conn: duckdb.DuckDBPyConnection, scan_id: int) -> list[Finding]:
+    """Run the rule's SQL for `scan_id`. Raises duckdb.Error."""
+    cur = conn.execute(rule.sql.replace("$scan_id", str(int(scan_id))))
+    cols = [d[0] for d in cur.description]
+    found = []
+    for r in cur.fetchall():
+        d = dict(zip(cols, r))
+        severity = Severity(d["severity"]) if d.get("severity") else None
+        found.append(Finding(rule.id, str(d["subject"]), str(d["message"]), d.get("path"), d.get("line"),
+                             d.get("end_line"), d.get("origin") or "", d.get("target") or "", severity))
+    return found
+
+
+def evaluate(conn: duckdb.DuckDBPyConnection, scan_id: int) -> int:
+    """Insert the findings of every rule (in id order) for `scan_id`. Returns how many.
 
     Runs inside the caller's transaction. Duplicate findings (same rule, fingerprint, line and target)
-    are kept once; the same finding in two targets of one scan is kept for each.
-    Raises AuditorError naming the rule when a rule's SQL fails.
+    are kept once (the first a rule returned); the same finding in two targets of one scan is kept
+    for each. Raises AuditorError naming the rule when a rule's SQL or module fails.
     """
     from auditor import store
 
-    rules = all_rules()
     rows: list[tuple] = []
-    for f in emitted:
-        rule = rules.get(f.rule_id)
-        if rule is None:
-            raise AuditorError(f"a scan stage emitted a finding for unknown rule {f.rule_id}")
-        rows.extend(_rows_for(scan_id, rule, [f]))
-    for rule in rules.values():
-        if not rule.sql:
-            continue
+    for rule in all_rules().values():
         try:
-            cur = conn.execute(rule.sql.replace("$scan_id", str(int(scan_id))))
+            found = list(rule.logic()(conn, scan_id))
         except duckdb.Error as exc:
             raise AuditorError(f"rule {rule.id} failed: {str(exc).splitlines()[0]}") from exc
-        cols = [d[0] for d in cur.description]
-        found = []
-        for r in cur.fetchall():
-            d = dict(zip(cols, r))
-            found.append(Finding(rule.id, str(d["subject"]), str(d["message"]), d.get("path"), d.get("line"),
-                                 d.get("end_line"), d.get("origin") or "", d.get("target") or ""))
+        for f in found:
+            if f.rule_id != rule.id:
+                raise AuditorError(f"rule {rule.id} returned a finding for rule {f.rule_id}")
         rows.extend(_rows_for(scan_id, rule, found))
     seen = set()
     unique = []

@@ -1,6 +1,11 @@
-"""Target readers: directories, archives, bundles and source maps.
+"""Target readers, one module per kind of input: `directory` (a source tree), `single_file` (one
+source file), `artifact` (a release artifact: its walk in `walk`, its readers by format in
+`tarball`, `ziparchive` and `bundle`, the format table in `formats`), `npm` (npm specs, package.json,
+the `files` allowlist), `pypkg` (wheel and sdist metadata), `sourcemap` and `mappings` (source
+maps), `bundler_meta`, `classify` and `secrets` (what an entry is and holds).
 
 `open_target` picks the reader for a target string; every reader implements `interface.Source`.
+No module here imports one that imports it back.
 """
 
 from __future__ import annotations
@@ -12,34 +17,9 @@ from auditor.errors import TargetError
 from auditor.languages import language_for
 from auditor.sources.directory import DirectorySource
 from auditor.sources.interface import Source
+from auditor.sources.single_file import SingleFileSource
 
-
-class SingleFileSource:
-    """One parseable file given directly as a target."""
-
-    def __init__(self, path: Path, max_file_bytes: int):
-        self.path = path
-        self.name = str(path)
-        self.max_file_bytes = max_file_bytes
-
-    def count(self) -> int:
-        """Always 1."""
-        return 1
-
-    def iter_files(self):
-        """Yield the file (or an `unreadable` diagnostic)."""
-        from auditor.models import Diagnostic, Severity, SourceFile
-        from auditor.strings import valid_text
-
-        shown = valid_text(self.path.name)  # an undecodable byte in the name shows as \xNN
-        try:
-            size = self.path.stat().st_size
-            with open(self.path, "rb") as fh:
-                data = fh.read(self.max_file_bytes)
-        except OSError as exc:
-            yield Diagnostic(shown, "unreadable", f"cannot read file: {exc.strerror or exc}", Severity.WARNING)
-            return
-        yield SourceFile(shown, data, size=size, truncated=size > len(data))
+__all__ = ["Source", "SingleFileSource", "open_target"]
 
 
 def open_target(target: str, config: Config) -> Source:

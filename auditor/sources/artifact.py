@@ -8,67 +8,40 @@ source maps.
 - `MapRef`, `SourceMapInfo` and `MapSource` rows for `sourceMappingURL` comments and source maps,
   and a `SourceFile` for each first-party source rebuilt from `sourcesContent`, with origin
   `source map: <map path>`;
-- a `Finding` for every ART rule a reader decides (see `auditor rules`), a `Diagnostic` for every
-  refused or unreadable entry and malformed map, and last the `Artifact` row.
+- the facts the ART rules (`auditor/rules/ART*`) decide from: `Refusal`, `MapProblem`, `SecretHit`,
+  `BundlerMetadataFile` and `EntryFact` rows; a `Diagnostic` for every refused or unreadable entry
+  and malformed map; and last the `Artifact` row. No reader decides a rule.
 
 Nothing in an artifact is executed or imported, and nothing is written outside a private temp dir
 (removed when the iteration ends). Bad content never raises: it is refused, with a diagnostic and a
-finding, and the rest of the artifact (and every other target) is still scanned.
+refusal, and the rest of the artifact (and every other target) is still scanned.
 
-This module is what a target needs to be named, identified and cached; the reading itself is in
-`auditor.sources.audit`, imported when an artifact is read (replaying a stored scan never does).
+This module is what a target needs to be named, identified and cached; the walk over the
+artifact is `auditor.sources.walk`, the readers by format `tarball`, `ziparchive` and `bundle`,
+the format table `formats`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from auditor.config import Config
 from auditor.models import Diagnostic, Severity
+from auditor.sources.formats import BUNDLE_SUFFIXES, TAR_SUFFIXES, ZIP_SUFFIXES, artifact_format, sha256_file
+from auditor.sources.interface import ArtifactItem
 from auditor.sources.limits import Limits
+from auditor.sources.walk import ArtifactWalk
 
-TAR_SUFFIXES = (".tgz", ".tar.gz", ".tar", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".crate")
-ZIP_SUFFIXES = (".whl", ".zip", ".jar", ".egg", ".nupkg")
-BUNDLE_SUFFIXES = (".js", ".mjs", ".cjs")
-
-
-def artifact_format(path: Path) -> str | None:
-    """tar, zip, bundle or source-map for a file target, by name then by magic bytes; None if neither."""
-    low = path.name.lower()
-    if low.endswith(TAR_SUFFIXES):
-        return "tar"
-    if low.endswith(ZIP_SUFFIXES):
-        return "zip"
-    if low.endswith(BUNDLE_SUFFIXES):
-        return "bundle"
-    if low.endswith(".map"):
-        return "source-map"
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(512)
-    except OSError:
-        return None
-    if head[:4] == b"PK\x03\x04":
-        return "zip"
-    if head[:2] == b"\x1f\x8b" or head[:3] == b"BZh" or head[:6] == b"\xfd7zXZ\x00" or head[257:262] == b"ustar":
-        return "tar"
-    return None
-
-
-def sha256_file(path: Path) -> str:
-    """Hex SHA-256 of the file at `path`, read in blocks."""
-    with open(path, "rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
+__all__ = ["BUNDLE_SUFFIXES", "TAR_SUFFIXES", "ZIP_SUFFIXES", "ArtifactSource", "artifact_format", "sha256_file"]
 
 
 class ArtifactSource:
     """A release artifact on disk (or fetched into a private temp dir by `fetch`)."""
 
-    def __init__(self, target: str, path: Path | None, fmt: str, config: Config, fetch=None):
+    def __init__(self, target: str, path: Path | None, fmt: str, config: Config, fetch: Callable[[Path], Path] | None = None):
         """`fmt` is tar, zip, bundle or source-map; `fetch(tmpdir) -> Path` downloads the artifact
         (npm specs) when `path` is None."""
         self.name = target
@@ -102,14 +75,13 @@ class ArtifactSource:
         return "|".join((self.file_sha256(), self.target, self.fmt, repr(self.limits), str(self.config.max_file_bytes),
                          repr(self.config.exclude), detect_secrets_version()))
 
-    def iter_files(self) -> Iterator:
-        """Entries, rebuilt sources, findings, diagnostics and the artifact rows (see module doc)."""
-        from auditor.sources.audit import Audit  # the readers: not imported to replay a stored scan
-
+    def iter_files(self) -> Iterator[ArtifactItem]:
+        """Rebuilt sources and entries to extract, diagnostics, artifact rows and facts (see module doc)."""
         workdir = tempfile.mkdtemp(prefix="auditor-artifact-")
         try:
             path = self.path if self.path is not None else self.fetch(Path(workdir))
-            yield from Audit(self, path, workdir).run()
+            sha = self.file_sha256() if path == self.path else sha256_file(path)  # else: downloaded
+            yield from ArtifactWalk(self.target, self.fmt, self.limits, self.config.max_file_bytes, path, sha, workdir).run()
         except Exception as exc:  # noqa: BLE001 - the last safety net: never stop other targets
             yield Diagnostic(self.target, "artifact-failed", f"internal error while reading the artifact: {type(exc).__name__}: {exc}", Severity.ERROR)
         finally:

@@ -86,12 +86,3 @@ def read_metadata(path: str, data: bytes) -> BundlerMetadata | None:
         return _summary("vite", {v.get("src") if isinstance(v.get("src"), str) else k: None for k, v in entries})
     return None
 
-
-def message(shown: str, meta: BundlerMetadata) -> str:
-    """ART015's message for the metadata `meta` found in entry `shown`."""
-    what = {"esbuild": "an esbuild metafile", "webpack": "webpack stats", "vite": "a Vite manifest",
-            "typescript": "TypeScript build info"}[meta.tool]
-    size = f", {meta.input_bytes:,} bytes of input" if meta.input_bytes is not None else ""
-    eg = f" (e.g. {', '.join(meta.examples[:3])})" if meta.examples else ""
-    return (f"{shown} is {what}: it lists {meta.files:,} original files{size}, "
-            f"{meta.first_party:,} of them first-party{eg}")

@@ -261,18 +261,6 @@ def in_bundle_status(segments: int, literal_status: str) -> str:
     return "partial" if literal_status in ("partial", "no") else "yes"
 
 
-def map_only_message(path: str, map_shown: str, generated: str, by_mappings: bool, literals: int, present: int) -> str:
-    """ART010's message: what shows that `path` ships only through the map."""
-    if by_mappings:
-        strings = ""
-        if literals:
-            strings = (f"; none of its {literals} distinctive strings is in the bundle" if present == 0 else
-                       f"; {present} of its {literals} distinctive strings also occur in the bundle (as text, not as its code)")
-        return f"{path} ships only in source map {map_shown}: no mapping segment of {generated} comes from it{strings}"
-    return (f"{path} ({literals} distinctive strings) ships only in source map {map_shown}: "
-            f"none of its strings is in {generated}")
-
-
 # -- presence of map-revealed names in the generated file --------------------------------------
 
 QUOTED = re.compile(rb"""(?<=["'`])[^"'`]{1,%d}(?=["'`])""" % 512)

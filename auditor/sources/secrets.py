@@ -463,16 +463,15 @@ class SecretScanner:
             self.prefilters = {}
         self.conditions = _Conditions(self.prefilters, self.plugins)
 
-    def scan(self, path: str, text: str, bundle: bool = False, memoize: bool = True) -> list[Secret]:
+    def scan(self, path: str, text: str, bundle: bool = False, memoize: bool = True, memo=None) -> list[Secret]:
         """Secrets in `text` (the content of `path`; its extension picks the keyword rules).
 
-        Memoized in the running scan's cache (`auditor.cache.memo`) by path, bundle flag and text,
-        unless `memoize` is False (a caller that caches its own results, as extraction does).
+        Memoized in `memo` (the running scan's `auditor.cache.memo("secrets", detect_secrets_version())`,
+        passed by the caller: this module imports no cache) by path, bundle flag and text, when
+        given and `memoize` is True (False: a caller that caches its own results, as extraction does).
         The memo holds no secret: each secret is stored as its other fields plus the offset and
         length of its value in `text`, and rebuilt from the same text on a hit."""
-        from auditor import cache
-
-        memo = cache.memo("secrets", detect_secrets_version()) if memoize else None
+        memo = memo if memoize else None
         key = memo.key(path, str(bundle), text) if memo is not None else ""
         if memo is not None:
             hit = memo.get(key)
@@ -663,9 +662,16 @@ hits are errors. Every other hit (a secret-named key's value, a high-entropy str
 Artifactory / IBM / Cloudant / SoftLayer assignment patterns) is a warning."""
 
 
+def evidence_of(kind: str) -> str:
+    """`SecretHit.evidence` of detector `kind`: `format` for a `VERIFIED_FORMATS` detector (a
+    credential recognised by its shape), else `context` (a secret-named key, or entropy alone)."""
+    return "format" if kind in VERIFIED_FORMATS else "context"
+
+
 def severity_of(kind: str) -> str:
-    """`error` for a `VERIFIED_FORMATS` detector, else `warning`."""
-    return "error" if kind in VERIFIED_FORMATS else "warning"
+    """ART006's severity for a hit of detector `kind`: `error` for a credential format (`evidence_of`
+    is `format`), else `warning` (the rule reads the stored `secret_hits.evidence`)."""
+    return "error" if evidence_of(kind) == "format" else "warning"
 
 
 EXTRA_FORMATS = {
@@ -849,25 +855,6 @@ def _occurrences(text: str, value: str, limit: int = 1000):
             return
         yield k
         start = k + max(len(value), 1)
-
-
-def secret_findings(hits: list[tuple[str, int]], path: str, where: str, origin: str = "", target: str = "") -> list:
-    """One ART006 finding per detector for the secrets of one file, from (detector name, line)
-    pairs: lines listed, values never. `where` names the file in the message. Severity follows
-    the evidence (`severity_of`): error for a credential format, warning for the rest."""
-    from auditor.models import Finding, Severity
-
-    by_type: dict[str, list[int]] = {}
-    for kind, line in hits:
-        by_type.setdefault(kind, []).append(line)
-    out = []
-    for kind, lines in sorted(by_type.items()):
-        lines = sorted(set(lines))
-        shown_lines = ", ".join(map(str, lines[:10])) + (f" and {len(lines) - 10} more" if len(lines) > 10 else "")
-        what = f"{kind} in {where} line {shown_lines}" if len(lines) == 1 else f"{len(lines)} {kind} hits in {where} (lines {shown_lines})"
-        out.append(Finding("ART006", kind, f"{what}; value redacted", path, lines[0], None, origin, target,
-                           severity=Severity(severity_of(kind))))
-    return out
 
 
 HASH_LISTS = (".tsbuildinfo",)

@@ -1,6 +1,8 @@
-"""Reading one release artifact for `ArtifactSource.iter_files` (see `auditor.sources.artifact`): the
-walk over its entries, nested archives and source maps, and the ART findings its readers decide.
-Imported only when an artifact is read, not to replay a stored scan of it."""
+"""The walk over one release artifact for `ArtifactSource.iter_files` (see `auditor.sources.artifact`):
+its entries, the archives nested in it and its source maps, read through the reader of each format
+(`tarball`, `ziparchive`, `bundle`). It records facts (entries, maps, coverage, refusals, secret
+hits, bundler metadata) and decides no rule: the ART rules (`auditor/rules/ART*`) do, from the
+stored rows. Imports no module that imports it."""
 
 from __future__ import annotations
 
@@ -10,36 +12,41 @@ import io
 import posixpath
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 
+from auditor import cache
 from auditor.languages import language_for
 from auditor.models import (
     Artifact,
     BundleText,
     Diagnostic,
     Entry,
-    Finding,
+    BundlerMetadataFile,
+    EntryFact,
     MapCoverage,
+    MapProblem,
     MapRef,
+    Refusal,
+    SecretHit,
     MapSource,
     Severity,
     SourceFile,
     SourceMapInfo,
 )
 from auditor.sources import bundler_meta, classify, mappings, sourcemap
-from auditor.sources.archive import Budget, FileReader, Member, ReadFailed, TarReader, ZipReader, show_name
-from auditor.sources.artifact import ZIP_SUFFIXES, ArtifactSource, sha256_file
-from auditor.sources.limits import human_size
+from auditor.sources.archive import Budget, Member, Reader, ReadFailed, show_name
+from auditor.sources.bundle import FileReader
+from auditor.sources.formats import ZIP_SUFFIXES
+from auditor.sources.interface import ArtifactItem
+from auditor.sources.limits import Limits
 from auditor.sources.npm import NpmCoverage, parse_package_json
 from auditor.sources.pypkg import WheelCoverage, parse_metadata, top_level_names
-from auditor.sources.secrets import SecretScanner, mask, scan_mode, secret_findings
+from auditor.sources.secrets import SecretScanner, detect_secrets_version, evidence_of, scan_mode
+from auditor.sources.tarball import TarReader
+from auditor.sources.ziparchive import ZipReader
 
-REFUSAL_RULE = {
-    "path-traversal": "ART011", "absolute-path": "ART011", "empty-name": "ART011", "link-outside": "ART011", "special-file": "ART011",
-    "duplicate-name": "ART011", "non-utf8-name": "ART011", "unsafe-member": "ART011",
-    "too-many-entries": "ART012", "too-large": "ART012", "compression-ratio": "ART012", "nested-too-deep": "ART012",
-    "corrupt": "ART013", "truncated": "ART013", "unreadable": "ART013",
-}
 REFUSAL_TEXT = {
     "path-traversal": "its path leaves the archive root (`..`)",
     "absolute-path": "its path is absolute",
@@ -55,23 +62,32 @@ REFUSAL_TEXT = {
     "too-large": "the artifact's uncompressed total is over the limit",
     "unreadable": "its bytes cannot be read",
 }
-OUTLIER_FACTOR = 4
-OUTLIER_MIN_BYTES = 1024 * 1024
-"""ART009: an entry of at least OUTLIER_MIN_BYTES that is OUTLIER_FACTOR times larger than every other."""
-MAP_CONTENT_RULE_LIMIT = 50
-"""ART010 findings per map beyond which the rest are summarized in one message."""
 
-class Audit:
-    """State of one target's audit (shared by the artifact and the archives nested in it)."""
+@dataclass(slots=True)
+class ArtifactWalk:
+    """State of the walk over one target (shared by the artifact and the archives nested in it)."""
 
-    def __init__(self, src: ArtifactSource, path: Path, workdir: str):
-        self.src = src
-        self.path = path
-        self.workdir = workdir
-        self.limits = src.limits
-        self.max_file_bytes = src.config.max_file_bytes
+    target: str
+    """The target as given on the command line: names the artifact in every row."""
+    fmt: str
+    """tar, zip, bundle or source-map."""
+    limits: Limits
+    max_file_bytes: int
+    """Bytes of a file handed to extraction at most (the rest is cut off)."""
+    path: Path
+    """The artifact file."""
+    sha: str
+    """Its hex SHA-256."""
+    workdir: str
+    """A private temp dir (tar streams spool there)."""
+    budget: Budget = field(init=False)
+    """Uncompressed bytes and entries left, shared with the archives nested in the artifact."""
+    secrets_memo: SimpleNamespace | None = field(init=False, default=None)
+    """The running scan's memo of secret searches (`auditor.cache.memo`), set with the scanner."""
+    _scanner: SecretScanner | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
         self.budget = Budget(self.limits.max_total_bytes, self.limits.max_entries)
-        self._scanner: SecretScanner | None = None
 
     @property
     def scanner(self) -> SecretScanner | None:
@@ -81,16 +97,14 @@ class Audit:
         artifact limits turn secrets off."""
         if self._scanner is None and self.limits.secrets:
             self._scanner = SecretScanner()
+            self.secrets_memo = cache.memo("secrets", detect_secrets_version())
         return self._scanner
 
-    # -- helpers ---------------------------------------------------------------------------------
-    def finding(self, rule: str, subject: str, message: str, path: str | None = None, line: int | None = None, origin: str = "") -> Finding:
-        return Finding(rule, subject, message, path, line, None, origin, self.src.target)
-
-    def run(self) -> Iterator:
+    def run(self) -> Iterator[ArtifactItem]:
+        """Everything read from the artifact, in a deterministic order (see `auditor.sources.artifact`)."""
         st = self.path.stat()
-        digest = self.src.file_sha256() if self.src.path == self.path else sha256_file(self.path)  # else: downloaded
-        fmt = self.src.fmt
+        fmt = self.fmt
+        reader: Reader
         if fmt == "tar":
             reader = TarReader(self.path, self.limits, self.budget, self.workdir, st.st_size)
         elif fmt == "zip":
@@ -98,15 +112,15 @@ class Audit:
         else:
             reader = FileReader(self.path)
         try:
-            yield from _ArtifactAudit(self, reader, fmt, self.src.target, None, 0, "", st.st_size, digest, self.path.name).run()
+            yield from _ArchiveWalk(self, reader, fmt, self.target, None, 0, "", st.st_size, self.sha, self.path.name).run()
         finally:
             reader.close()
 
 
-class _ArtifactAudit:
+class _ArchiveWalk:
     """One artifact: a top-level target or an archive nested in one."""
 
-    def __init__(self, audit: Audit, reader, fmt: str, key: str, parent: str | None, depth: int, shown_prefix: str,
+    def __init__(self, audit: ArtifactWalk, reader: Reader, fmt: str, key: str, parent: str | None, depth: int, shown_prefix: str,
                  compressed: int, sha: str, filename: str):
         self.a = audit
         self.reader = reader
@@ -126,14 +140,11 @@ class _ArtifactAudit:
         self.total = 0
         self.entry_count = 0
         self.union_index: sourcemap.BundleIndex | None = None
-        self.maps_without_content: list[tuple[str, int]] = []
         self.done_maps: set[str] = set()
         self.entries: list[Entry] = []
         """Entry rows, yielded last so a JavaScript file can be re-kinded once its map is known."""
         self.bundles: set[str] = set()
         """Generated files of maps with two or more sources: bundles whatever their size."""
-        self.strays: dict[str, list[str]] = {}
-        """ART008 candidates by kind (test, debug): one finding per artifact and kind."""
         self.prefix = ""
         self.label = filename
         self.failed = 0
@@ -164,7 +175,7 @@ class _ArtifactAudit:
                                                  f"internal error while reading the package metadata: {type(exc).__name__}: {str(exc)[:300]}", Severity.ERROR))
         yield from self.meta_problems
         self.label = name or (self.shown_prefix[:-2] if self.shown_prefix else self.filename)
-        """Names the artifact in the subject of artifact-level findings (no path of their own)."""
+        """Names the artifact in diagnostics that have no path of their own (the `artifact_labels` view's `label`)."""
         refs: list[tuple[str, sourcemap.Ref]] = []
         seen: set[str] = set()
         over_total = False
@@ -202,22 +213,21 @@ class _ArtifactAudit:
             yield from self.guarded(self.entry(m, p, covered, why, refs), self.shown_prefix + p, "entry-failed", f"entry {p!r}")
         for problem in self.reader.problems:
             yield Diagnostic(self.key, problem.code, problem.message, Severity.ERROR)
-            yield self.a.finding(problem.rule, f"{self.label}: {problem.code}", f"{self.filename}: {problem.message}", None)
+            yield Refusal(self.key, self.a.target, None, problem.code, f"{self.filename}: {problem.message}")
         yield from self.guarded(self.resolve_refs(refs), self.shown_prefix + (refs[0][0] if refs else self.label), "map-refs-failed", "sourceMappingURL comments")
         for p in sorted(self.kind_of):
             if self.kind_of[p] == "source-map" and p not in self.done_maps:
                 yield from self.guarded(self.external_map(p, referrer=None), self.shown_prefix + p, "map-failed", f"source map {p!r}")
-        yield from self.summaries()
         for e in self.entries:
             if e.path in self.bundles and e.kind == "source" and e.refused is None:
                 e = dataclasses.replace(e, kind="bundle")
             yield e
         status = "ok"
-        if any(pr.rule == "ART013" for pr in self.reader.problems):
+        if any(pr.code in ("corrupt", "truncated") for pr in self.reader.problems):
             status = "corrupt"
         elif self.refused or self.reader.problems or self.failed:
             status = "partial"
-        yield Artifact(self.key, self.a.src.target, kind, self.parent, name, version, prefix, self.entry_count, self.total,
+        yield Artifact(self.key, self.a.target, kind, self.parent, name, version, prefix, self.entry_count, self.total,
                        self.compressed, self.sha, self.refused, status)
 
     def add(self, entry: Entry) -> None:
@@ -289,7 +299,7 @@ class _ArtifactAudit:
         msg = f"entry {p!r} refused: {why}" + (f" ({detail})" if detail else "")
         shown = self.shown_prefix + p
         yield Diagnostic(shown, code, msg, Severity.ERROR)
-        yield self.a.finding(REFUSAL_RULE.get(code, "ART011"), code, msg, shown)
+        yield Refusal(self.key, self.a.target, shown, code, msg)
         self.add(Entry(self.key, p, m.size, m.compressed_size, None, classify.entry_kind(p), m.type, m.link_target, refused=code))
 
     # -- one entry -------------------------------------------------------------------------------
@@ -328,11 +338,13 @@ class _ArtifactAudit:
         minified = classify.is_minified(p, data)
         kind = classify.entry_kind(p, head, minified or classify.looks_bundled(p, data), bool(entry_refs), size)
         self.kind_of[p] = kind
-        yield from self.kind_findings(p, kind, head, covered, why)
+        yield EntryFact(self.key, p, "inspected")
+        if kind == "key" and classify.is_private_key(p, head):
+            yield EntryFact(self.key, p, "private-key")
         if bundler_meta.is_candidate(p):
             meta = bundler_meta.read_metadata(p, data)
             if meta is not None:
-                yield a.finding("ART015", f"{meta.tool} metadata", bundler_meta.message(shown, meta), shown)
+                yield BundlerMetadataFile(self.key, a.target, shown, meta.tool, meta.files, meta.first_party, meta.input_bytes, meta.examples)
         if kind == "archive":
             outcome = yield from self.nested(m, p, data)
             if outcome != "not opened":
@@ -346,8 +358,8 @@ class _ArtifactAudit:
         if a.limits.secrets and kind in classify.TEXT_KINDS and size <= a.limits.max_secret_scan_bytes and b"\x00" not in head:
             mode = scan_mode(p, kind == "bundle" or minified)
             if mode and scanned and size > a.max_file_bytes:  # extraction sees a prefix; the search, all of it
-                secrets = a.scanner.scan(p, data.decode("utf-8", "replace"), bundle=mode == "bundle")
-                yield from self.secret_findings(secrets, shown, shown)
+                secrets = a.scanner.scan(p, data.decode("utf-8", "replace"), bundle=mode == "bundle", memo=a.secrets_memo)
+                yield from self.secret_hits(secrets, shown)
                 mode = ""
             elif mode and not scanned:  # searched where files are extracted (in parallel), not extracted
                 yield SourceFile(shown, data, size=size, secrets=mode, extract=False)
@@ -356,14 +368,14 @@ class _ArtifactAudit:
             if ref.kind == "inline":
                 yield from self.inline_map(p, ref, data)
         if scanned:
-            sdata = mask(data, secrets) if secrets else data
-            yield SourceFile(shown, sdata[:a.max_file_bytes], size=size, truncated=size > a.max_file_bytes, secrets=mode)
+            yield SourceFile(shown, data[:a.max_file_bytes], size=size, truncated=size > a.max_file_bytes, secrets=mode)
         self.add(Entry(self.key, p, size, m.compressed_size, sha, kind, m.type, None, covered, why,
                        language if scanned else None, scanned, minified))
 
-    def secret_findings(self, secrets: list, path: str, where: str, origin: str = "") -> Iterator:
-        """One ART006 finding per (file, detector): lines listed, values never."""
-        yield from secret_findings([(s.type, s.line) for s in secrets], path, where, origin, self.a.src.target)
+    def secret_hits(self, secrets: list, path: str, origin: str = "") -> Iterator:
+        """One `SecretHit` per secret found in the file at display path `path`: detector and line, never the value."""
+        for s in secrets:
+            yield SecretHit(self.a.target, path, s.line, s.type, evidence_of(s.type), origin)
 
     def _hash_stream(self, m: Member) -> tuple[str, int]:
         h = hashlib.sha256()
@@ -373,19 +385,6 @@ class _ArtifactAudit:
                 h.update(chunk)
                 n += len(chunk)
         return h.hexdigest(), n
-
-    def kind_findings(self, p: str, kind: str, head: bytes, covered: bool | None, why: str) -> Iterator:
-        shown = self.shown_prefix + p
-        if kind == "env-file" and not classify.is_env_example(p):
-            yield self.a.finding("ART005", "env file", f"env file {shown} is shipped", shown)
-        elif kind == "key" and classify.is_private_key(p, head):
-            yield self.a.finding("ART005", "private key", f"private key {shown} is shipped", shown)
-        elif kind == "credentials":
-            yield self.a.finding("ART005", "credentials file", f"credentials file {shown} is shipped", shown)
-        if kind in ("test", "debug"):
-            self.strays.setdefault(kind, []).append(shown)
-        if covered is False:
-            yield self.a.finding("ART007", "outside allowlist", f"{shown} is outside the package's own allowlist ({why})", shown)
 
     def nested(self, m: Member, p: str, data: bytes):
         """Open an archive entry one level down (a generator; returns `opened`, `refused` or `not opened`)."""
@@ -397,7 +396,7 @@ class _ArtifactAudit:
             self.refused += 1
             msg = f"nested archive {shown!r} not opened: archives nested deeper than {a.limits.max_depth} level(s) are refused"
             yield Diagnostic(shown, "nested-too-deep", msg, Severity.ERROR)
-            yield a.finding("ART012", "nested-too-deep", msg, shown)
+            yield Refusal(self.key, a.target, shown, "nested-too-deep", msg)
             return "refused"
         if len(data) > a.limits.max_nested_bytes:
             yield Diagnostic(shown, "nested-too-large", f"nested archive is {len(data)} bytes; not opened (limit {a.limits.max_nested_bytes})", Severity.WARNING)
@@ -408,7 +407,7 @@ class _ArtifactAudit:
             reader = ZipReader(io.BytesIO(data), a.limits, a.budget)
         try:
             key = f"{self.key}!/{p}"
-            yield from _ArtifactAudit(a, reader, fmt, key, self.key, self.depth + 1, shown + "!/", len(data),
+            yield from _ArchiveWalk(a, reader, fmt, key, self.key, self.depth + 1, shown + "!/", len(data),
                                       hashlib.sha256(data).hexdigest(), posixpath.basename(p)).run()
         finally:
             reader.close()
@@ -417,22 +416,16 @@ class _ArtifactAudit:
     # -- source maps -----------------------------------------------------------------------------
     def resolve_refs(self, refs: list) -> Iterator:
         for p, ref in refs:
-            shown = self.shown_prefix + p
             if ref.kind == "inline":
                 yield MapRef(self.key, p, ref.line, sourcemap.show_url(ref.url), "inline", None, "ok")
                 continue
             if ref.kind == "remote":
                 yield MapRef(self.key, p, ref.line, sourcemap.show_url(ref.url), "remote", None, "remote")
-                yield self.a.finding("ART004", f"remote:{sourcemap.show_url(ref.url)}",
-                                     f"{shown} line {ref.line} points its source map at a remote URL ({sourcemap.show_url(ref.url)})", shown, ref.line)
                 continue
             target = sourcemap.resolve_url(p, ref.url)
             found = target is not None and self._lookup(target) is not None
             yield MapRef(self.key, p, ref.line, sourcemap.show_url(ref.url), "external", target if found else None, "ok" if found else "missing")
-            if not found:
-                yield self.a.finding("ART004", f"missing:{ref.url[:200]}",
-                                     f"{shown} line {ref.line} references source map {ref.url[:200]!r}, which is not in the artifact", shown, ref.line)
-            elif target not in self.done_maps:
+            if found and target not in self.done_maps:
                 yield from self.guarded(self.external_map(target, referrer=p), self.shown_prefix + target, "map-failed", f"source map {target!r}")
 
     def _lookup(self, p: str) -> Member | None:
@@ -453,7 +446,7 @@ class _ArtifactAudit:
         if m.size > self.a.limits.max_map_bytes:
             msg = f"source map is {m.size} bytes, over the limit of {self.a.limits.max_map_bytes}; not parsed"
             yield Diagnostic(shown, "source-map-too-large", msg, Severity.WARNING)
-            yield self.a.finding("ART014", "too-large", f"{shown}: {msg}", shown)
+            yield MapProblem(self.key, self.a.target, shown, None, "too-large", f"{shown}: {msg}")
             return
         try:
             raw = self.reader.read(m, m.size + 1)
@@ -475,10 +468,8 @@ class _ArtifactAudit:
         except ValueError as exc:
             msg = f"inline source map in {shown} line {ref.line} cannot be decoded: {exc}"
             yield Diagnostic(shown, "malformed-source-map", msg, Severity.WARNING, ref.line)
-            yield self.a.finding("ART014", "inline", msg, shown, ref.line)
-            yield self.a.finding("ART002", "inline source map", f"{shown} embeds a source map in a data: URL (line {ref.line})", shown, ref.line)
+            yield MapProblem(self.key, self.a.target, shown, ref.line, "inline", msg)
             return
-        yield self.a.finding("ART002", "inline source map", f"{shown} embeds a {len(raw)}-byte source map in a data: URL (line {ref.line})", shown, ref.line)
         yield from self.process_map(map_path, raw, "inline", p, bundle)
 
     def process_map(self, map_path: str, raw: bytes, kind: str, referrer: str | None, bundle: bytes | None) -> Iterator:
@@ -496,13 +487,14 @@ class _ArtifactAudit:
         except sourcemap.MapError as exc:
             msg = f"malformed source map {shown}: {exc}"
             yield Diagnostic(shown, "malformed-source-map", msg, Severity.WARNING)
-            yield a.finding("ART014", "malformed", msg, shown)
+            yield MapProblem(self.key, a.target, shown, None, "malformed", msg)
             yield SourceMapInfo(self.key, map_path, kind, referrer, referrer is not None, len(raw), None, False, 0, 0, 0, 0, 0, 0.0, 0, 0, "malformed")
             return
         for problem in pm.problems:
             yield Diagnostic(shown, "source-map-problem", problem, Severity.WARNING)
         if pm.problems:
-            yield a.finding("ART014", "problems", f"source map {shown}: {pm.problems[0]}" + (f" (+{len(pm.problems) - 1} more)" if len(pm.problems) > 1 else ""), shown)
+            yield MapProblem(self.key, a.target, shown, None, "problems",
+                             f"source map {shown}: {pm.problems[0]}" + (f" (+{len(pm.problems) - 1} more)" if len(pm.problems) > 1 else ""))
         generated = referrer
         if generated is None and pm.top.file:
             generated = sourcemap.resolve_url(map_path, pm.top.file)
@@ -543,7 +535,6 @@ class _ArtifactAudit:
             yield Diagnostic(shown, "source-map-problem", problem, Severity.WARNING)
         shown_generated = self.shown_prefix + generated if generated else "any shipped bundle"
         with_content = content_bytes = third_bytes = third = rebuilt = map_only = 0
-        only_paths: list[str] = []
         def one(src: sourcemap.Source) -> Iterator:
             nonlocal with_content, content_bytes, third_bytes, third, rebuilt, map_only
             if src.source is None or not isinstance(src.source, str):
@@ -566,8 +557,8 @@ class _ArtifactAudit:
             secrets = []
             if rebuild:
                 if a.limits.secrets:
-                    secrets = a.scanner.scan(path, text)
-                    yield from self.secret_findings(secrets, self.shown_prefix + path, f"{self.shown_prefix + path} (rebuilt from {shown})", origin)
+                    secrets = a.scanner.scan(path, text, memo=a.secrets_memo)
+                    yield from self.secret_hits(secrets, self.shown_prefix + path, origin)
                 lits = sourcemap.literals(text, path)
                 if lits:
                     idx = bundle_index()
@@ -578,7 +569,7 @@ class _ArtifactAudit:
                     missing = tuple(x[:200] for x in absent if sourcemap.showable(x) and not any(v in x for v in secret_values))[:200]
                 if language_for(path):
                     data = text.encode("utf-8")
-                    yield SourceFile(self.shown_prefix + path, mask(data, secrets) if secrets else data, origin=origin)
+                    yield SourceFile(self.shown_prefix + path, data, origin=origin)
                     rebuilt += 1
             if cov is not None and shipped:  # the mappings decide: generated code from it, or none
                 status = mappings.in_bundle_status(cov[0], status)
@@ -588,29 +579,17 @@ class _ArtifactAudit:
             if only:
                 status = "no"
                 map_only += 1
-                only_paths.append(path)
-                if len(only_paths) <= MAP_CONTENT_RULE_LIMIT:
-                    yield a.finding("ART010", path, mappings.map_only_message(path, shown, shown_generated, cov is not None and shipped,
-                                                                              lits_n, present_n), self.shown_prefix + path, None, origin)
             yield MapSource(self.key, map_path, src.idx, src.source[:500], path, text is not None, nbytes, is_third, rebuild and bool(language_for(path)),
                             lits_n, present_n, status, missing)
 
         for src in sources:  # one source lost to an internal error loses only itself
             yield from self.guarded(one(src), shown, "map-source-failed", f"sources[{src.idx}] of source map {shown}")
-        if len(only_paths) > MAP_CONTENT_RULE_LIMIT:
-            yield a.finding("ART010", f"{shown}: more", f"{len(only_paths) - MAP_CONTENT_RULE_LIMIT} more sources ship only in {shown} "
-                            f"(see the map_only_sources view)", shown, None, origin)
         if rebuilt and shipped and generated_bytes():
             yield BundleText(self.key, origin, shown_generated, zlib.compress(generated_bytes(), 1))
         n = sum(1 for s in sources if isinstance(s.source, str))
         if generated and n >= 2:
             self.bundles.add(generated)
         share = (third_bytes / content_bytes) if content_bytes else (third / n if n else 0.0)
-        if with_content:
-            yield a.finding("ART001", "sourcesContent", f"{shown} ships the original source of {with_content} of {n} files "
-                            f"({human_size(content_bytes)}, {share:.0%} third-party; {map_only} only in the map)", shown)
-        else:
-            self.maps_without_content.append((shown, n))
         yield SourceMapInfo(self.key, map_path, kind, generated, shipped, len(raw), pm.top.version, pm.top.is_index, len(pm.top.sections),
                             n, with_content, content_bytes, third, round(share, 4), rebuilt, map_only, "ok")
 
@@ -627,29 +606,6 @@ class _ArtifactAudit:
             self.union_index = sourcemap.BundleIndex(chunks)
             self.union_index.chunks = []  # keep the hashes only; substring fallbacks then answer "absent"
         return self.union_index
-
-    # -- artifact-level findings -----------------------------------------------------------------
-    def summaries(self) -> Iterator:
-        for kind, paths in sorted(self.strays.items()):
-            what = "test or fixture" if kind == "test" else "debug"
-            examples = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
-            msg = f"{what} file {paths[0]} is shipped" if len(paths) == 1 else f"{len(paths)} {what} files are shipped: {examples}"
-            yield self.a.finding("ART008", f"{self.label}: {kind}", msg, paths[0] if len(paths) == 1 else None)
-        if self.maps_without_content:
-            n_maps = len(self.maps_without_content)
-            n_src = sum(n for _, n in self.maps_without_content)
-            first = self.maps_without_content[0][0]
-            where = first if n_maps == 1 else f"{first} and {n_maps - 1} more"
-            yield self.a.finding("ART003", f"{self.label}: source maps without sourcesContent",
-                                 f"{n_maps} source map(s) without sourcesContent reveal {n_src} source paths ({where})",
-                                 first if n_maps == 1 else None)
-        if len(self.sizes) >= 2:
-            ranked = sorted(self.sizes.items(), key=lambda kv: kv[1], reverse=True)
-            (big, size), (_, second) = ranked[0], ranked[1]
-            if size >= OUTLIER_MIN_BYTES and size >= OUTLIER_FACTOR * max(second, 1):
-                shown = self.shown_prefix + big
-                yield self.a.finding("ART009", "largest entry", f"{shown} is {human_size(size)}, {size / max(second, 1):.0f}x the next largest entry ({human_size(second)})", shown)
-
 
 def _root_prefix(members: list[Member]) -> str:
     """The single top-level directory every member is under (`package/`), or ''."""
