@@ -1,11 +1,10 @@
 """What happens to one file handed to extraction, in a worker process or in the scan's own: the
-secret search it asks for, masking what that finds, then extraction (`process`); and the picklable
+secret search it asks for, then extraction of the original bytes (`process`); and the picklable
 `ExtractorSpec` a worker builds its `Extractor` from, compiling a grammar's packs only when its first
 file arrives (`LazyCompiled`). Scheduling files over workers is `auditor.parallel`'s."""
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ from auditor.extract.engine import Extractor
 from auditor.languages import language_for
 from auditor.models import Diagnostic, FileResult, Severity, SourceFile
 from auditor.queries import CompiledQuery, Pack, allowed_captures, compile_for, pack_set_hash, validate_captures
-from auditor.sources.secrets import SecretScanner, mask
+from auditor.sources.secrets import SecretScanner
 
 _COMPILED: dict[tuple[str, str], CompiledQuery | None] = {}
 """`compile_for` results by language and pack content, so that a process scanning several times
@@ -86,7 +85,7 @@ def secret_scanner() -> SecretScanner:
 
 def process(extractor: Extractor, src: SourceFile) -> FileResult:
     """What a worker (or this process) does with one SourceFile: the secret search it asks for,
-    masking what it finds, then extraction (unless it asks for the search only). Never raises for
+    then extraction of the same bytes (unless it asks for the search only). Never raises for
     bad input: problems become diagnostics."""
     found = []
     problems: list[Diagnostic] = []
@@ -97,8 +96,6 @@ def process(extractor: Extractor, src: SourceFile) -> FileResult:
         except Exception as exc:  # noqa: BLE001 - recorded, the file is still extracted
             problems.append(Diagnostic(src.path, "secret-scan-failed", f"internal error while searching for secrets: {type(exc).__name__}: {exc}",
                                        Severity.ERROR, origin=src.origin))
-        if found and src.extract:
-            src = dataclasses.replace(src, data=mask(src.data, found))
     if src.extract:
         res = extract_safely(extractor, src)
     else:

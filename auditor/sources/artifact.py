@@ -4,7 +4,7 @@ source maps.
 `ArtifactSource.iter_files` streams, for each artifact (and each archive nested one level inside):
 
 - an `Entry` per file (kind, size, sha256, allowlist coverage), and for entries the auditor parses a
-  `SourceFile` (secrets masked) that goes through the same extraction as a source tree's files;
+  `SourceFile` that goes through the same extraction as a source tree's files;
 - `MapRef`, `SourceMapInfo` and `MapSource` rows for `sourceMappingURL` comments and source maps,
   and a `SourceFile` for each first-party source rebuilt from `sourcesContent`, with origin
   `source map: <map path>`;

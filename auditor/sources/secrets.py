@@ -1,5 +1,5 @@
-"""Secrets in shipped entries, found with detect-secrets; values never leave this module except to
-be masked.
+"""Secrets in shipped entries, found with detect-secrets on the original text; values never leave
+this module (what is stored or shown is redacted by `auditor.redact`).
 
 detect-secrets judges one line at a time (plugins, then its heuristic filters). Calling every plugin on
 every line of a 16 MB bundle takes minutes, so the scan runs in two passes with the same plugins:
@@ -10,8 +10,8 @@ every line of a 16 MB bundle takes minutes, so the scan runs in two passes with 
 2. only those candidate lines go through detect-secrets' own per-line pipeline (plugins + filters,
    `# pragma: allowlist secret` honoured), which decides what is reported.
 
-What callers get is a `Secret` with the detector's name and the line; `value` is kept only to mask
-the bytes before extraction (`mask`) and is never stored or printed.
+What callers get is a `Secret` with the detector's name and the line; `value` is kept only to
+decide what it is (placeholder, format, context) and is never stored or printed.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ class Secret:
     line: int
     """1-based line."""
     value: str = field(repr=False, compare=False)
-    """The secret itself: only for masking, never stored or shown."""
+    """The secret itself: only to judge it here, never stored or shown."""
 
 
 SEGMENT_CHARS = 4096
@@ -879,9 +879,3 @@ def scan_key(path: str, mode: str) -> str:
     (detect-secrets picks keyword rules by it) and the detect-secrets version."""
     return f"secrets={mode}{posixpath.splitext(posixpath.basename(path))[1].lower()}@{detect_secrets_version()}"
 
-
-def mask(data: bytes, secrets: list[Secret]) -> bytes:
-    """Retired: extraction sees the original text and what is stored is redacted by the store
-    (`auditor.redact`). Returns `data` unchanged; kept only for callers not yet updated (the
-    parallel worker and the archive reader), which should stop calling it."""
-    return data
