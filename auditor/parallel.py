@@ -1,6 +1,6 @@
 """Parallel, cached, order-preserving extraction.
 
-`Pipeline.run` takes the items the sources yield (files, diagnostics, findings, artifact rows), each
+`Pipeline.run` takes the items the sources yield (files, diagnostics, artifact rows and facts), each
 tagged by the caller, and yields them back **in input order** with every `SourceFile` replaced by its
 `FileResult`, so everything downstream (resolution, the store) sees the same rows in the same order
 whatever the number of workers.
