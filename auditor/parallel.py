@@ -104,7 +104,9 @@ class PipelineStats:
     jobs: int = 1
     """Worker processes used (1: extraction ran in this process)."""
     files: int = 0
+    """Files to extract that the sources yielded (a secret search alone does not count)."""
     bytes: int = 0
+    """Their size in bytes (as read: a truncated file counts what was read)."""
     extracted: int = 0
     """Files actually parsed (not cached, not a duplicate)."""
     cached: int = 0

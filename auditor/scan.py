@@ -42,15 +42,25 @@ class ScanSummary:
 
     scan_id: int
     label: str
+    """The scan's label (`--label`, else the targets' names)."""
     files: int = 0
+    """Rows of `files`: the files extracted (from the sources, archives and rebuilt map sources)."""
     reads: int = 0
+    """Rows of `flag_reads`."""
     keys: int = 0
+    """Distinct resolved flag keys of high or inferred confidence."""
     definitions: int = 0
+    """Rows of `flag_definitions`."""
     diagnostics: int = 0
+    """Rows of `diagnostics` (notes included)."""
     low_confidence: int = 0
+    """Reads of `low` confidence (see `models.Confidence`)."""
     unresolved: int = 0
+    """Reads whose key could not be resolved to a string."""
     findings: int = 0
+    """Findings the rules emitted (the manifest's suppressions apply after)."""
     seconds: float = 0.0
+    """Wall-clock seconds the scan took."""
     by_provider: dict[str, int] = field(default_factory=dict)
     """Distinct resolved high-confidence and inferred keys per provider (`keys` counts each key once,
     whatever its providers, as `report.check.flag_key_count` and the verdict do)."""
