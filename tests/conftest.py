@@ -24,6 +24,14 @@ def _private_extraction_cache(tmp_path_factory):
     patch.undo()
 
 
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_auto_num_workers(config):
+    """No workers (this process) for a run of one test file: with `--dist loadfile` one worker would
+    run it all, after starting up for longer than a small file takes. None: xdist's count."""
+    files = {arg.split("::")[0] for arg in config.args}
+    return 0 if len(files) == 1 and files.pop().endswith(".py") else None
+
+
 TERMINAL_ENV = ("COLUMNS", "LINES")
 """Terminal size variables: the CLI's text output depends on them. An xdist worker starts with
 COLUMNS=80 and LINES=24 set; each gets the values of the run that started it instead."""
