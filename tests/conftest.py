@@ -1,4 +1,6 @@
-"""Shared fixtures: a scan helper that writes to a temp database and returns a read connection."""
+"""Shared fixtures (a scan helper that writes to a temp database and returns a read connection, a
+private extraction cache) and the pytest-xdist set-up: workers get the run's terminal size, one file runs
+in this process."""
 
 from __future__ import annotations
 
