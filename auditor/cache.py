@@ -222,6 +222,24 @@ def _pickled(obj: Any) -> bytes:
 _PROBLEMS = (sqlite3.Error, OSError, diskcache.Timeout)
 
 
+def _wait_for_writer(db: Path) -> None:
+    """Wait at most `BUSY_SECONDS` for another process's write to the store `db` to end: diskcache,
+    while opening a store, retries a locked write for 60 s whatever its `timeout`. Raises
+    sqlite3.OperationalError when the store is still locked; any other problem (a damaged file) is
+    left to the opening."""
+    if not db.is_file():
+        return
+    conn = sqlite3.connect(db, timeout=BUSY_SECONDS, isolation_level=None)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("ROLLBACK")
+    except sqlite3.DatabaseError as exc:
+        if exc.sqlite_errorname.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+            raise
+    finally:
+        conn.close()
+
+
 def _open_store(directory: Path) -> diskcache.Cache:
     """The store in `directory` (created, mode 0700), at the current size limit; a damaged one is
     deleted and started again. Raises ConfigError for a bad limit, `_PROBLEMS` when it cannot be
@@ -230,6 +248,7 @@ def _open_store(directory: Path) -> diskcache.Cache:
     settings = {"size_limit": sys.maxsize if limit is None else limit, "disk_min_file_size": LARGE_VALUE_BYTES,
                 "timeout": BUSY_SECONDS}
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _wait_for_writer(directory / diskcache.core.DBNAME)
     try:
         return diskcache.Cache(str(directory), **settings)
     except sqlite3.DatabaseError as exc:

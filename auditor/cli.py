@@ -81,6 +81,8 @@ err = _LazyConsole(stderr=True, highlight=False)
 
 DEFAULT_DB = "auditor.duckdb"
 DbOption = Annotated[Path, typer.Option("--db", help="DuckDB database file.", envvar="AUDITOR_DB")]
+ScanOption = Annotated[str | None, typer.Option("--scan", help="Scan label (default: the newest scan).")]
+OutputOption = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")]
 
 
 def _formats(report: str) -> type[StrEnum]:
@@ -386,9 +388,9 @@ def _read_scan(db: Path, scan: str | None, build) -> tuple[int, object]:
 @app.command()
 def flags(
     db: DbOption = Path(DEFAULT_DB),
-    scan: Annotated[str | None, typer.Option("--scan", help="Scan label (default: the newest scan).")] = None,
+    scan: ScanOption = None,
     format: Annotated[FlagsFormat, typer.Option("--format", help="Output format.")] = "text",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+    output: OutputOption = None,
 ) -> None:
     """Print the flag inventory of a scan: keys by provider, reads, definitions, drift."""
     from auditor.report.inventory import inventory
@@ -459,12 +461,12 @@ class SeverityChoice(StrEnum):
 @app.command()
 def findings(
     db: DbOption = Path(DEFAULT_DB),
-    scan: Annotated[str | None, typer.Option("--scan", help="Scan label (default: the newest scan).")] = None,
+    scan: ScanOption = None,
     rule: Annotated[list[str] | None, typer.Option("--rule", help="Only this rule id (e.g. ART001); repeatable.", show_default=False)] = None,
     severity: Annotated[list[SeverityChoice] | None, typer.Option("--severity", help="Only this severity; repeatable.", show_default=False)] = None,
     path: Annotated[str | None, typer.Option("--path", help="Only findings whose path contains this text, or matches it as a glob (*, ?, [..]).", show_default=False)] = None,
     format: Annotated[FindingsFormat, typer.Option("--format", help="Output format.")] = "text",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+    output: OutputOption = None,
     fail_on: Annotated[FailOn | None, typer.Option("--fail-on", help="Exit 1 when a finding at or above this severity is present.")] = None,
 ) -> None:
     """List the findings of a scan (rule id, severity, location, message), filtered by rule, severity, path."""
@@ -787,10 +789,10 @@ def diff(
 @app.command()
 def capabilities(
     db: DbOption = Path(DEFAULT_DB),
-    scan: Annotated[str | None, typer.Option("--scan", help="Scan label (default: the newest scan).")] = None,
+    scan: ScanOption = None,
     kind: Annotated[str | None, typer.Option("--kind", help="Only this kind: tool, command, option, route, setting.")] = None,
     format: Annotated[CapabilitiesFormat, typer.Option("--format", help="Output format.")] = "text",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+    output: OutputOption = None,
 ) -> None:
     """List the capabilities of a scan: tools, commands, options, routes, settings, hidden or gated."""
     from auditor.report.check import capabilities_report
@@ -802,9 +804,9 @@ def capabilities(
 @app.command()
 def providers(
     db: DbOption = Path(DEFAULT_DB),
-    scan: Annotated[str | None, typer.Option("--scan", help="Scan label (default: the newest scan).")] = None,
+    scan: ScanOption = None,
     format: Annotated[ProvidersFormat, typer.Option("--format", help="Output format.")] = "text",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+    output: OutputOption = None,
 ) -> None:
     """List the flag APIs of a scan: in-house (inferred, configured) first, then SDK packs; with call
     counts, sample keys, evidence, and the config lines that pin the inferred ones."""
@@ -817,10 +819,10 @@ def providers(
 @app.command()
 def gates(
     db: DbOption = Path(DEFAULT_DB),
-    scan: Annotated[str | None, typer.Option("--scan", help="Scan label (default: the newest scan).")] = None,
+    scan: ScanOption = None,
     flag: Annotated[str | None, typer.Option("--flag", help="Only gates decided by this flag key.")] = None,
     format: Annotated[GatesFormat, typer.Option("--format", help="Output format.")] = "text",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+    output: OutputOption = None,
 ) -> None:
     """List the gates of a scan: conditionals that read a flag, with polarity, gated lines and nesting."""
     from auditor.report.check import gates_report

@@ -9,17 +9,17 @@ import sys
 from pathlib import Path
 
 from auditor.errors import AuditorError
+from auditor.resources import shipped_dir
 
 HOST = "127.0.0.1"
 
 
 def app_dir() -> Path:
     """The dashboard shipped with the package (`auditor/_app` in a wheel, `app/` in a checkout)."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "_app", here.parent / "app"):
-        if (candidate / "streamlit_app.py").is_file():
-            return candidate
-    raise AuditorError("dashboard files not found (neither auditor/_app nor app/)")
+    found = shipped_dir("app", "streamlit_app.py")
+    if found is None:
+        raise AuditorError("dashboard files not found (neither auditor/_app nor app/)")
+    return found
 
 
 def free_port() -> int:

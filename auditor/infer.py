@@ -292,30 +292,37 @@ def _call_site(call: tree_sitter.Node, data: bytes, path: str, origin: str) -> S
         return None
     default = syntax.text(positional[1], 120) if len(positional) > 1 else None
     cond = _is_condition(call) or (default is not None and re.fullmatch(r"true|false|True|False|-?\d+(\.\d+)?", default) is not None)
-    up = call.parent
-    while up is not None and up.type in _PASS_THROUGH:
-        up = up.parent
+    _, up = _climb(call)
     discarded = up is not None and up.type == "expression_statement"
     return Site(path, name, receiver, key, default, cond, syntax.span(call), syntax.enclosing_function(call),
                 syntax.snippet(data, call), origin, discarded=discarded)
 
 
-def _is_condition(node: tree_sitter.Node) -> bool:
+def _climb(node: tree_sitter.Node, limit: int | None = None) -> tuple[tree_sitter.Node, tree_sitter.Node | None]:
+    """(outer, parent): `outer` is `node` or its outermost ancestor reached through `_PASS_THROUGH`
+    wrappers (`await`, parentheses, `!`, `as`), `parent` the ancestor holding it; parent None at
+    the root, or when `limit` parents were all wrappers."""
     cur = node
-    for _ in range(4):
+    steps = 0
+    while limit is None or steps < limit:
         parent = cur.parent
-        if parent is None:
-            return False
-        t = parent.type
-        if t in _PASS_THROUGH:
-            cur = parent
-            continue
-        if t == "binary_expression":
-            op = parent.child_by_field_name("operator")
-            return op is not None and syntax.text(op) in ("&&", "||", "===", "!==", "==", "!=", "??")
-        if t in _CONDITION_PARENTS:
-            return t != "ternary_expression" or parent.child_by_field_name("condition") == cur
+        if parent is None or parent.type not in _PASS_THROUGH:
+            return cur, parent
+        cur = parent
+        steps += 1
+    return cur, None
+
+
+def _is_condition(node: tree_sitter.Node) -> bool:
+    cur, parent = _climb(node, 4)
+    if parent is None:
         return False
+    t = parent.type
+    if t == "binary_expression":
+        op = parent.child_by_field_name("operator")
+        return op is not None and syntax.text(op) in ("&&", "||", "===", "!==", "==", "!=", "??")
+    if t in _CONDITION_PARENTS:
+        return t != "ternary_expression" or parent.child_by_field_name("condition") == cur
     return False
 
 

@@ -43,7 +43,6 @@ Globs: `*` any characters (including `/`), `?` one character, `[abc]` a set; cas
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -52,6 +51,7 @@ from pathlib import Path
 import duckdb
 
 from auditor.errors import ManifestError
+from auditor.userfiles import read_json
 
 CAPABILITY_KINDS = ("tool", "command", "option", "route", "setting")
 
@@ -162,12 +162,7 @@ def openfeature_flags(path: Path) -> tuple[str, ...]:
     The OpenFeature CLI's manifest keeps flags in an object keyed by flag key; a list of
     `{"key": …}` objects is accepted too. Raises ManifestError when the file is not such a manifest.
     """
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ManifestError(f"OpenFeature manifest not found: {path}") from exc
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ManifestError(f"{path}: not a JSON OpenFeature flag manifest: {exc}") from exc
+    data = read_json(path, "OpenFeature manifest", ManifestError)
     flags = data.get("flags") if isinstance(data, dict) else None
     if isinstance(flags, dict):
         return tuple(sorted(str(k) for k in flags))

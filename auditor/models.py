@@ -162,13 +162,17 @@ class Symbol:
     """A named string value a key may refer to: a constant, an enum member, an object member."""
 
     path: str
+    """File declaring the symbol (as `SourceFile.path`)."""
     name: tuple[str, ...]
     """`("X",)` for a constant, `("FeatureFlag", "TaggingSystem")` for a member."""
     value: str
+    """The string literal's value."""
     kind: str
     """`constant`, `enum_member`, `object_member`, `class_attribute`."""
     span: Span
+    """Span of the symbol's name in the declaration."""
     origin: str = ""
+    """The declaring file's `SourceFile.origin`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +180,7 @@ class Import:
     """A name bound by an import statement."""
 
     path: str
+    """File holding the import statement (as `SourceFile.path`)."""
     local: str
     """Local binding name."""
     module: str
@@ -189,12 +194,19 @@ class RegistryEntry:
     """A key of a configured flag registry (dict / object literal named in config)."""
 
     path: str
+    """File holding the registry (as `SourceFile.path`)."""
     registry: str
+    """The registry's name as configured; for a registry of calls, the callee (`manager.add`)."""
     key: str
+    """The flag key: a member name, a string key or value, or a call's key argument."""
     default: str | None
+    """Source text of the value the registry gives the key (at most 120 characters), if any."""
     span: Span
+    """Span of the key in the registry."""
     provider: str
+    """Provider label of the registry's pack or configuration (`custom` when neither names one)."""
     origin: str = ""
+    """The file's `SourceFile.origin`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,15 +214,21 @@ class FlagDefinition:
     """A declaration that defines a flag key: a symbol a resolved read points to, or a registry key."""
 
     key: str
+    """The flag key defined (the symbol's value, or the registry's key)."""
     provider: str
+    """Provider of the read that resolved to the symbol, or the registry's provider."""
     kind: str
     """`enum_member`, `constant`, `object_member`, `class_attribute`, `registry`."""
     symbol: str
     """Dotted symbol name, or the registry name."""
     path: str
+    """File holding the definition (as `SourceFile.path`)."""
     span: Span
+    """Span of the symbol's name, or of the registry's key."""
     default: str | None = None
+    """A registry's value for the key (`RegistryEntry.default`); None for a symbol."""
     origin: str = ""
+    """The file's `SourceFile.origin`."""
 
 
 @dataclass(slots=True)
@@ -218,10 +236,16 @@ class FileResult:
     """Everything extracted from one file; produced by a worker, consumed by resolution."""
 
     path: str
+    """As `SourceFile.path`."""
     language: str
+    """Grammar for the file's extension (`typescript`, `tsx`, `javascript`, `python`); '' for none
+    or for a secret search only."""
     size: int
+    """Size in bytes of the file (before any truncation, as `SourceFile.size`)."""
     sha256: str
+    """Hex SHA-256 of the bytes read (`SourceFile.data`); '' for a secret search only."""
     origin: str = ""
+    """As `SourceFile.origin`."""
     reads: list[FlagRead] = field(default_factory=list)
     symbols: list[Symbol] = field(default_factory=list)
     imports: list[Import] = field(default_factory=list)

@@ -57,6 +57,7 @@ import tree_sitter
 
 from auditor.errors import QueryError
 from auditor.languages import LANGUAGES, grammar
+from auditor.resources import shipped_dir
 from auditor.strings import query_string_value
 
 DIR_LANGUAGES: dict[str, tuple[str, ...]] = {
@@ -71,11 +72,10 @@ DIR_LANGUAGES: dict[str, tuple[str, ...]] = {
 
 def builtin_query_dir() -> Path:
     """The query packs shipped with the package (`auditor/_queries` in a wheel, `queries/` in a checkout)."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "_queries", here.parent / "queries"):
-        if (candidate / "captures.toml").is_file():
-            return candidate
-    raise QueryError("built-in query packs not found (neither auditor/_queries nor queries/)")
+    found = shipped_dir("queries", "captures.toml")
+    if found is None:
+        raise QueryError("built-in query packs not found (neither auditor/_queries nor queries/)")
+    return found
 
 
 @cache

@@ -86,78 +86,83 @@ def served(tmp_path_factory):
     log.close()
 
 
-def test_every_page_renders_in_chromium(served, tmp_path):
+@pytest.fixture(scope="module")
+def browser(served):
+    """One Chromium for the module's tests (each test opens its own page)."""
     from playwright.sync_api import sync_playwright
 
-    url, _ = served
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            for path, texts in PAGES:
-                page.goto(f"{url}/{path}", wait_until="domcontentloaded")
-                try:
-                    for text in texts:
-                        page.get_by_text(text, exact=False).first.wait_for(state="visible", timeout=30_000)
-                except Exception:
-                    page.screenshot(path=str(tmp_path / f"FAILED-{path or 'overview'}.png"), full_page=True)
-                    raise
-                page.wait_for_load_state("networkidle")
-                page.wait_for_timeout(500)  # charts and grids draw after the data arrives
-                assert page.locator('[data-testid="stException"]').count() == 0, f"exception on {path}"
-                shot = tmp_path / f"{path or 'overview'}.png"
-                page.screenshot(path=str(shot), full_page=True)
-                assert shot.stat().st_size > 10_000
-            # The sidebar lists every page and the scan picker follows the newest scan.
-            sidebar = page.locator('[data-testid="stSidebar"]')
-            for title in ("Overview", "Shipped vs public", "Artifact", "Release diff", "Flags", "Capabilities", "Findings", "SQL"):
-                assert sidebar.get_by_text(title, exact=True).count() >= 1, title
-            shown = sidebar.inner_text() + "\n".join(sidebar.locator("input").evaluate_all("els => els.map(e => e.value)"))
-            assert "Newest (#3 acme-agent 1.4.0)" in shown
+            yield chromium
         finally:
-            browser.close()
+            chromium.close()
 
 
-def test_overview_tells_the_story_and_a_click_opens_a_rule(served, tmp_path):
+def test_every_page_renders_in_chromium(served, browser, tmp_path):
+    url, _ = served
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        for path, texts in PAGES:
+            page.goto(f"{url}/{path}", wait_until="domcontentloaded")
+            try:
+                for text in texts:
+                    page.get_by_text(text, exact=False).first.wait_for(state="visible", timeout=30_000)
+            except Exception:
+                page.screenshot(path=str(tmp_path / f"FAILED-{path or 'overview'}.png"), full_page=True)
+                raise
+            page.wait_for_load_state("networkidle")
+            page.wait_for_timeout(500)  # charts and grids draw after the data arrives
+            assert page.locator('[data-testid="stException"]').count() == 0, f"exception on {path}"
+            shot = tmp_path / f"{path or 'overview'}.png"
+            page.screenshot(path=str(shot), full_page=True)
+            assert shot.stat().st_size > 10_000
+        # The sidebar lists every page and the scan picker follows the newest scan.
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        for title in ("Overview", "Shipped vs public", "Artifact", "Release diff", "Flags", "Capabilities", "Findings", "SQL"):
+            assert sidebar.get_by_text(title, exact=True).count() >= 1, title
+        shown = sidebar.inner_text() + "\n".join(sidebar.locator("input").evaluate_all("els => els.map(e => e.value)"))
+        assert "Newest (#3 acme-agent 1.4.0)" in shown
+    finally:
+        page.close()
+
+
+def test_overview_tells_the_story_and_a_click_opens_a_rule(served, browser, tmp_path):
     """On the release with a map and a manifest: the verdict leads, the exposure chart draws, a click on a row of
     the findings grouped by rule opens that rule's findings. On a directory scan without a manifest: the verdict
     says so and the chart says what it cannot show. Screenshots under tmp (AUDITOR_UPDATE_GOLDEN=1: docs/overview.png)."""
-    from playwright.sync_api import sync_playwright
-
     url, _ = served
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(f"{url}/", wait_until="domcontentloaded")
-            page.get_by_text("[ART001]", exact=False).first.wait_for(state="visible", timeout=30_000)
-            page.get_by_text("Findings by rule").first.wait_for(state="visible", timeout=30_000)
-            page.wait_for_load_state("networkidle")
-            page.wait_for_timeout(800)
-            shot = tmp_path / "overview.png"
-            page.screenshot(path=str(shot), full_page=False)
-            page.locator('[data-testid="stVegaLiteChart"]').first.wait_for(state="visible", timeout=30_000)  # the exposure chart
-            code = page.locator('[data-testid="stCode"]').first.inner_text()
-            assert code.startswith("FAIL  ") and "flags readable" in code
-            page.get_by_text("Gated capabilities").first.wait_for(state="visible", timeout=30_000)
-            page.wait_for_timeout(1500)
-            page.screenshot(path=str(shot), full_page=False)
-            if os.environ.get("AUDITOR_UPDATE_GOLDEN") == "1":
-                shutil.copyfile(shot, ROOT / "docs" / "overview.png")
-            grid = page.locator('[data-testid="stDataFrame"]').first
-            grid.scroll_into_view_if_needed()
-            box = grid.bounding_box()
-            page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)  # the first row's selection cell
-            page.get_by_text("What it finds, why it matters, how to fix").first.wait_for(state="visible", timeout=30_000)
-            assert page.locator('[data-testid="stException"]').count() == 0
-            page.screenshot(path=str(tmp_path / "overview-rule-open.png"), full_page=True)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{url}/", wait_until="domcontentloaded")
+        page.get_by_text("[ART001]", exact=False).first.wait_for(state="visible", timeout=30_000)
+        page.get_by_text("Findings by rule").first.wait_for(state="visible", timeout=30_000)
+        page.wait_for_load_state("networkidle")
+        page.wait_for_timeout(800)
+        shot = tmp_path / "overview.png"
+        page.screenshot(path=str(shot), full_page=False)
+        page.locator('[data-testid="stVegaLiteChart"]').first.wait_for(state="visible", timeout=30_000)  # the exposure chart
+        code = page.locator('[data-testid="stCode"]').first.inner_text()
+        assert code.startswith("FAIL  ") and "flags readable" in code
+        page.get_by_text("Gated capabilities").first.wait_for(state="visible", timeout=30_000)
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(shot), full_page=False)
+        if os.environ.get("AUDITOR_UPDATE_GOLDEN") == "1":
+            shutil.copyfile(shot, ROOT / "docs" / "overview.png")
+        grid = page.locator('[data-testid="stDataFrame"]').first
+        grid.scroll_into_view_if_needed()
+        box = grid.bounding_box()
+        page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)  # the first row's selection cell
+        page.get_by_text("What it finds, why it matters, how to fix").first.wait_for(state="visible", timeout=30_000)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        page.screenshot(path=str(tmp_path / "overview-rule-open.png"), full_page=True)
 
-            page.goto(f"{url}/?scan=1", wait_until="domcontentloaded")  # demo-old: a directory, no manifest
-            page.get_by_text("no manifest (auditor init writes one)", exact=False).first.wait_for(state="visible", timeout=30_000)
-            page.get_by_text("needs a manifest", exact=False).first.wait_for(state="visible", timeout=30_000)
-            page.wait_for_load_state("networkidle")
-            page.wait_for_timeout(800)
-            assert page.locator('[data-testid="stException"]').count() == 0
-            page.screenshot(path=str(tmp_path / "overview-no-manifest.png"), full_page=True)
-        finally:
-            browser.close()
+        page.goto(f"{url}/?scan=1", wait_until="domcontentloaded")  # demo-old: a directory, no manifest
+        page.get_by_text("no manifest (auditor init writes one)", exact=False).first.wait_for(state="visible", timeout=30_000)
+        page.get_by_text("needs a manifest", exact=False).first.wait_for(state="visible", timeout=30_000)
+        page.wait_for_load_state("networkidle")
+        page.wait_for_timeout(800)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        page.screenshot(path=str(tmp_path / "overview-no-manifest.png"), full_page=True)
+    finally:
+        page.close()

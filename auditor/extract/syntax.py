@@ -69,31 +69,24 @@ def name_text(node: tree_sitter.Node) -> str:
     return text(node)
 
 
+_MEMBER_FIELD = {"member_expression": "property", "attribute": "attribute", "subscript_expression": "index"}
+"""Node types of `object.member` (JS/TS, Python) and `object["member"]`, with the member's field."""
+
+
 def _ref(node: tree_sitter.Node) -> tuple[str, ...] | None:
     node = unwrap(node)
     t = node.type
     if t in ("identifier", "this"):
         return (text(node),)
-    if t == "member_expression":
-        obj = _ref(node.child_by_field_name("object"))
-        prop = node.child_by_field_name("property")
-        if obj is None or prop is None:
-            return None
-        return (*obj, text(prop))
-    if t == "attribute":
-        obj = _ref(node.child_by_field_name("object"))
-        attr = node.child_by_field_name("attribute")
-        if obj is None or attr is None:
-            return None
-        return (*obj, text(attr))
-    if t == "subscript_expression":
-        obj = _ref(node.child_by_field_name("object"))
-        idx = node.child_by_field_name("index")
-        val = string_value(idx) if idx is not None else None
-        if obj is None or val is None:
-            return None
-        return (*obj, val)
-    return None
+    field = _MEMBER_FIELD.get(t)
+    if field is None:
+        return None
+    obj = _ref(node.child_by_field_name("object"))
+    member = node.child_by_field_name(field)
+    if obj is None or member is None:
+        return None
+    name = string_value(member) if t == "subscript_expression" else text(member)
+    return None if name is None else (*obj, name)
 
 
 def key_expr(node: tree_sitter.Node, as_name: bool = False) -> KeyExpr:

@@ -5,13 +5,13 @@ The same dict feeds every output format (text, JSON, SARIF, Markdown), so they a
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import duckdb
 
 from auditor.errors import AuditorError
 from auditor.models import Severity
+from auditor.userfiles import read_json
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "note": 2}
 
@@ -27,12 +27,7 @@ def load_baseline(path: Path) -> set[str]:
 
     Raises AuditorError (exit 2) when the file is missing or is neither.
     """
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise AuditorError(f"baseline not found: {path}") from exc
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise AuditorError(f"{path}: baseline is not JSON: {exc}") from exc
+    data = read_json(path, "baseline")
     if isinstance(data, dict) and isinstance(data.get("runs"), list):  # SARIF
         out = set()
         for run in data["runs"]:

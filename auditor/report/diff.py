@@ -19,6 +19,7 @@ entry only made it readable.
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Callable
 
 import duckdb
 
@@ -222,6 +223,37 @@ def diff_scans(conn: duckdb.DuckDBPyConnection, old: int, new: int) -> dict:
         "gates": {"old": conn.execute(gsql, [old]).fetchone()[0], "new": conn.execute(gsql, [new]).fetchone()[0]},
         "findings": {"new": new_findings, "gone": len(fp_old - fp_new)},
     }
+
+
+def change_lists(d: dict, name: Callable[[str], str], how: str, matched: str) -> list[tuple[str, str, list[str]]]:
+    """The lists of a `diff_scans` dict as one line per item, for the text and Markdown reports.
+
+    Returns (subject, change, items) in report order: subject `flags`, `capabilities`, the entries'
+    source (`files`, `entries`), `now hidden`, `now visible`, `renamed (content hash)` or `size
+    jumps`; change `added`, `removed`, or '' where the subject says what changed. `name` writes a
+    key, name or path (Markdown: in backticks); `how` is the template (`str.format`) of an added
+    item's `how` (`" · {}"`); `matched` the words before a rename's evidence (`matched by`)."""
+    flags, caps, entries = d["flags"], d["capabilities"], d["entries"]
+
+    def flag(f: dict) -> str:
+        return f"{name(f['key'])} ({f['provider']})"
+
+    def cap(c: dict) -> str:
+        return f"{c['kind']} {name(c['name'])}"
+
+    return [
+        ("flags", "added", [flag(f) + how.format(f["how"]) for f in flags["added"]]),
+        ("flags", "removed", [flag(f) for f in flags["removed"]]),
+        ("capabilities", "added", [cap(c) + (" (hidden)" if c["hidden"] else "") + how.format(c["how"]) for c in caps["added"]]),
+        ("capabilities", "removed", [cap(c) for c in caps["removed"]]),
+        ("now hidden", "", [cap(c) for c in caps["now_hidden"]]),
+        ("now visible", "", [cap(c) for c in caps["now_visible"]]),
+        (entries["source"], "added", [name(p) for p in entries["added"]]),
+        (entries["source"], "removed", [name(p) for p in entries["removed"]]),
+        ("renamed (content hash)", "", [f"{name(r['old'])} → {name(r['new'])} ({matched} {r['matched_by']})" for r in entries["renamed"]]),
+        ("size jumps", "", [f"{name(j['path'])} {j['old_size']:,} → {j['new_size']:,} bytes (×{j['factor']})"
+                            for j in entries["size_jumps"]]),
+    ]
 
 
 def version_key(version: str | None) -> tuple:

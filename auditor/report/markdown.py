@@ -110,6 +110,8 @@ def rules_markdown(rows: list[dict]) -> str:
 
 def diff_markdown(d: dict, limit: int = 100) -> str:
     """Markdown for a `report.diff.diff_scans` dict."""
+    from auditor.report.diff import change_lists
+
     lines = [f"## auditor diff: {d['old']['label']} → {d['new']['label']}", ""]
     ratio = d["size"]["ratio"]
     lines += ["| | added | removed |", "|---|---:|---:|",
@@ -131,17 +133,8 @@ def diff_markdown(d: dict, limit: int = 100) -> str:
             lines.append(f"- … and {len(items) - limit} more")
         lines.extend(["", "</details>", ""])
 
-    section("Flags added", [f"`{f['key']}` ({f['provider']}) · {f['how']}" for f in d["flags"]["added"]])
-    section("Flags removed", [f"`{f['key']}` ({f['provider']})" for f in d["flags"]["removed"]])
-    section("Capabilities added", [f"{c['kind']} `{c['name']}`" + (" (hidden)" if c["hidden"] else "") + f" · {c['how']}"
-                                   for c in d["capabilities"]["added"]])
-    section("Capabilities removed", [f"{c['kind']} `{c['name']}`" for c in d["capabilities"]["removed"]])
-    section("Now hidden", [f"{c['kind']} `{c['name']}`" for c in d["capabilities"]["now_hidden"]])
-    section("Now visible", [f"{c['kind']} `{c['name']}`" for c in d["capabilities"]["now_visible"]])
-    section(f"{d['entries']['source'].capitalize()} added", [f"`{p}`" for p in d["entries"]["added"]])
-    section(f"{d['entries']['source'].capitalize()} removed", [f"`{p}`" for p in d["entries"]["removed"]])
-    section("Renamed (content hash)", [f"`{r['old']}` → `{r['new']}` (matched by {r['matched_by']})" for r in d["entries"]["renamed"]])
-    section("Size jumps", [f"`{j['path']}` {j['old_size']:,} → {j['new_size']:,} bytes (×{j['factor']})" for j in d["entries"]["size_jumps"]])
+    for subject, change, items in change_lists(d, lambda s: f"`{s}`", " · {}", "matched by"):
+        section(f"{subject.capitalize()} {change}".rstrip(), items)
     if d["findings"]["new"]:
         lines += ["### New findings", "", "| | rule | location | message |", "|---|---|---|---|"]
         for f in d["findings"]["new"][:limit]:

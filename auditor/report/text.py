@@ -107,6 +107,8 @@ def print_check(console: Console, report: dict, findings_hint: str = "auditor fi
 
 def print_diff(console: Console, d: dict, limit: int = 50) -> None:
     """Print a `report.diff.diff_scans` dict."""
+    from auditor.report.diff import change_lists
+
     ratio = d["size"]["ratio"]
     console.print(f"[bold]auditor diff[/] {escape(str(d['old']['label']))} → {escape(str(d['new']['label']))}: "
                   f"size {d['size']['old']:,} → {d['size']['new']:,} bytes" + (f" (×{ratio})" if ratio is not None else "")
@@ -121,17 +123,8 @@ def print_diff(console: Console, d: dict, limit: int = 50) -> None:
         if len(items) > limit:
             console.print(f"  … and {len(items) - limit} more (--format json)")
 
-    block("+ flags", [f"{f['key']} ({f['provider']}) [{f['how']}]" for f in d["flags"]["added"]])
-    block("- flags", [f"{f['key']} ({f['provider']})" for f in d["flags"]["removed"]])
-    block("+ capabilities", [f"{c['kind']} {c['name']}" + (" (hidden)" if c["hidden"] else "") + f" [{c['how']}]"
-                             for c in d["capabilities"]["added"]])
-    block("- capabilities", [f"{c['kind']} {c['name']}" for c in d["capabilities"]["removed"]])
-    block("now hidden", [f"{c['kind']} {c['name']}" for c in d["capabilities"]["now_hidden"]])
-    block("now visible", [f"{c['kind']} {c['name']}" for c in d["capabilities"]["now_visible"]])
-    block(f"+ {d['entries']['source']}", d["entries"]["added"])
-    block(f"- {d['entries']['source']}", d["entries"]["removed"])
-    block("renamed (content hash)", [f"{r['old']} → {r['new']} (by {r['matched_by']})" for r in d["entries"]["renamed"]])
-    block("size jumps", [f"{j['path']} {j['old_size']:,} → {j['new_size']:,} bytes (×{j['factor']})" for j in d["entries"]["size_jumps"]])
+    for subject, change, items in change_lists(d, str, " [{}]", "by"):
+        block({"added": f"+ {subject}", "removed": f"- {subject}"}.get(change, subject), items)
     block("new findings", [f"{f['severity']} {f['rule_id']} {_loc(f)} {f['message']}" for f in d["findings"]["new"]])
     console.print(f"{len(d['findings']['new'])} new findings, {d['findings']['gone']} gone")
 
