@@ -645,17 +645,29 @@ def test_dashboard_shows_previous_data_while_a_scan_writes_then_the_new_scan(tmp
 
 def test_snapshot_copy_does_not_make_a_writer_fail(tmp_path, monkeypatch):
     """A writer that meets the dashboard's brief read lock waits for it instead of failing."""
+    from auditor import store
+
     db = tmp_path / "w.duckdb"
     _scan(demo_project(), db, "one")
     holder = subprocess.Popen(
-        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(db)!r}, read_only=True); print('held', flush=True); time.sleep(1.5)"],
-        stdout=subprocess.PIPE, text=True,
+        [sys.executable, "-c", f"import duckdb, sys; c = duckdb.connect({str(db)!r}, read_only=True); print('held', flush=True); sys.stdin.readline()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )
     assert holder.stdout.readline().strip() == "held"
-    t0 = time.perf_counter()
+    waits = []
+    real_sleep = store.time.sleep
+
+    def sleep(seconds):  # the writer's retry: let the reader go once the writer has met its lock
+        waits.append(seconds)
+        if len(waits) == 1:
+            holder.stdin.write("\n")
+            holder.stdin.flush()
+            holder.wait(timeout=10)
+        real_sleep(seconds)
+
+    monkeypatch.setattr(store.time, "sleep", sleep)
     summary = _scan(demo_project(), db, "two")
-    holder.wait(timeout=10)
-    assert summary.scan_id == 2 and time.perf_counter() - t0 >= 0.5
+    assert summary.scan_id == 2 and waits  # it waited for the lock, then wrote
 
 
 def test_snapshot_is_read_only_and_locked_down(demo_db, monkeypatch):
