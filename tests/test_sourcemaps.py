@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 import tracemalloc
 
 
@@ -214,9 +213,7 @@ def test_a_50_mb_single_line_map_parses_in_bounded_memory():
 
 def test_a_50_mb_single_line_map_in_a_tarball_is_audited(tmp_path):
     pkg = npm_tgz(tmp_path / "huge.tgz", {"huge.js": "h()\n//# sourceMappingURL=huge.js.map\n", "huge.js.map": _big_map(50)})
-    t0 = time.perf_counter()
     _, conn = scan(tmp_path, pkg)
-    assert time.perf_counter() - t0 < 30
     assert q(conn, "SELECT sources, with_content, status FROM source_maps") == [(2, 1, "ok")]
     assert q(conn, "SELECT flag_key FROM flag_reads WHERE resolved") == [("HUGE_FLAG",)]
     assert ("ART009", "largest entry", "huge.js.map") in findings(conn)
