@@ -79,18 +79,17 @@ def test_no_stored_row_can_carry_a_surrogate_or_a_credential(tmp_path):
 
 
 def test_redaction_is_linear():
-    # the dashboard's old redaction took 69 s on SELECT repeat('a', 40000): each expression here is
-    # RE2 (no backtracking), so ten times the input costs about ten times the work, never the square
-    import time
+    """The dashboard's old redaction took 69 s on SELECT repeat('a', 40000). Every expression here is
+    compiled by RE2, which has no backtracking (time linear in the input by construction), and the
+    inputs that made the old expressions backtrack come back as they should."""
+    from auditor import redact as mod
 
-    def cost(n: int) -> float:
-        t = time.perf_counter()
-        for text in ("a" * n, "password='" + "a" * n, "-----BEGIN RSA PRIVATE KEY-----" * (n // 31), "x:" * (n // 2) + "@"):
-            redact(text)
-        return time.perf_counter() - t
-
-    small, large = min(cost(20_000) for _ in range(3)), min(cost(200_000) for _ in range(3))
-    assert large < small * 40
+    expressions = [rx for rx, _ in mod._COMPILED] + [mod._ANY, mod._SUSPECT, mod._PLACEHOLDER]
+    assert {type(rx).__module__.split(".")[0] for rx in expressions} == {"re2"}
+    n = 200_000
+    assert redact("a" * n) == "a" * n and redact("x:" * (n // 2) + "@") == "x:" * (n // 2) + "@"
+    assert redact("password='" + "a" * n) == "password='" + REDACTED
+    assert redact("-----BEGIN RSA PRIVATE KEY-----" * 100) == REDACTED
 
 
 def test_clean_record_reaches_every_string_of_a_file_result():
