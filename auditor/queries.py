@@ -211,8 +211,10 @@ class QueryPlan:
             fast = _re2_anchor(rx.pattern)
             if fast is None:
                 hits.extend(m.span() for m in rx.finditer(data))
+            elif fast[1]:
+                hits.extend(_bounded_spans(fast[0], rx, data))
             else:
-                hits.extend(_bounded_spans(fast, rx, data))
+                hits.extend(re2_spans(fast[0], data))
         hits.sort()
         merged: list[tuple[int, int]] = []
         for s, e in hits:
@@ -555,19 +557,58 @@ _IDENTIFIER_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuv
 _NOT_AFTER_IDENTIFIER = rb"(?<![\w$])"
 
 
+def _as_re2(pattern: bytes) -> bytes | None:
+    """`pattern` (Python `re`, bytes) as an RE2 expression matching the same bytes in Latin-1 mode,
+    or None when RE2 cannot or might match otherwise: look-around, backreferences, `$` (Python's
+    also matches before a final newline), `\\s` inside a class, `{,n}`. `\\s` and `\\S` outside a
+    class become Python's sets, whose whitespace holds the vertical tab RE2's does not."""
+    if any(part in pattern for part in (b"(?<", b"(?=", b"(?!", b"(?P=", b"{,")):  # `{,n}` is literal to RE2
+        return None
+    out = bytearray()
+    in_class = False
+    i = 0
+    while i < len(pattern):
+        c = pattern[i:i + 1]
+        if c == b"\\":
+            pair = pattern[i:i + 2]
+            if pair[1:].isdigit():
+                return None  # a backreference
+            if pair in (b"\\s", b"\\S"):
+                if in_class:
+                    return None
+                out += rb"[\t\n\x0b\x0c\r ]" if pair == b"\\s" else rb"[^\t\n\x0b\x0c\r ]"
+            else:
+                out += pair
+            i += 2
+            continue
+        if c == b"[" and not in_class:
+            in_class = True
+            if pattern[i + 1:i + 2] == b"]" or pattern[i + 1:i + 3] == b"^]":
+                return None  # a leading `]` is a literal in Python: not worth translating
+        elif c == b"]" and in_class:
+            in_class = False
+        elif c == b"$" and not in_class:
+            return None
+        out += c
+        i += 1
+    return bytes(out)
+
+
 @functools.lru_cache(maxsize=256)
 def _re2_anchor(pattern: bytes):
-    """For an anchor regex `(?<![\\w$])REST` whose REST RE2 can run (no lookaround, no
-    backreference), REST compiled by RE2 (`_bounded_spans` applies the look-behind); else None.
-    Python's `re` tries a leading character class at every byte: RE2's DFA is one pass."""
-    if _re2 is None or not pattern.startswith(_NOT_AFTER_IDENTIFIER):
+    """An anchor regex RE2 can run, compiled by RE2, as (expression, bounded): for `(?<![\\w$])REST`,
+    REST (bounded: `_bounded_spans` applies the look-behind); for an expression without look-around,
+    the whole of it (its spans are Python's). None when RE2 cannot run it the same way (`_as_re2`).
+    Python's `re` tries a leading character class (or `\\.`) at every byte: RE2's DFA is one pass."""
+    if _re2 is None:
         return None
-    rest = pattern[len(_NOT_AFTER_IDENTIFIER):]
-    if b"(?<" in rest or b"(?=" in rest or b"(?!" in rest:
+    bounded = pattern.startswith(_NOT_AFTER_IDENTIFIER)
+    rest = _as_re2(pattern[len(_NOT_AFTER_IDENTIFIER):] if bounded else pattern)
+    if rest is None:
         return None
     try:
-        return re2_bytes(rest)
-    except Exception:  # noqa: BLE001 - RE2 cannot run it (e.g. a backreference): Python's `re` does
+        return re2_bytes(rest), bounded
+    except Exception:  # noqa: BLE001 - RE2 cannot run it: Python's `re` does
         return None
 
 

@@ -245,22 +245,35 @@ def test_compile_for_falls_back_to_the_combined_query_when_its_own_reading_diffe
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from([b"Abc", b"aBcd", b"$X", b"Tools", b" ", b"=", b"{", b"\n", b"x", b"_Q9", b"ToolNames", b"'", b"."]), max_size=40))
+@given(st.lists(st.sampled_from([b"Abc", b"aBcd", b"$X", b"Tools", b" ", b"=", b"{", b"\n", b"x", b"_Q9", b"ToolNames", b"'", b".",
+                                 b"\x0b", b"Enabled", b"(", b")", b"getEnableX", b"\xff", b"\xc3\xa9"]), max_size=40))
 def test_an_re2_anchor_finds_what_pythons_re_finds(parts):
-    """An anchor `(?<![\\w$])REST` run by RE2 (`queries._bounded_spans`) covers exactly the bytes
-    Python's `re` matches (or more: spans may overlap, never one lost)."""
-    from auditor.queries import _bounded_spans, _re2_anchor
+    """An anchor run by RE2: `(?<![\\w$])REST` (`queries._bounded_spans`) covers the bytes Python's
+    `re` matches (spans may overlap, never one lost); an expression without look-around gives
+    Python's spans exactly (the vertical tab is whitespace to both)."""
+    from auditor.queries import _bounded_spans, _re2_anchor, re2_spans
 
     data = b"".join(parts)
     for pattern in (rb"(?<![\w$])[A-Z][\w$]{2,}\s*=\s*\{", rb"(?<![\w$])[\w$]+\s*=\s*['\"]"):
         rx = re.compile(pattern)
-        fast = _re2_anchor(pattern)
-        assert fast is not None
+        fast, bounded = _re2_anchor(pattern)
+        assert bounded
 
         def covered(spans):
             return {i for s, e in spans for i in range(s, e)}
 
         assert covered(_bounded_spans(fast, rx, data)) >= covered(m.span() for m in rx.finditer(data))
+    for pattern in (rb"Enabled\s*\(\s*\)", rb"\.\s*[\w$]+\s*=\s*[\"']", rb"getEnable[A-Z]", rb"\S+\s*=", rb"[^\n=]{2,}="):
+        fast, bounded = _re2_anchor(pattern)
+        assert not bounded
+        assert list(re2_spans(fast, data)) == [m.span() for m in re.finditer(pattern, data)]
+
+
+@pytest.mark.parametrize("pattern", [rb"(?<!x)a", rb"a(?=b)", rb"(a)\1", rb"a$", rb"[\s]x", rb"a{,3}"])
+def test_an_anchor_re2_might_read_otherwise_stays_with_pythons_re(pattern):
+    from auditor.queries import _re2_anchor
+
+    assert _re2_anchor(pattern) is None
 
 
 def test_an_anchor_is_kept_where_any_of_its_confirmations_matches_inline_flags_too():
