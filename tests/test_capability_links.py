@@ -217,3 +217,34 @@ def test_capabilities_command_shows_gate_chain_parent_and_hidden(tmp_path):
     buf = StringIO()
     print_capabilities(Console(file=buf, width=300), list(rows.values()))
     assert "DREAMS via src/commands.ts:7" in buf.getvalue() and "when !isInternal()" in buf.getvalue()
+
+
+def test_slash_subcommands_carry_their_full_path_and_parent(tmp_path):
+    """`subCommands: [listCommand, { name: 'auth', subCommands: [{ name: 'reset' }] }]`: the full path
+    is the name and the holding command the parent, inline and through an import."""
+    db = tmp_path / "s.duckdb"
+    sid = _scan(Path(__file__).parent / "fixtures" / "slash_subcommands", db).scan_id
+    assert _rows(db, sid, "SELECT path, line, name, parent FROM capabilities WHERE scan_id = ? AND framework = 'slash' "
+                          "ORDER BY path, line") == [
+        ("list.ts", 2, "/mcp list", "/mcp"),
+        ("mcp.ts", 5, "/mcp", None),
+        ("mcp.ts", 10, "/mcp auth", "/mcp"),
+        ("mcp.ts", 13, "/mcp auth reset", "/mcp auth"),
+    ]
+
+
+def test_bundle_runtime_loads_link_the_flag(tmp_path):
+    """esbuild's `(init_x(), __toCommonJS(x_exports)).X` and `(init_x(), x_exports)` load a module of
+    the same bundle: the tool behind `__export(x_exports, { X: () => local })` is gated by the
+    condition around the load (and the registry entry of the variable holding it)."""
+    db = tmp_path / "b.duckdb"
+    sid = _scan(Path(__file__).parent / "fixtures" / "bundle_loads", db).scan_id
+    assert _rows(db, sid, "SELECT c.name, g.link, g.gate_line, g.flag_keys, g.flag_kind FROM capabilities c "
+                          "JOIN capability_gates g USING (scan_id, path, cap_no) WHERE c.scan_id = ? "
+                          "ORDER BY c.name, g.link, g.gate_line") == [
+        ("nap", "load", 34, ["NIGHT_SHIFT"], "feature"),
+        ("nap", "registry", 36, ["NIGHT_SHIFT"], "feature"),
+        ("pair", "load", 40, ["PAIR"], "feature"),
+    ]
+    assert _rows(db, sid, "SELECT name FROM capabilities WHERE scan_id = ? AND name NOT IN "
+                          "(SELECT c.name FROM capabilities c JOIN capability_gates g USING (scan_id, path, cap_no))") == [("grep",)]

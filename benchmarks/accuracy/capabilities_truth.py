@@ -166,6 +166,12 @@ def keys_of(top: str) -> set[str]:
     return set(re.findall(r"(?:^|[,{\s])(?:async\s+|get\s+|\*\s*)*([A-Za-z_$][\w$]*)\s*(?=[:(,}\n]|$)", top))
 
 
+def in_comment(text: str, pos: int) -> bool:
+    """`pos` is on a line comment or a block comment's `*` line (a line-based check)."""
+    line = text[text.rfind("\n", 0, pos) + 1:pos]
+    return bool(re.match(r"\s*(?://|/?\*)", line)) or "//" in re.sub(STR, "", line)
+
+
 def context_before(text: str, open_pos: int) -> str:
     """The 200 characters before an object literal's `{` (its variable, type, builder call)."""
     return text[max(0, open_pos - 200):open_pos]
@@ -254,6 +260,11 @@ def build_truth(files: dict[str, str]) -> Truth:
             slash_type = tmatch is not None and tmatch.group(2) in SLASH_TYPES
             binding = re.search(r"(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*(?::\s*[^=]{1,80})?=\s*(?:[\w$.]+\(\s*)?$", before)
             ctx = before[-120:]
+            if re.search(r"function\s*:\s*$", before):  # `{ type: 'function', function: { name, … } }` (function calling)
+                outer = enclosing_open(text, o, 4000)
+                oc = matching_close(text, outer) if outer >= 0 else -1
+                if oc > 0 and re.search(r"(?:^|[,\s])type\s*:\s*[\"'`]function[\"'`]", top_level(text[outer + 1:oc])):
+                    ctx = "tool"
             described = "description" in keys or "prompt" in keys
             code_action = "action" in keys and not re.search(r"action\s*:\s*[\"'`]", top)
             if described and (code_action or "subCommands" in keys or slash_type or in_slash_array(o)):
@@ -274,15 +285,19 @@ def build_truth(files: dict[str, str]) -> Truth:
             close = matching_close(text, m.end() - 1, 200000)
             body = text[m.end():close] if close > 0 else ""
             sn = re.search(r"static\s+(?:readonly\s+)?Name\s*(?::\s*\w+)?\s*=\s*([^;\n]{1,120})", body)
+            if sn is None and re.search(r"Tool$", m.group(2)):  # no static Name: `constructor(…) { super(NAME_CONST, …) }`
+                sn = re.search(r"\bconstructor\s*\([^)]*\)\s*\{[^{}]*?\bsuper\(\s*([A-Z][\w$.]*|" + LIT + r")\s*[,)]", body)
             if sn is None:
                 continue
             name = resolve(sn.group(1), consts)
             if name and PLAUSIBLE.match(name):
                 t.tools[name].add(cname)
                 t.where[("tool", name)].append((path, m.start()))
-        for m in re.finditer(r"\.tool\(\s*" + STR + r"\s*,", text):
+        for m in re.finditer(r"\.(?:tool|registerTool)\(\s*" + STR + r"\s*,", text):  # MCP servers
             t.tools[m.group(2)].add("")
         for m in re.finditer(r"\.command\(\s*" + STR, text):
+            if in_comment(text, m.start()):
+                continue  # `* bot.command('help', ctx => …)` in a library's doc comment
             word = m.group(2).split()[0] if m.group(2).split() else ""
             if word and not word.startswith(("$0", "<", "[", "*")):
                 t.cli.add(word)
@@ -293,7 +308,9 @@ def build_truth(files: dict[str, str]) -> Truth:
                 continue
             keys = keys_of(top_level(text[o + 1:c]))
             word = m.group(2).split()[0] if m.group(2).split() else ""
-            if keys & {"describe", "handler", "builder"} and word and not word.startswith(("$0", "<", "[", "*")):
+            if word.startswith("/") and len(word) > 1 and keys & {"description", "describe"}:
+                t.slash[word.lstrip("/")].add("")  # `{ command: '/help', description }`: a slash command's entry
+            elif keys & {"describe", "handler", "builder"} and word and not word.startswith(("$0", "<", "[", "*")):
                 t.cli.add(word)
     return t
 
