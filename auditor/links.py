@@ -519,10 +519,35 @@ def link(results: list[FileResult], reads) -> tuple[list[Capability], list[Capab
                 renamed[(c.path, c.name)] = " ".join((*parent, c.name.lstrip("/") if c.framework == "slash" else c.name))
                 c = replace(c, parent=" ".join(parent), name=renamed[(c.path, c.name)])
             out_caps.append(c)
+    kept = _first_party(results, out_caps)
+    if len(kept) != len(out_caps):
+        keep = {(c.path, c.cap_no) for c in kept}
+        rows = [g for g in rows if (g.path, g.cap_no) in keep]
+        out_caps = kept
     if renamed:  # options of a yargs module registered under another command: `add` → `mcp add`
         out_caps = [replace(c, parent=renamed[(c.path, c.parent)]) if c.kind == "option" and (c.path, c.parent) in renamed else c
                     for c in out_caps]
     return out_caps, rows
+
+
+MAP_ORIGIN = "source map: "
+
+
+def _first_party(results: list[FileResult], caps: list[Capability]) -> list[Capability]:
+    """Drop the tools and slash commands a bundle holds that none of its map's rebuilt sources
+    declares: the map's first-party sources (those under `node_modules/` are not rebuilt) hold every
+    tool of the product, so a bundle-only one is a bundled library's (an AI SDK's `{ name: 'json',
+    inputSchema }`). Applies to a bundle `X` whose map `X.map` was rebuilt (its sources carry the
+    origin `source map: X.map`)."""
+    rebuilt = {r.origin[len(MAP_ORIGIN):] for r in results if r.origin.startswith(MAP_ORIGIN)}
+    if not rebuilt:
+        return caps
+    declared: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for c in caps:
+        if c.origin.startswith(MAP_ORIGIN):
+            declared[c.origin[len(MAP_ORIGIN):]].add((c.kind, c.name))
+    return [c for c in caps if c.origin or c.path + ".map" not in rebuilt
+            or not (c.kind == "tool" or c.framework == "slash") or (c.kind, c.name) in declared[c.path + ".map"]]
 
 
 def _constant_row(path: str, cap_no: int, gate_path: str, condition: str, live: bool | None, line: int, snippet: str,

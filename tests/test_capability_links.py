@@ -5,7 +5,9 @@ under tests/fixtures/capabilities/, each asserted exactly."""
 
 from __future__ import annotations
 
+import io
 import json
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -248,3 +250,33 @@ def test_bundle_runtime_loads_link_the_flag(tmp_path):
     ]
     assert _rows(db, sid, "SELECT name FROM capabilities WHERE scan_id = ? AND name NOT IN "
                           "(SELECT c.name FROM capabilities c JOIN capability_gates g USING (scan_id, path, cap_no))") == [("grep",)]
+
+
+def test_bundle_tools_its_map_sources_do_not_declare_are_a_librarys(tmp_path):
+    """A bundle whose map is rebuilt: a tool found only in the bundle (from a bundled library under
+    `node_modules/`, which is not rebuilt) is not the product's; the first-party tool is kept from
+    both the bundle and its map source."""
+    tools = "export const TOOLS = [{ name: 'read_file', description: 'Read a file', parameters: {} }];\n"
+    sdk = "export const r = (l) => l ? { type: 'function', name: 'json', description: 'Respond with JSON', inputSchema: l } : void 0;\n"
+    members = {
+        "package/package.json": json.dumps({"name": "agent", "version": "1.0.0", "main": "dist/index.js"}),
+        "package/dist/index.js": 'var TOOLS=[{name:"read_file",description:"Read a file",parameters:{}}];'
+                                 'var r=(l)=>l?{type:"function",name:"json",description:"Respond with JSON",inputSchema:l}:void 0;\n'
+                                 "//# sourceMappingURL=index.js.map\n",
+        "package/dist/index.js.map": json.dumps({
+            "version": 3, "file": "index.js", "sources": ["../src/tools.ts", "../node_modules/ai/dist/index.mjs"],
+            "sourcesContent": [tools, sdk], "names": [], "mappings": "AAAA"}),
+    }
+    tgz = tmp_path / "agent-1.0.0.tgz"
+    with tarfile.open(tgz, "w:gz") as tar:
+        for name, text in members.items():
+            data = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    db = tmp_path / "m.duckdb"
+    sid = _scan(tgz, db).scan_id
+    assert _rows(db, sid, "SELECT path, name, origin FROM capabilities WHERE scan_id = ? AND kind = 'tool' ORDER BY path") == [
+        ("dist/index.js", "read_file", ""),
+        ("src/tools.ts", "read_file", "source map: dist/index.js.map"),
+    ]

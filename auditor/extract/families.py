@@ -155,11 +155,13 @@ def collect(results: list[FileResult], reads=()) -> list:
     for g in linked_gates:
         gates_by_path.setdefault(g.path, []).append(g)
     for r in results:
+        kept: set[int] = set()
         for table in TABLE_ORDER:
             if table == "capabilities":
                 recs = [c for c in by_path.get(r.path, ()) if not _passed_along(c)]
-            elif table == "capability_gates":
-                recs = gates_by_path.pop(r.path, [])
+                kept = {c.cap_no for c in recs}
+            elif table == "capability_gates":  # not the gates of a capability passed along
+                recs = [g for g in gates_by_path.pop(r.path, []) if g.cap_no in kept]
             else:
                 recs = r.extra.get(table)
             if recs:
