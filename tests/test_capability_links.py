@@ -280,3 +280,17 @@ def test_bundle_tools_its_map_sources_do_not_declare_are_a_librarys(tmp_path):
         ("dist/index.js", "read_file", ""),
         ("src/tools.ts", "read_file", "source map: dist/index.js.map"),
     ]
+
+
+def test_gates_through_a_function_whose_body_is_a_flag_read(tmp_path):
+    """`if (isVoiceEnabled())` where `isVoiceEnabled` returns `process.env.ENABLE_VOICE === '1'`, and an
+    arrow `isPairEnabled = () => !getFlagValue('solo_mode')`: one hop into the function of the same
+    file (polarity through the negation); a function with more than its return is not followed."""
+    db = tmp_path / "f.duckdb"
+    sid = _scan(Path(__file__).parent / "fixtures" / "function_gates", db).scan_id
+    assert _rows(db, sid, "SELECT name, gate_keys FROM capability_inventory WHERE scan_id = ? ORDER BY line") == [
+        ("grep", []),
+        ("voice", ["ENABLE_VOICE"]),
+        ("pair", ["!solo_mode"]),
+        ("help_me", []),
+    ]

@@ -331,6 +331,43 @@ def flag_keys(cond: str, text: str) -> set[str]:
     return keys
 
 
+def block_conditions(text: str, pos: int, levels: int = 8) -> list[str]:
+    """Conditions of the `if (…) {` / `} else {` blocks around `pos`, innermost first, found by brace
+    matching backwards (up to `levels` enclosing blocks)."""
+    out = []
+    p = pos
+    for _ in range(levels):
+        o = enclosing_open(text, p, 40000)
+        if o < 0:
+            break
+        before = text[max(0, o - 400):o]
+        cond = _if_condition(before)
+        if cond is None and re.search(r"\}\s*else\s*$", before):  # `} else {`: the if's condition
+            close = text.rfind("}", 0, o)
+            opening = enclosing_open(text, close, 40000) if close >= 0 else -1
+            cond = _if_condition(text[max(0, opening - 400):opening]) if opening >= 0 else None
+        if cond is not None:
+            out.append(cond)
+        p = o
+    return out
+
+
+def _if_condition(before: str) -> str | None:
+    """The condition of `if (cond)` ending `before` (balanced parentheses), or None."""
+    t = before.rstrip()
+    if not t.endswith(")"):
+        return None
+    depth = 0
+    for i in range(len(t) - 1, -1, -1):
+        if t[i] == ")":
+            depth += 1
+        elif t[i] == "(":
+            depth -= 1
+            if depth == 0:
+                return t[i + 1:-1] if re.search(r"(?<![\w$.])if\s*$", t[:i]) else None
+    return None
+
+
 def registration_conditions(files: dict[str, str], binding: str) -> list[set[str] | None]:
     """For each place `binding` is registered: the flag keys of the condition around it (None: no
     condition reading a flag)."""
@@ -351,16 +388,17 @@ def registration_conditions(files: dict[str, str], binding: str) -> list[set[str
             if re.search(r"\bimport\b|\bexport\s*\{", line):
                 continue
             spread = re.search(r"\.\.\.\s*\(?\s*(.{1,200}?)\s*\?\s*\[[^\]]*$", before)
-            cond = None
+            conds = []
             if spread:
-                cond = spread.group(1)
+                conds.append(spread.group(1))
             else:
                 # an `if (…)` on this line or up to 3 lines above with an opening brace
                 window = text[max(0, line_start - 400):m.start()]
                 ifs = list(re.finditer(r"if\s*\((.{1,200}?)\)\s*\{?[^{}]*$", window))
                 if ifs:
-                    cond = ifs[-1].group(1)
-            keys = flag_keys(cond, text) if cond else set()
+                    conds.append(ifs[-1].group(1))
+            conds.extend(block_conditions(text, m.start()))
+            keys = set().union(*(flag_keys(c, text) for c in conds)) if conds else set()
             out.append(keys or None)
     return out
 
@@ -377,10 +415,10 @@ def gated_truth(files: dict[str, str], t: Truth) -> dict[tuple[str, str], set[st
                 text = files[path]
                 before = text[max(0, off - 300):off]
                 spread = re.search(r"\.\.\.\s*\(?\s*([^?\n]{1,200}?)\s*\?\s*\[\s*$", before)
-                if spread:
-                    keys = flag_keys(spread.group(1), text)
-                    if keys:
-                        conds.append(keys)
+                around = ([spread.group(1)] if spread else []) + block_conditions(text, off)
+                keys = set().union(*(flag_keys(c, text) for c in around)) if around else set()
+                if keys:
+                    conds.append(keys)
             if conds and all(c for c in conds):
                 out[(cls, name)] = set().union(*conds)
     return out
