@@ -74,7 +74,7 @@ def _finditer(rx: re.Pattern[bytes], data: bytes, *literals: bytes):
         if m is not None:
             last = m.end()
             yield m
-_REGISTRY_CALLS = re.compile(r"(?:^|\.)(?:push|unshift|set|add|concat|register\w*|add\w*Tool\w*|add\w*Command\w*|use|of|from)$")
+_REGISTRY_CALLS = re.compile(r"(?:^|\.)(?:push|unshift|splice|set|add|concat|register\w*|add\w*Tool\w*|add\w*Command\w*|use|of|from)$")
 _PASS = frozenset({"parenthesized_expression", "as_expression", "satisfies_expression", "non_null_expression", "await_expression",
                    "spread_element", "ternary_expression", "conditional_expression", "binary_expression", "new_expression",
                    "call_expression", "list_splat", "boolean_operator"})

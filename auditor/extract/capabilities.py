@@ -898,8 +898,8 @@ def _candidate(kind: str, meta: dict, caps: dict, reg: tree_sitter.Node, classes
         inner = syntax.unwrap(name_node)
         if inner.type == "object":
             pairs = _pairs(inner)
-            if "name" not in pairs:
-                return None  # `registerTool({ ...bashTool, execute })`: a tool of elsewhere, wrapped
+            if "name" not in pairs or pairs["name"].type == "shorthand_property_identifier":
+                return None  # `registerTool({ ...bashTool, execute })`: a tool of elsewhere, wrapped; `{ name, … }`: named at run time
             desc = _description(pairs.get("description"))
             hidden = _hidden_in_object(inner)
         for r in rest:

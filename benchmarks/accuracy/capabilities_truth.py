@@ -265,6 +265,8 @@ def build_truth(files: dict[str, str]) -> Truth:
                 oc = matching_close(text, outer) if outer >= 0 else -1
                 if oc > 0 and re.search(r"(?:^|[,\s])type\s*:\s*[\"'`]function[\"'`]", top_level(text[outer + 1:oc])):
                     ctx = "tool"
+                    binding = binding or re.search(r"(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*(?::\s*[^=]{1,80})?=\s*$",
+                                                   context_before(text, outer))
             described = "description" in keys or "prompt" in keys
             code_action = "action" in keys and not re.search(r"action\s*:\s*[\"'`]", top)
             if described and (code_action or "subCommands" in keys or slash_type or in_slash_array(o)):
@@ -382,7 +384,7 @@ def registration_conditions(files: dict[str, str], binding: str) -> list[set[str
             before = text[line_start:m.start()]
             after = text[m.end():m.end() + 3]
             registry = re.search(r"(?:\[|,|\(\s*)\s*(?:new\s+)?$", before) and re.match(r"\s*[\],)\n(]", after)
-            call = re.search(r"\.(?:push|register\w*|add\w*|set)\(\s*(?:[^,()]{0,80},\s*)?(?:new\s+)?$", before)
+            call = re.search(r"\.(?:push|unshift|splice|register\w*|add\w*|set)\(\s*(?:[^,()]{0,80},\s*){0,2}(?:new\s+)?$", before)
             if not (registry or call):
                 continue
             if re.search(r"\bimport\b|\bexport\s*\{", line):
