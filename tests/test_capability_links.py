@@ -5,14 +5,13 @@ under tests/fixtures/capabilities/, each asserted exactly."""
 
 from __future__ import annotations
 
-import io
 import json
-import tarfile
 from pathlib import Path
 
 import pytest
 
 from auditor.config import Config, Wrapper
+from tests.test_artifacts_kit import npm_tgz
 
 FIXTURES = Path(__file__).parent / "fixtures" / "capabilities"
 WRAPPERS = Config(wrappers=(Wrapper("getFlagValue", 0, "remote"),))
@@ -258,22 +257,14 @@ def test_bundle_tools_its_map_sources_do_not_declare_are_a_librarys(tmp_path):
     both the bundle and its map source."""
     tools = "export const TOOLS = [{ name: 'read_file', description: 'Read a file', parameters: {} }];\n"
     sdk = "export const r = (l) => l ? { type: 'function', name: 'json', description: 'Respond with JSON', inputSchema: l } : void 0;\n"
-    members = {
-        "package/package.json": json.dumps({"name": "agent", "version": "1.0.0", "main": "dist/index.js"}),
-        "package/dist/index.js": 'var TOOLS=[{name:"read_file",description:"Read a file",parameters:{}}];'
-                                 'var r=(l)=>l?{type:"function",name:"json",description:"Respond with JSON",inputSchema:l}:void 0;\n'
-                                 "//# sourceMappingURL=index.js.map\n",
-        "package/dist/index.js.map": json.dumps({
+    tgz = npm_tgz(tmp_path / "agent-1.0.0.tgz", {
+        "dist/index.js": 'var TOOLS=[{name:"read_file",description:"Read a file",parameters:{}}];'
+                         'var r=(l)=>l?{type:"function",name:"json",description:"Respond with JSON",inputSchema:l}:void 0;\n'
+                         "//# sourceMappingURL=index.js.map\n",
+        "dist/index.js.map": json.dumps({
             "version": 3, "file": "index.js", "sources": ["../src/tools.ts", "../node_modules/ai/dist/index.mjs"],
             "sourcesContent": [tools, sdk], "names": [], "mappings": "AAAA"}),
-    }
-    tgz = tmp_path / "agent-1.0.0.tgz"
-    with tarfile.open(tgz, "w:gz") as tar:
-        for name, text in members.items():
-            data = text.encode()
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
+    }, {"main": "dist/index.js"})
     db = tmp_path / "m.duckdb"
     sid = _scan(tgz, db).scan_id
     assert _rows(db, sid, "SELECT path, name, origin FROM capabilities WHERE scan_id = ? AND kind = 'tool' ORDER BY path") == [
