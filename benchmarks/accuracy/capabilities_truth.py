@@ -21,10 +21,13 @@ What the truth counts (leaf names; a CLI subcommand `mcp add` compares as `add`)
   a `…SLASH_COMMANDS` variable.
 - CLI command: `.command('name …')` (commander, yargs) and yargs modules `{ command: 'name …',
   describe | handler | builder }`.
-- gate: every place the capability's variable is registered (an array or `push`/`register…`
-  argument) and its definition sit under a condition; the condition reads a flag when it holds
-  `process.env.X`, `feature('X')`, or a variable assigned from one of those in the same file. A
-  capability is gated when every registration is, its keys the union.
+- gate: every place the capability's variable is registered (an array, `push`/`splice`/`register…`
+  argument; an inline subcommand is registered with the command holding it) and its definition sit
+  under a condition (a spread `...(c ? [X] : [])`, the `if (c) {` / `} else {` blocks around it,
+  found by brace matching); the condition reads a flag when it holds `process.env.X`,
+  `feature('X')`, a settings getter `x.isPlanEnabled()` (the key is the method's name), or a
+  variable assigned from one of those in the same file. A capability is gated when every
+  registration is, its keys the union; the scan's rows of a name likewise (gated when all are).
 """
 
 from __future__ import annotations
@@ -166,6 +169,22 @@ def keys_of(top: str) -> set[str]:
     return set(re.findall(r"(?:^|[,{\s])(?:async\s+|get\s+|\*\s*)*([A-Za-z_$][\w$]*)\s*(?=[:(,}\n]|$)", top))
 
 
+def holder_binding(text: str, open_pos: int, levels: int = 4) -> re.Match | None:
+    """The variable of the object literal holding the one at `open_pos` through a `subCommands`
+    array (`const planCommand = { …, subCommands: [{ name: 'copy' }] }` → planCommand), or None."""
+    if not re.search(r"subCommands\s*:\s*\[[^\]]*$", text[max(0, open_pos - 2000):open_pos]):
+        return None
+    o = open_pos
+    for _ in range(levels):
+        o = enclosing_open(text, o, 20000)
+        if o < 0:
+            return None
+        m = re.search(r"(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*(?::\s*[^=]{1,80})?=\s*$", context_before(text, o))
+        if m:
+            return m
+    return None
+
+
 def in_comment(text: str, pos: int) -> bool:
     """`pos` is on a line comment or a block comment's `*` line (a line-based check)."""
     line = text[text.rfind("\n", 0, pos) + 1:pos]
@@ -270,6 +289,8 @@ def build_truth(files: dict[str, str]) -> Truth:
             described = "description" in keys or "prompt" in keys
             code_action = "action" in keys and not re.search(r"action\s*:\s*[\"'`]", top)
             if described and (code_action or "subCommands" in keys or slash_type or in_slash_array(o)):
+                if binding is None:  # an inline subcommand (`subCommands: [{ … }]`): registered with its holder
+                    binding = holder_binding(text, o)
                 t.slash[name].add(binding.group(1) if binding else "")
                 t.where[("slash", name)].append((path, o))
             elif ("inputSchema" in keys or (described and keys & TOOL_MEMBERS)) and re.search(r"tool", ctx, re.I):
@@ -442,6 +463,7 @@ def scan_rows(db: Path) -> list[tuple]:
 
 def measure(t: Truth, gated: dict[tuple[str, str], set[str]], rows: list[tuple]) -> dict:
     found: dict[str, dict[str, set[str]]] = {"tool": defaultdict(set), "slash": defaultdict(set), "cli": defaultdict(set)}
+    ungated: dict[str, set[str]] = defaultdict(set)
     for kind, framework, name, path, gate_keys in rows:
         if TESTS.search(path):
             continue
@@ -451,7 +473,12 @@ def measure(t: Truth, gated: dict[tuple[str, str], set[str]], rows: list[tuple])
             cls, leaf = "slash", name.lstrip("/").split(" ")[-1]
         else:
             cls, leaf = "cli", name.split(" ")[-1]
-        found[cls][leaf] |= {k.lstrip("!") for k in gate_keys}
+        found[cls][leaf].update(k.lstrip("!") for k in gate_keys)
+        if not gate_keys:
+            ungated[cls].add(leaf)
+    for cls, leaves in ungated.items():  # as in the truth: gated when every row of the name is
+        for leaf in leaves:
+            found[cls][leaf] = set()
     truth_sets = {"tool": set(t.tools), "slash": set(t.slash), "cli": set(t.cli)}
     report = {}
     for cls in ("tool", "slash", "cli"):
