@@ -423,6 +423,29 @@ def registration_conditions(files: dict[str, str], binding: str) -> list[set[str
             conds.extend(block_conditions(text, m.start()))
             keys = set().union(*(flag_keys(c, text) for c in conds)) if conds else set()
             out.append(keys or None)
+        out.extend(bundle_load_conditions(text, binding))
+    return out
+
+
+def bundle_load_conditions(text: str, binding: str) -> list[set[str] | None]:
+    """esbuild loads of the bundle module exporting `binding` (`__export(x_exports, { X: () => X })`):
+    `(init_x(), __toCommonJS(x_exports))` / `(init_x(), x_exports)`, each with the flag keys of the
+    `if` blocks or the ternary around it (None: no condition reading a flag)."""
+    out: list[set[str] | None] = []
+    if "__export(" not in text:
+        return out
+    member = re.compile(r"(?<![\w$])[\w$]+\s*:\s*\(\)\s*=>\s*" + re.escape(binding) + r"(?![\w$])")
+    for em in re.finditer(r"__export\(\s*([\w$]+_exports)\s*,\s*\{([^}]{0,20000})\}", text):
+        if not member.search(em.group(2)):
+            continue
+        for lm in re.finditer(r"(?:__toCommonJS\(\s*|init_[\w$]+\(\)\s*,\s*)" + re.escape(em.group(1)) + r"(?![\w$])", text):
+            line_start = text.rfind("\n", 0, lm.start()) + 1
+            conds = block_conditions(text, lm.start())
+            ternary = re.search(r"(?:=|return|\()\s*([^=;?]{1,200}?)\s*\?\s*\(?\s*$", text[line_start:lm.start()].split("(init_")[0])
+            if ternary:
+                conds.append(ternary.group(1))
+            keys = set().union(*(flag_keys(c, text) for c in conds)) if conds else set()
+            out.append(keys or None)
     return out
 
 
