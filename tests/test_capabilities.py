@@ -119,8 +119,9 @@ def test_tool_and_slash_shapes_are_model_facing_only(tmp_path):
     `{ type: 'function', function: {…} }` wrapper) or with a schema and a handler, and classes named
     by a static `Name` or by their constructor's `super(NAME, …)`; a tool call's display, a linter
     entry, a structured-output function declaration, a run-time-named class and a wrapped tool of
-    elsewhere are not. `{ command: '/x', description }` is a slash command, a `type: 'local'` entry
-    without a description is not."""
+    elsewhere are not, nor is an object named `'Read File(s)'` (not a name a model can call). A minified
+    bundle's `{name:cZ,…}` is named through `var cZ="Read"`. `{ command: '/x', description }` is a
+    slash command, a `type: 'local'` entry without a description is not."""
     from auditor import store
     from auditor.scan import run_scan
 
@@ -131,6 +132,7 @@ def test_tool_and_slash_shapes_are_model_facing_only(tmp_path):
                         "AND kind IN ('tool', 'command') ORDER BY path, line", [summary.scan_id]).fetchall()
     conn.close()
     assert rows == [
+        ("bundle.min.js", 2, "tool", "Read", "object"),  # `{name:cZ,…}` with `var cZ="Read"`; `{name:e}` is dropped
         ("commands.js", 4, "command", "/help", "slash"),
         ("commands.js", 5, "command", "/exit", "slash"),
         ("tools.ts", 8, "tool", "list_files", "object"),

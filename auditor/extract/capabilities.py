@@ -423,6 +423,9 @@ class Shapes:
     schema-like member (`parameters`) they make it a tool without a tool context."""
     tool_context: re.Pattern[str] | None
     """Names around an object (variable, type, builder call) that make it a tool."""
+    tool_name: re.Pattern[str] | None
+    """What a tool's literal name must be (model APIs call functions by `[A-Za-z0-9_-]` names): an
+    object named otherwise (`'Shell Command'`, `'Read File(s)'`) is a display record, not a tool."""
     tool_wrappers: frozenset[str]
     """`function`: an object that is the `function` member of a `{ type: 'function', … }` object
     sits in a tool context (the model APIs' function-calling format)."""
@@ -442,7 +445,7 @@ class Shapes:
 _SHAPES: dict[tuple, Shapes] = {}
 _DEFAULT_SHAPES = {
     "tool_members": ",".join(sorted(_TOOL_KEYS)), "tool_schema": "inputSchema,input_schema,parametersJsonSchema",
-    "tool_described": "description,prompt", "tool_handlers": "call,execute,handler,run,func,invoke", "tool_context": _TOOL_CONTEXT, "tool_wrappers": "function", "tool_class": r"Tool(?:Def|Definition)?\b",
+    "tool_described": "description,prompt", "tool_handlers": "call,execute,handler,run,func,invoke", "tool_context": _TOOL_CONTEXT, "tool_name": r"[\w.:/-]{1,128}", "tool_wrappers": "function", "tool_class": r"Tool(?:Def|Definition)?\b",
     "slash_types": "prompt,local,local-jsx", "slash_members": ",".join(sorted(_SLASH_KEYS)),
     "slash_context": r"slash[\W_]*commands?", "hidden_members": "hidden,isHidden", "enabled_members": "isEnabled",
 }
@@ -465,7 +468,7 @@ def shapes(meta: dict) -> Shapes:
                 | words("slash_types") | _COMMAND_MODULE_KEYS | _SLASH_KEYS)
         needs = re.compile(b"|".join(re.escape(k.encode()) for k in sorted(need)) + rb"|\\")
         found = _SHAPES[key] = Shapes(words("tool_members"), words("tool_schema"), words("tool_described"), words("tool_handlers"),
-                                      rx("tool_context"), words("tool_wrappers"), rx("tool_class"), words("slash_types"), words("slash_members"),
+                                      rx("tool_context"), rx("tool_name"), words("tool_wrappers"), rx("tool_class"), words("slash_types"), words("slash_members"),
                                       rx("slash_context"), words("hidden_members"), words("enabled_members"), needs)
     return found
 
@@ -984,8 +987,10 @@ def _object_candidate(obj: tree_sitter.Node, classes: dict, data: bytes, shape: 
         if inner.type not in ("identifier", "member_expression"):
             return None
         key = syntax.key_expr(inner)
-        if not key.ref or key.ref[0][:1].islower() or len(key.ref[0]) < 3:
+        if not key.ref or (len(key.ref) > 1 and (key.ref[0][:1].islower() or len(key.ref[0]) < 3)):
             return None  # `{ name: tool.name, … }` converts a tool (a variable, not a constant); `{ name: n.name }` minified
+        # `{ name: cZ, … }` of a minified bundle (`var cZ = "Read"`) is kept: after resolution, an
+        # unresolved short or lower-case name (`{ name: e }`) is dropped (`families._passed_along`)
         name, ref = key.value, key.ref
     elif not name or len(name) > 120:
         return None
@@ -1013,6 +1018,8 @@ def _object_candidate(obj: tree_sitter.Node, classes: dict, data: bytes, shape: 
         slash = "/" + name.lstrip("/")
         return _Cand(obj, name_node, "command", slash, syntax.text(name_node, 200), (), "slash", hidden, desc, None, _tags(slash, desc),
                      hidden_node, enabled_node)
+    if name is not None and shape.tool_name is not None and not shape.tool_name.fullmatch(name):
+        return None  # `{ name: 'Shell Command', … }`: a display name, not a name a model can call
     if _tool_shaped(keys, described, shape, lambda: _toolish(obj, context, shape)):
         framework = "object"
         return _Cand(obj, name_node, "tool", name, syntax.text(name_node, 200), ref, framework, _hidden_in_object(obj), desc, None,

@@ -166,7 +166,7 @@ def top_level(body: str) -> str:
 
 
 def keys_of(top: str) -> set[str]:
-    return set(re.findall(r"(?:^|[,{\s])(?:async\s+|get\s+|\*\s*)*([A-Za-z_$][\w$]*)\s*(?=[:(,}\n]|$)", top))
+    return set(re.findall(r"(?:^|[,{\s])(?:async(?:\s+|\s*\*\s*)|get\s+|\*\s*)*([A-Za-z_$][\w$]*)\s*(?=[:(,}\n]|$)", top))
 
 
 def holder_binding(text: str, open_pos: int, levels: int = 4) -> re.Match | None:
@@ -204,6 +204,10 @@ def constants(files: dict[str, str]) -> dict[str, str]:
         for kw in ("const", "let", "var"):  # one expression each: `re` skips to a leading literal fast
             for m in re.finditer(kw + r"\s+([A-Za-z_$][\w$]*)\s*(?::\s*[\w.]+)?\s*=\s*(" + LIT + r")\s*[;,\n]", text):
                 out.setdefault(m.group(1), m.group(2)[1:-1])
+        # minified declarations share one `var`: `var I7="Bash",cZ="Read";`
+        for m in re.finditer(r"\b(?:var|let|const) ([^;\n]{0,4000}?;)", text):
+            for d in re.finditer(r"(?:^|,)\s*([A-Za-z_$][\w$]*)=(" + LIT + r")(?=[,;])", m.group(1)):
+                out.setdefault(d.group(1), d.group(2)[1:-1])
         for m in re.finditer(r"=\s*\{", text):
             head = re.search(r"([A-Z][\w$]*)\s*$", text[max(0, m.start() - 80):m.start()])
             if head is None:
@@ -229,6 +233,8 @@ def resolve(expr: str, consts: dict[str, str]) -> str | None:
 
 TOOL_MEMBERS = {"parameters", "inputSchema", "input_schema", "run", "execute", "call", "handler", "invoke", "func"}
 SLASH_TYPES = {"prompt", "local", "local-jsx"}
+SCHEMAS = {"inputSchema", "input_schema", "parametersJsonSchema"}
+HANDLERS = {"call", "execute", "handler", "run", "invoke", "func"}
 
 
 class Truth:
@@ -240,6 +246,7 @@ class Truth:
 
 
 PLAUSIBLE = re.compile(r"^[\w .:/@-]{1,80}$")
+TOOL_NAME = re.compile(r"^[\w.:/-]{1,128}$")
 
 
 def build_truth(files: dict[str, str]) -> Truth:
@@ -256,7 +263,7 @@ def build_truth(files: dict[str, str]) -> Truth:
         def in_slash_array(pos: int) -> bool:
             return any(a <= pos < b for a, b in arrays)
 
-        for m in re.finditer(r"name\s*:\s*(" + LIT + r"|[A-Z][\w$]*(?:\.[\w$]+)?)\s*[,}\n]", text):
+        for m in re.finditer(r"name\s*:\s*(" + LIT + r"|[A-Za-z_$][\w$]*(?:\.[\w$]+)?)\s*[,}\n]", text):
             if m.start() and (text[m.start() - 1].isalnum() or text[m.start() - 1] in "_$."):
                 continue
             o = enclosing_open(text, m.start(), 4000)
@@ -293,9 +300,11 @@ def build_truth(files: dict[str, str]) -> Truth:
                     binding = holder_binding(text, o)
                 t.slash[name].add(binding.group(1) if binding else "")
                 t.where[("slash", name)].append((path, o))
-            elif ("inputSchema" in keys or (described and keys & TOOL_MEMBERS)) and re.search(r"tool", ctx, re.I):
-                t.tools[name].add(binding.group(1) if binding else "")
-                t.where[("tool", name)].append((path, o))
+            elif (("inputSchema" in keys or (described and keys & TOOL_MEMBERS)) and re.search(r"tool", ctx, re.I)) \
+                    or (described and keys & SCHEMAS and keys & HANDLERS):  # a minified bundle's `{name:cZ,…,inputSchema,call}`
+                if TOOL_NAME.match(name):  # model APIs take `[A-Za-z0-9_-]` function names: not `Mac OS X`
+                    t.tools[name].add(binding.group(1) if binding else "")
+                    t.where[("tool", name)].append((path, o))
         for m in re.finditer(r"class(?:\s+([A-Za-z_$][\w$]*))?\s+(?:extends|implements)\s+([\w$.]+)[^{]{0,200}\{", text):
             cname = m.group(1)
             if not cname:  # `var X = class extends …`
