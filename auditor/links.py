@@ -54,6 +54,9 @@ BUNDLE_MODULE = "bundle:"
 (`bundle:x_exports`)."""
 _EXPORT_DEFAULT = re.compile(rb"(?:export\s+default|module\.exports\s*=)\s*([A-Za-z_$][\w$]*)\s*(?:;|\n|$)")
 _EXPORT_LIST = re.compile(rb"export\s*\{([^}]{1,2000})\}(?!\s*from)")
+_EXPORT_DECL = re.compile(rb"(?:export\s+(?:declare\s+)?(?:async\s+)?(?:const|let|var|function\*?|class)\s+|(?<![\w$.])exports\.)"
+                          rb"([A-Za-z_$][\w$]*)")
+"""`export const X`, `export function X`, `export class X`, CommonJS `exports.X = …`: X is exported."""
 
 
 def _finditer(rx: re.Pattern[bytes], data: bytes, *literals: bytes):
@@ -188,6 +191,11 @@ def collect_uses(root: tree_sitter.Node, data: bytes, path: str, result: FileRes
             parts = spec.split()
             if len(parts) == 3 and parts[1] == "as":
                 out.append(ModuleUse(path, "export", parts[2], local=parts[0]))
+            elif len(parts) == 1:
+                out.append(ModuleUse(path, "export", parts[0], local=parts[0]))
+    for m in _finditer(_EXPORT_DECL, data, b"export", b"exports."):
+        name = m.group(1).decode()
+        out.append(ModuleUse(path, "export", name, local=name))
     return out
 
 
@@ -356,13 +364,18 @@ def link(results: list[FileResult], reads) -> tuple[list[Capability], list[Capab
             else:
                 uses.append(u)
     resolver = Resolver(results) if uses else None
+    exported_locals: dict[str, set[str]] = defaultdict(set)
+    for (epath, _), local in exports.items():
+        exported_locals[epath].add(local)
+    exported_locals = dict(exported_locals)
 
     def exported(path: str, name: str, hops: int = 0) -> list[Capability]:
         """Capabilities module `path` exports as `name` (`*`: all of the module's)."""
         if hops > 8 or resolver is None:
             return []
-        if name == "*":
-            return list(caps_by_path.get(path, ()))
+        if name == "*":  # the whole module: the capabilities it exports (all when it shows no exports)
+            public = exported_locals.get(path)
+            return [c for c in caps_by_path.get(path, ()) if public is None or c.binding in public or c.binding in ("", "default")]
         found = caps_by_binding.get((path, name))
         if found:
             return list(found)

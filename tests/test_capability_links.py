@@ -284,5 +284,7 @@ def test_gates_through_a_function_whose_body_is_a_flag_read(tmp_path):
         ("voice", ["ENABLE_VOICE"]),
         ("pair", ["!solo_mode"]),
         ("help_me", []),
-        ("edit_file", ["MORPH_API_KEY"]),  # `tools.splice(1, 0, MORPH_EDIT_TOOL)` under `if (process.env.MORPH_API_KEY)`
+        # `tools.splice(1, 0, MORPH_EDIT_TOOL)` under `if (process.env.MORPH_API_KEY)`; agent.js's
+        # `require("./tools")` loads the module's exports, not the module-private MORPH_EDIT_TOOL
+        ("edit_file", ["MORPH_API_KEY"]),
     ]

@@ -282,6 +282,9 @@ def build_truth(files: dict[str, str]) -> Truth:
             name = resolve(nm.group(1), consts) if nm else None
             if not name or not PLAUSIBLE.match(name):
                 continue
+            # a short or lower-case identifier resolves through any file's constants: trusted only
+            # for a minified tool with a schema and a handler (`{name:cZ,…,inputSchema,call}`)
+            weak = nm.group(1)[0] not in "\"'`" and (nm.group(1)[0].islower() or len(nm.group(1)) < 3)
             tmatch = re.search(r"type\s*:\s*" + STR, top)
             slash_type = tmatch is not None and tmatch.group(2) in SLASH_TYPES
             binding = re.search(r"(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*(?::\s*[^=]{1,80})?=\s*(?:[\w$.]+\(\s*)?$", before)
@@ -295,7 +298,9 @@ def build_truth(files: dict[str, str]) -> Truth:
                                                    context_before(text, outer))
             described = "description" in keys or "prompt" in keys
             code_action = "action" in keys and not re.search(r"action\s*:\s*[\"'`]", top)
-            if described and (code_action or "subCommands" in keys or slash_type or in_slash_array(o)):
+            if weak and not (described and keys & SCHEMAS and keys & HANDLERS):
+                continue
+            if described and not weak and (code_action or "subCommands" in keys or slash_type or in_slash_array(o)):
                 if binding is None:  # an inline subcommand (`subCommands: [{ … }]`): registered with its holder
                     binding = holder_binding(text, o)
                 t.slash[name].add(binding.group(1) if binding else "")
