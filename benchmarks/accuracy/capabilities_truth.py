@@ -166,6 +166,7 @@ def top_level(body: str) -> str:
 
 
 def keys_of(top: str) -> set[str]:
+    top = re.sub(STR, '""', top)  # words inside strings (`"a tic-tac-toe action (…)"`) are not members
     return set(re.findall(r"(?:^|[,{\s])(?:async(?:\s+|\s*\*\s*)|get\s+|\*\s*)*([A-Za-z_$][\w$]*)\s*(?=[:(,}\n]|$)", top))
 
 
@@ -332,6 +333,10 @@ def build_truth(files: dict[str, str]) -> Truth:
                 t.where[("tool", name)].append((path, m.start()))
         for m in re.finditer(r"\.(?:tool|registerTool)\(\s*" + STR + r"\s*,", text):  # MCP servers
             t.tools[m.group(2)].add("")
+        for m in re.finditer(r"new\s+Command\(\s*" + STR, text):  # commander sub-programs: `new Command('mcp')`
+            word = m.group(2).split()[0] if m.group(2).split() else ""
+            if word and not in_comment(text, m.start()):
+                t.cli.add(word)
         for m in re.finditer(r"\.command\(\s*" + STR, text):
             if in_comment(text, m.start()):
                 continue  # `* bot.command('help', ctx => …)` in a library's doc comment
