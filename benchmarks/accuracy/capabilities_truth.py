@@ -166,7 +166,7 @@ def top_level(body: str) -> str:
 
 
 def keys_of(top: str) -> set[str]:
-    top = re.sub(STR, '""', top)  # words inside strings (`"a tic-tac-toe action (…)"`) are not members
+    top = re.sub(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|`(?:[^`\\]|\\.)*`', '""', top)  # words in strings are not members
     return set(re.findall(r"(?:^|[,{\s])(?:async(?:\s+|\s*\*\s*)|get\s+|\*\s*)*([A-Za-z_$][\w$]*)\s*(?=[:(,}\n]|$)", top))
 
 
