@@ -27,7 +27,9 @@ What the truth counts (leaf names; a CLI subcommand `mcp add` compares as `add`)
   found by brace matching); the condition reads a flag when it holds `process.env.X`,
   `feature('X')`, a settings getter `x.isPlanEnabled()` (the key is the method's name), or a
   variable assigned from one of those in the same file. A capability is gated when every
-  registration is, its keys the union; the scan's rows of a name likewise (gated when all are).
+  registration is, its keys the union; the scan's rows of a name likewise (gated when all are). A
+  slash command's `isEnabled: () => <flag read>` gates it too. A function called in a condition
+  (`isX()`) whose body is `return <read>` is followed one hop.
 """
 
 from __future__ import annotations
@@ -243,6 +245,7 @@ class Truth:
         self.tools: dict[str, set[str]] = defaultdict(set)      # name → bindings
         self.slash: dict[str, set[str]] = defaultdict(set)
         self.cli: set[str] = set()
+        self.enabled: dict[str, set[str]] = defaultdict(set)  # slash name → keys its `isEnabled` reads
         self.where: dict[tuple[str, str], list[tuple[str, int]]] = defaultdict(list)  # (class, name) → [(file, offset)]
 
 
@@ -302,6 +305,10 @@ def build_truth(files: dict[str, str]) -> Truth:
             if weak and not (described and keys & SCHEMAS and keys & HANDLERS):
                 continue
             if described and not weak and (code_action or "subCommands" in keys or slash_type or in_slash_array(o)):
+                en = re.search(r"(?:^|[,{\s])isEnabled\s*:\s*\(\s*\)\s*=>\s*([^,\n]{1,200})", text[o:c]) \
+                    or re.search(r"(?:^|[,{\s])isEnabled\s*\(\s*\)\s*\{\s*return\s*([^;}\n]{1,200})", text[o:c])
+                if en and flag_keys(en.group(1), text):
+                    t.enabled[name] |= flag_keys(en.group(1), text)
                 if binding is None:  # an inline subcommand (`subCommands: [{ … }]`): registered with its holder
                     binding = holder_binding(text, o)
                 t.slash[name].add(binding.group(1) if binding else "")
@@ -370,6 +377,10 @@ def flag_keys(cond: str, text: str) -> set[str]:
         m = re.search(r"(?:const|let|var)\s+" + re.escape(ident) + r"\s*=\s*([^;\n]{1,200})", text)
         if m:
             keys |= {a or b or c for a, b, c in FLAG_READ.findall(m.group(1))}
+        if re.search(r"(?<![\w$.])" + re.escape(ident) + r"\s*\(\s*\)", cond):  # `isX()`: a function returning a read
+            f = re.search(r"function\s+" + re.escape(ident) + r"\s*\(\s*\)\s*\{\s*return\s*([^;{}]{1,200})[;}]", text)
+            if f:
+                keys |= {a or b or c for a, b, c in FLAG_READ.findall(f.group(1))}
     return keys
 
 
@@ -484,8 +495,11 @@ def gated_truth(files: dict[str, str], t: Truth) -> dict[tuple[str, str], set[st
                 keys = set().union(*(flag_keys(c, text) for c in around)) if around else set()
                 if keys:
                     conds.append(keys)
+            enabled = t.enabled.get(name, set()) if cls == "slash" else set()
             if conds and all(c for c in conds):
-                out[(cls, name)] = set().union(*conds)
+                out[(cls, name)] = set().union(*conds) | enabled
+            elif enabled:  # `isEnabled: () => !process.env.DISABLE_X`
+                out[(cls, name)] = enabled
     return out
 
 
