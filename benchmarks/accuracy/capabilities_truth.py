@@ -367,8 +367,10 @@ def build_truth(files: dict[str, str]) -> Truth:
 # -- gates -------------------------------------------------------------------------------------------
 
 FLAG_READ = re.compile(r"""process\.env(?:\.([A-Za-z_][\w]*)|\[\s*["']([A-Za-z_][\w]*)["']\s*\])|(?<![\w$.])feature\(\s*["']([^"']+)["']""")
-CONFIG_GETTER = re.compile(r"""\.((?:is|get)(?:[A-Z]\w*)?(?:Enabled|Enable[A-Z]\w*|Use[A-Z]\w*))\(\s*\)""")
-"""Settings getters (`config.isPlanEnabled()`, `getUseRipgrep()`): the key is the method name."""
+CONFIG_GETTER = re.compile(r"""\.(is[A-Z][A-Za-z0-9]*Enabled|getEnable[A-Z][A-Za-z0-9]*|getUse[A-Z][A-Za-z0-9]*|getExperimental[A-Z][A-Za-z0-9]*)\(\s*\)""")
+"""Settings getters (`config.isPlanEnabled()`, `getUseRipgrep()`): the key is the method name. What
+counts as a settings accessor is the settings pack's definition (queries/ecma/settings.scm), so
+that truth and scan measure the same notion of a flag; `getManagedAutoMemoryEnabled()` is not one."""
 
 
 def flag_keys(cond: str, text: str) -> set[str]:
