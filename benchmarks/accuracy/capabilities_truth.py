@@ -246,6 +246,7 @@ class Truth:
         self.slash: dict[str, set[str]] = defaultdict(set)
         self.cli: set[str] = set()
         self.enabled: dict[str, set[str]] = defaultdict(set)  # slash name → keys its `isEnabled` reads
+        self.classes: dict[str, set[str]] = defaultdict(set)  # tool name → its tool classes
         self.where: dict[tuple[str, str], list[tuple[str, int]]] = defaultdict(list)  # (class, name) → [(file, offset)]
 
 
@@ -337,6 +338,7 @@ def build_truth(files: dict[str, str]) -> Truth:
             name = resolve(sn.group(1), consts)
             if name and PLAUSIBLE.match(name):
                 t.tools[name].add(cname)
+                t.classes[name].add(cname)
                 t.where[("tool", name)].append((path, m.start()))
         for m in re.finditer(r"\.(?:tool|registerTool)\(\s*" + STR + r"\s*,", text):  # MCP servers
             t.tools[m.group(2)].add("")
@@ -487,7 +489,9 @@ def gated_truth(files: dict[str, str], t: Truth) -> dict[tuple[str, str], set[st
     for cls, table in (("tool", t.tools), ("slash", t.slash)):
         for name, bindings in table.items():
             conds: list[set[str] | None] = []
-            for b in bindings - {""}:
+            # a tool class is what a registry holds (`new X()`); its declaration object (`{ name,
+            # description, parametersJsonSchema }`) is passed to the class, not registered
+            for b in (t.classes.get(name) if cls == "tool" and t.classes.get(name) else bindings) - {""}:
                 conds.extend(registration_conditions(files, b))
             for path, off in t.where.get((cls, name), ()):
                 text = files[path]
