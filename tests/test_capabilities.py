@@ -135,6 +135,8 @@ def test_tool_and_slash_shapes_are_model_facing_only(tmp_path):
         ("bundle.min.js", 2, "tool", "Read", "object"),  # `{name:cZ,…}` with `var cZ="Read"`; `{name:e}` is dropped
         ("commands.js", 4, "command", "/help", "slash"),
         ("commands.js", 5, "command", "/exit", "slash"),
+        ("commands.js", 9, "command", "grant", "cli"),
+        ("commands.js", 10, "command", "`${verb} <id>`", "cli"),
         ("tools.ts", 8, "tool", "list_files", "object"),
         ("tools.ts", 9, "tool", "note", "object"),
         ("tools.ts", 10, "tool", "view_file", "object"),

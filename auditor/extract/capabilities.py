@@ -830,6 +830,10 @@ def _candidate(kind: str, meta: dict, caps: dict, reg: tree_sitter.Node, classes
             full = " ".join((*parent, word)) if word is not None and parent else word
             return _Cand(reg, name_node, "command", full, text, ref, framework, _hidden_in_python(args), desc,
                          " ".join(parent) or None, _tags(word or "", desc))
+        if lit is None and name_node.type == "template_string":  # `grant <${kind}>`: the command word is static
+            raw = syntax.text(name_node, 200)[1:-1].strip()
+            if raw and "${" not in raw.split()[0]:
+                lit = raw
         word = _command_word(lit) if lit is not None else None
         if lit is not None and word is None:
             return None  # yargs default command `$0`

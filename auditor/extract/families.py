@@ -119,7 +119,7 @@ def _passed_along(cap) -> bool:
     if cap.resolved or not cap.name_ref:
         return False
     if cap.framework == "registry":
-        return cap.name_ref[0][:1].islower() or cap.name_ref[-1] == "Name"
+        return cap.name_ref[0][:1].islower() or len(cap.name_ref[0]) < 3 or cap.name_ref[-1] == "Name"
     if cap.framework in ("object", "class"):
         return cap.name_ref[0][:1].islower() or len(cap.name_ref[0]) < 3
     return False
