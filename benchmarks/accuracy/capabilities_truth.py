@@ -321,9 +321,10 @@ def build_truth(files: dict[str, str]) -> Truth:
                     t.where[("tool", name)].append((path, o))
         for m in re.finditer(r"class(?:\s+([A-Za-z_$][\w$]*))?\s+(?:extends|implements)\s+([\w$.]+)[^{]{0,200}\{", text):
             cname = m.group(1)
-            if not cname:  # `var X = class extends …`
-                head = re.search(r"([A-Za-z_$][\w$]*)\s*=\s*$", text[max(0, m.start() - 80):m.start()])
-                cname = head.group(1) if head else ""
+            head = re.search(r"([A-Za-z_$][\w$]*)\s*=\s*$", text[max(0, m.start() - 80):m.start()])
+            if head:  # `var X = class extends …`, esbuild's `var X = class _X extends …`: X is what is registered
+                cname = head.group(1)
+            cname = cname or ""
             if not cname:
                 continue
             if not (re.search(r"Tool$", cname) or re.search(r"Tool$", m.group(2))) or re.match(r"_?(?:Base|Abstract)", cname):
