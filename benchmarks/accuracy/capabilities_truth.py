@@ -529,6 +529,7 @@ def measure(t: Truth, gated: dict[tuple[str, str], set[str]], rows: list[tuple])
     string with `${…}`) are left out on both sides: neither can name them."""
     found: dict[str, dict[str, set[str]]] = {"tool": defaultdict(set), "slash": defaultdict(set), "cli": defaultdict(set)}
     ungated: dict[str, set[str]] = defaultdict(set)
+    by_full: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     for kind, framework, name, path, gate_keys in rows:
         if TESTS.search(path) or "${" in name:
             continue
@@ -538,11 +539,13 @@ def measure(t: Truth, gated: dict[tuple[str, str], set[str]], rows: list[tuple])
             cls, leaf = "slash", name.lstrip("/").split(" ")[-1]
         else:
             cls, leaf = "cli", name.split(" ")[-1]
-        found[cls][leaf].update(k.lstrip("!") for k in gate_keys)
-        if not gate_keys:
+        by_full[(cls, leaf, name)].update(k.lstrip("!") for k in gate_keys)  # a capability's rows: the union
+    for (cls, leaf, _), keys in by_full.items():
+        found[cls][leaf].update(keys)
+        if not keys:
             ungated[cls].add(leaf)
-    for cls, leaves in ungated.items():  # as in the truth: gated when every row of the name is
-        for leaf in leaves:
+    for cls, leaves in ungated.items():  # capabilities sharing a leaf name (`/mcp list`, `/skills list`):
+        for leaf in leaves:              # gated when every one is, as in the truth
             found[cls][leaf] = set()
     truth_sets = {"tool": set(t.tools), "slash": set(t.slash), "cli": set(t.cli)}
     report = {}
