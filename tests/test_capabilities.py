@@ -142,4 +142,5 @@ def test_tool_and_slash_shapes_are_model_facing_only(tmp_path):
         ("tools.ts", 10, "tool", "view_file", "object"),
         ("tools.ts", 11, "tool", "grep", "object"),
         ("tools.ts", 20, "tool", "update_topic", "registry"),
+        ("tools.ts", 38, "tool", "list_background_processes", "registry"),  # the static Name, not super(X.Name)
     ]

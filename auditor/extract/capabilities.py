@@ -485,11 +485,12 @@ def extract(
     notes (`isEnabled`/`isHidden` reads, constant conditions) `auditor.links` completes, and the
     file's CommandPaths (reused to find yargs subcommands registered by name)."""
     classes: dict[str, tree_sitter.Node] = {}
-    for caps, meta in matches:
-        if (meta.get("kind") == "class_name" or meta.get("via") == "super") and "capability.class" in caps \
-                and "capability.name" in caps:
-            for c in caps["capability.class"]:
-                classes.setdefault(syntax.text(c), caps["capability.name"][0])
+    for via in ("", "super"):  # a static `Name` names a class before its constructor's `super(…)` does
+        for caps, meta in matches:
+            if (meta.get("kind") == "class_name" if not via else meta.get("via") == via) and "capability.class" in caps \
+                    and "capability.name" in caps:
+                for c in caps["capability.class"]:
+                    classes.setdefault(syntax.text(c), caps["capability.name"][0])
     cands: dict[tuple[int, int], _Cand] = {}
     hidden_by_name: set[str] = set()
     paths = CommandPaths(data)
