@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 import tree_sitter
 
 from auditor.extract import syntax
-from auditor.extract.capabilities import Capability, CapabilityGate, CapabilityNote, constant_conditions
+from auditor.extract.capabilities import Capability, CapabilityGate, CapabilityNote, constant_conditions, subcommand_holder
 from auditor.extract.gates import GateIndex
 from auditor.models import FileResult
 from auditor.queries import identifier_hits
@@ -44,8 +44,19 @@ MAX_USES = 5_000
 """Registry positions recorded per file (bundles reuse names)."""
 
 _LOAD = re.compile(rb"""(?<![\w$.])(?:require|import)\s*\(\s*(["'`])(\.{1,2}/[^"'`\n]{1,300})\1\s*\)""")
+_BUNDLE_LOAD = re.compile(rb"(?:__toCommonJS\(\s*|init_[\w$]+\(\)\s*,\s*)([A-Za-z_$][\w$]*_exports)\b")
+"""esbuild's runtime loads of a module of the same bundle: `(init_x(), __toCommonJS(x_exports))` (a
+`require`), `(init_x(), x_exports)` (an `import()`)."""
+_BUNDLE_EXPORT = re.compile(rb"__export\(\s*([A-Za-z_$][\w$]*_exports)\s*,\s*\{")
+_BUNDLE_EXPORT_MEMBER = re.compile(rb"""["']?([A-Za-z_$][\w$]*)["']?\s*:\s*\(\)\s*=>\s*([A-Za-z_$][\w$]*)""")
+BUNDLE_MODULE = "bundle:"
+"""Prefix of a ModuleUse's `module` naming a module of the same bundle by its exports object
+(`bundle:x_exports`)."""
 _EXPORT_DEFAULT = re.compile(rb"(?:export\s+default|module\.exports\s*=)\s*([A-Za-z_$][\w$]*)\s*(?:;|\n|$)")
 _EXPORT_LIST = re.compile(rb"export\s*\{([^}]{1,2000})\}(?!\s*from)")
+_EXPORT_DECL = re.compile(rb"(?:export\s+(?:declare\s+)?(?:async\s+)?(?:const|let|var|function\*?|class)\s+|(?<![\w$.])exports\.)"
+                          rb"([A-Za-z_$][\w$]*)")
+"""`export const X`, `export function X`, `export class X`, CommonJS `exports.X = …`: X is exported."""
 
 
 def _finditer(rx: re.Pattern[bytes], data: bytes, *literals: bytes):
@@ -66,7 +77,7 @@ def _finditer(rx: re.Pattern[bytes], data: bytes, *literals: bytes):
         if m is not None:
             last = m.end()
             yield m
-_REGISTRY_CALLS = re.compile(r"(?:^|\.)(?:push|unshift|set|add|concat|register\w*|add\w*Tool\w*|add\w*Command\w*|use|of|from)$")
+_REGISTRY_CALLS = re.compile(r"(?:^|\.)(?:push|unshift|splice|set|add|concat|register\w*|add\w*Tool\w*|add\w*Command\w*|use|of|from)$")
 _PASS = frozenset({"parenthesized_expression", "as_expression", "satisfies_expression", "non_null_expression", "await_expression",
                    "spread_element", "ternary_expression", "conditional_expression", "binary_expression", "new_expression",
                    "call_expression", "list_splat", "boolean_operator"})
@@ -127,10 +138,22 @@ def collect_uses(root: tree_sitter.Node, data: bytes, path: str, result: FileRes
             add("load", member, m.group(2).decode("utf-8", "replace"), local, call)
             if len(pending) >= MAX_USES:
                 break
+    if b"_exports" in data:
+        for m in _finditer(_BUNDLE_LOAD, data, b"__toCommonJS(", b"init_"):
+            call = root.descendant_for_byte_range(m.start(1), m.end(1))
+            while call is not None and call.type not in ("call_expression", "sequence_expression", "parenthesized_expression"):
+                call = call.parent
+            if call is None:
+                continue
+            member, local = _member_and_local(_bundle_load_expression(call))
+            add("load", member, BUNDLE_MODULE + m.group(1).decode(), local, call)
+            if len(pending) >= MAX_USES:
+                break
     names = {imp.local for imp in result.imports if imp.local and imp.local != "*" and imp.module.startswith(".")}
     names |= {p[3] for p in pending if p[3]}  # variables holding a load
     names |= {c.binding for c in caps if c.binding and c.binding != "default" and c.kind in ("tool", "command")}
     names.discard("")
+    slash_at = {(c.line - 1, c.col): c.name for c in caps if c.framework == "slash"}
     if names and len(pending) < MAX_USES:
         for start, end, _ in identifier_hits(names, data):
             if start and data[start - 1] == 0x2E:  # `.name`: a property
@@ -143,6 +166,10 @@ def collect_uses(root: tree_sitter.Node, data: bytes, path: str, result: FileRes
                 continue
             if where.type == "command":
                 add("command", syntax.text(node), "", "", node, parent_of(where.node))
+            elif where.type == "subcommand":  # `subCommands: [listCommand]`: parent is the holding slash command
+                holder = slash_at.get(where.node.start_point)
+                if holder is not None:
+                    add("command", syntax.text(node), "", "", node, (holder,))
             else:
                 add("ref", syntax.text(node), "", "", node)
             if len(pending) >= MAX_USES:
@@ -155,12 +182,38 @@ def collect_uses(root: tree_sitter.Node, data: bytes, path: str, result: FileRes
                                  tuple(encl), consts, parent))
     for m in _finditer(_EXPORT_DEFAULT, data, b"export", b"module.exports"):
         out.append(ModuleUse(path, "export", "default", local=m.group(1).decode()))
+    for m in _finditer(_BUNDLE_EXPORT, data, b"__export("):  # `__export(x_exports, { NapTool: () => NapTool })`
+        body = data[m.end():data.find(b"}", m.end(), m.end() + 20000)]
+        for em in _BUNDLE_EXPORT_MEMBER.finditer(body):
+            out.append(ModuleUse(path, "export", f"{m.group(1).decode()}.{em.group(1).decode()}", local=em.group(2).decode()))
     for m in _finditer(_EXPORT_LIST, data, b"export"):
         for spec in m.group(1).decode("utf-8", "replace").split(","):
             parts = spec.split()
             if len(parts) == 3 and parts[1] == "as":
                 out.append(ModuleUse(path, "export", parts[2], local=parts[0]))
+            elif len(parts) == 1:
+                out.append(ModuleUse(path, "export", parts[0], local=parts[0]))
+    for m in _finditer(_EXPORT_DECL, data, b"export", b"exports."):
+        name = m.group(1).decode()
+        out.append(ModuleUse(path, "export", name, local=name))
     return out
+
+
+def _bundle_load_expression(node: tree_sitter.Node) -> tree_sitter.Node:
+    """The expression a bundle load evaluates to: `__toCommonJS(x_exports)` inside `(init_x(), …)`
+    is the parenthesized sequence (whose `.Member` is taken), when it is the sequence's last item."""
+    cur = node
+    for _ in range(4):
+        parent = cur.parent
+        if parent is None:
+            break
+        if parent.type == "sequence_expression" and parent.named_children and parent.named_children[-1].id == cur.id:
+            cur = parent
+        elif parent.type == "parenthesized_expression":
+            cur = parent
+        else:
+            break
+    return cur
 
 
 def _member_and_local(call: tree_sitter.Node) -> tuple[str, str]:
@@ -210,7 +263,8 @@ def _registry_position(node: tree_sitter.Node) -> _Where | None:
             return None
         t = parent.type
         if t in ("array", "list"):
-            return _Where("registry", parent)
+            holder = subcommand_holder(node)
+            return _Where("subcommand", holder) if holder is not None else _Where("registry", parent)
         if t == "pair":
             v = parent.child_by_field_name("value")
             return _Where("registry", parent) if v is not None and v.id == cur.id else None
@@ -310,13 +364,18 @@ def link(results: list[FileResult], reads) -> tuple[list[Capability], list[Capab
             else:
                 uses.append(u)
     resolver = Resolver(results) if uses else None
+    exported_locals: dict[str, set[str]] = defaultdict(set)
+    for (epath, _), local in exports.items():
+        exported_locals[epath].add(local)
+    exported_locals = dict(exported_locals)
 
     def exported(path: str, name: str, hops: int = 0) -> list[Capability]:
         """Capabilities module `path` exports as `name` (`*`: all of the module's)."""
         if hops > 8 or resolver is None:
             return []
-        if name == "*":
-            return list(caps_by_path.get(path, ()))
+        if name == "*":  # the whole module: the capabilities it exports (all when it shows no exports)
+            public = exported_locals.get(path)
+            return [c for c in caps_by_path.get(path, ()) if public is None or c.binding in public or c.binding in ("", "default")]
         found = caps_by_binding.get((path, name))
         if found:
             return list(found)
@@ -342,8 +401,25 @@ def link(results: list[FileResult], reads) -> tuple[list[Capability], list[Capab
     sites: dict[tuple[str, int], list[_Site]] = defaultdict(list)  # capability → its registrations
     parents: dict[tuple[str, int], tuple[str, ...]] = {}
     referenced: set[tuple[str, str]] = set()
+    def bundle_exported(path: str, exports_obj: str, name: str) -> list[Capability]:
+        """Capabilities the bundle module behind `exports_obj` exports as `name` (`*`: all)."""
+        if name != "*":
+            return list(caps_by_binding.get((path, exports.get((path, f"{exports_obj}.{name}"), name)), ()))
+        prefix = exports_obj + "."
+        return [c for (p, n), local in exports.items() if p == path and n.startswith(prefix)
+                for c in caps_by_binding.get((path, local), ())]
+
     for u in uses:
         if u.kind == "load":
+            if u.module.startswith(BUNDLE_MODULE):
+                found = bundle_exported(u.path, u.module[len(BUNDLE_MODULE):], u.name)
+                site = _Site("load", u.path, u.gates, u.constants, u.line, u.snippet)
+                if u.local:
+                    held[(u.path, u.local)] = (found, site)
+                elif not _TESTS.search(u.path):
+                    for c in found:
+                        sites[(c.path, c.cap_no)].append(site)
+                continue
             target = resolver.module_path(u.path, u.module) if resolver else None
             if target is None:
                 continue
@@ -453,13 +529,38 @@ def link(results: list[FileResult], reads) -> tuple[list[Capability], list[Capab
                             rows.append(_constant_row(c.path, c.cap_no, s.gate_path, cond, live, line, s.snippet, "body", env_of_literal))
             parent = parents.get((c.path, c.cap_no))
             if parent and c.kind == "command" and not c.parent:
-                renamed[(c.path, c.name)] = " ".join((*parent, c.name))
+                renamed[(c.path, c.name)] = " ".join((*parent, c.name.lstrip("/") if c.framework == "slash" else c.name))
                 c = replace(c, parent=" ".join(parent), name=renamed[(c.path, c.name)])
             out_caps.append(c)
+    kept = _first_party(results, out_caps)
+    if len(kept) != len(out_caps):
+        keep = {(c.path, c.cap_no) for c in kept}
+        rows = [g for g in rows if (g.path, g.cap_no) in keep]
+        out_caps = kept
     if renamed:  # options of a yargs module registered under another command: `add` → `mcp add`
         out_caps = [replace(c, parent=renamed[(c.path, c.parent)]) if c.kind == "option" and (c.path, c.parent) in renamed else c
                     for c in out_caps]
     return out_caps, rows
+
+
+MAP_ORIGIN = "source map: "
+
+
+def _first_party(results: list[FileResult], caps: list[Capability]) -> list[Capability]:
+    """Drop the tools and slash commands a bundle holds that none of its map's rebuilt sources
+    declares: the map's first-party sources (those under `node_modules/` are not rebuilt) hold every
+    tool of the product, so a bundle-only one is a bundled library's (an AI SDK's `{ name: 'json',
+    inputSchema }`). Applies to a bundle `X` whose map `X.map` was rebuilt (its sources carry the
+    origin `source map: X.map`)."""
+    rebuilt = {r.origin[len(MAP_ORIGIN):] for r in results if r.origin.startswith(MAP_ORIGIN)}
+    if not rebuilt:
+        return caps
+    declared: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for c in caps:
+        if c.origin.startswith(MAP_ORIGIN):
+            declared[c.origin[len(MAP_ORIGIN):]].add((c.kind, c.name))
+    return [c for c in caps if c.origin or c.path + ".map" not in rebuilt
+            or not (c.kind == "tool" or c.framework == "slash") or (c.kind, c.name) in declared[c.path + ".map"]]
 
 
 def _constant_row(path: str, cap_no: int, gate_path: str, condition: str, live: bool | None, line: int, snippet: str,

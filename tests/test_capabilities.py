@@ -107,8 +107,40 @@ def test_object_literals_are_read_only_when_they_can_hold_a_capability(tmp_path)
     (tmp_path / "t.js").write_text(
         "const a = { name: 'plain', version: '1.0.0' };\n"
         "const b = { name: 'escaped', 'd\\u0065scription': 'e', inputSchema: {} };\n"
-        "const c = { name: 'tool-ish', description: 'd', parameters: { type: 'object' } };\n"
+        "const c = { name: 'tool-ish', description: 'd', parameters: { type: 'object' }, execute() {} };\n"
         "const d = { name: 'outer', meta: { description: 'inner' } };\n"
     )
     rows = _scanned(tmp_path, "SELECT line, kind, name, framework FROM capabilities WHERE scan_id = ? ORDER BY line")
     assert rows == [(2, "tool", "escaped", "object"), (3, "tool", "tool-ish", "object")]
+
+
+def test_tool_and_slash_shapes_are_model_facing_only(tmp_path):
+    """Tools are described objects in a tool context (a tool-named registry or builder, the
+    `{ type: 'function', function: {…} }` wrapper) or with a schema and a handler, and classes named
+    by a static `Name` or by their constructor's `super(NAME, …)`; a tool call's display, a linter
+    entry, a structured-output function declaration, a run-time-named class and a wrapped tool of
+    elsewhere are not, nor is an object named `'Read File(s)'` (not a name a model can call). A minified
+    bundle's `{name:cZ,…}` is named through `var cZ="Read"`. `{ command: '/x', description }` is a
+    slash command, a `type: 'local'` entry without a description is not."""
+    from auditor import store
+    from auditor.scan import run_scan
+
+    db = tmp_path / "s.duckdb"
+    summary = run_scan([str(Path(__file__).parent / "fixtures" / "capability_shapes")], db, None, Config())
+    conn = store.connect(db, read_only=True)
+    rows = conn.execute("SELECT path, line, kind, name, framework FROM capabilities WHERE scan_id = ? "
+                        "AND kind IN ('tool', 'command') ORDER BY path, line", [summary.scan_id]).fetchall()
+    conn.close()
+    assert rows == [
+        ("bundle.min.js", 2, "tool", "Read", "object"),  # `{name:cZ,…}` with `var cZ="Read"`; `{name:e}` is dropped
+        ("commands.js", 4, "command", "/help", "slash"),
+        ("commands.js", 5, "command", "/exit", "slash"),
+        ("commands.js", 9, "command", "grant", "cli"),
+        ("commands.js", 10, "command", "`${verb} <id>`", "cli"),
+        ("tools.ts", 8, "tool", "list_files", "object"),
+        ("tools.ts", 9, "tool", "note", "object"),
+        ("tools.ts", 10, "tool", "view_file", "object"),
+        ("tools.ts", 11, "tool", "grep", "object"),
+        ("tools.ts", 20, "tool", "update_topic", "registry"),
+        ("tools.ts", 38, "tool", "list_background_processes", "registry"),  # the static Name, not super(X.Name)
+    ]

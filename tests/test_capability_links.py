@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from auditor.config import Config, Wrapper
+from tests.test_artifacts_kit import npm_tgz
 
 FIXTURES = Path(__file__).parent / "fixtures" / "capabilities"
 WRAPPERS = Config(wrappers=(Wrapper("getFlagValue", 0, "remote"),))
@@ -217,3 +218,73 @@ def test_capabilities_command_shows_gate_chain_parent_and_hidden(tmp_path):
     buf = StringIO()
     print_capabilities(Console(file=buf, width=300), list(rows.values()))
     assert "DREAMS via src/commands.ts:7" in buf.getvalue() and "when !isInternal()" in buf.getvalue()
+
+
+def test_slash_subcommands_carry_their_full_path_and_parent(tmp_path):
+    """`subCommands: [listCommand, { name: 'auth', subCommands: [{ name: 'reset' }] }]`: the full path
+    is the name and the holding command the parent, inline and through an import."""
+    db = tmp_path / "s.duckdb"
+    sid = _scan(Path(__file__).parent / "fixtures" / "slash_subcommands", db).scan_id
+    assert _rows(db, sid, "SELECT path, line, name, parent FROM capabilities WHERE scan_id = ? AND framework = 'slash' "
+                          "ORDER BY path, line") == [
+        ("list.ts", 2, "/mcp list", "/mcp"),
+        ("mcp.ts", 5, "/mcp", None),
+        ("mcp.ts", 10, "/mcp auth", "/mcp"),
+        ("mcp.ts", 13, "/mcp auth reset", "/mcp auth"),
+    ]
+
+
+def test_bundle_runtime_loads_link_the_flag(tmp_path):
+    """esbuild's `(init_x(), __toCommonJS(x_exports)).X` and `(init_x(), x_exports)` load a module of
+    the same bundle: the tool behind `__export(x_exports, { X: () => local })` is gated by the
+    condition around the load (and the registry entry of the variable holding it)."""
+    db = tmp_path / "b.duckdb"
+    sid = _scan(Path(__file__).parent / "fixtures" / "bundle_loads", db).scan_id
+    assert _rows(db, sid, "SELECT c.name, g.link, g.gate_line, g.flag_keys, g.flag_kind FROM capabilities c "
+                          "JOIN capability_gates g USING (scan_id, path, cap_no) WHERE c.scan_id = ? "
+                          "ORDER BY c.name, g.link, g.gate_line") == [
+        ("nap", "load", 34, ["NIGHT_SHIFT"], "feature"),
+        ("nap", "registry", 36, ["NIGHT_SHIFT"], "feature"),
+        ("pair", "load", 40, ["PAIR"], "feature"),
+    ]
+    assert _rows(db, sid, "SELECT name FROM capabilities WHERE scan_id = ? AND name NOT IN "
+                          "(SELECT c.name FROM capabilities c JOIN capability_gates g USING (scan_id, path, cap_no))") == [("grep",)]
+
+
+def test_bundle_tools_its_map_sources_do_not_declare_are_a_librarys(tmp_path):
+    """A bundle whose map is rebuilt: a tool found only in the bundle (from a bundled library under
+    `node_modules/`, which is not rebuilt) is not the product's; the first-party tool is kept from
+    both the bundle and its map source."""
+    tools = "export const TOOLS = [{ name: 'read_file', description: 'Read a file', parameters: {} }];\n"
+    sdk = "export const r = (l) => l ? { type: 'function', name: 'json', description: 'Respond with JSON', inputSchema: l } : void 0;\n"
+    tgz = npm_tgz(tmp_path / "agent-1.0.0.tgz", {
+        "dist/index.js": 'var TOOLS=[{name:"read_file",description:"Read a file",parameters:{}}];'
+                         'var r=(l)=>l?{type:"function",name:"json",description:"Respond with JSON",inputSchema:l}:void 0;\n'
+                         "//# sourceMappingURL=index.js.map\n",
+        "dist/index.js.map": json.dumps({
+            "version": 3, "file": "index.js", "sources": ["../src/tools.ts", "../node_modules/ai/dist/index.mjs"],
+            "sourcesContent": [tools, sdk], "names": [], "mappings": "AAAA"}),
+    }, {"main": "dist/index.js"})
+    db = tmp_path / "m.duckdb"
+    sid = _scan(tgz, db).scan_id
+    assert _rows(db, sid, "SELECT path, name, origin FROM capabilities WHERE scan_id = ? AND kind = 'tool' ORDER BY path") == [
+        ("dist/index.js", "read_file", ""),
+        ("src/tools.ts", "read_file", "source map: dist/index.js.map"),
+    ]
+
+
+def test_gates_through_a_function_whose_body_is_a_flag_read(tmp_path):
+    """`if (isVoiceEnabled())` where `isVoiceEnabled` returns `process.env.ENABLE_VOICE === '1'`, and an
+    arrow `isPairEnabled = () => !getFlagValue('solo_mode')`: one hop into the function of the same
+    file (polarity through the negation); a function with more than its return is not followed."""
+    db = tmp_path / "f.duckdb"
+    sid = _scan(Path(__file__).parent / "fixtures" / "function_gates", db).scan_id
+    assert _rows(db, sid, "SELECT name, gate_keys FROM capability_inventory WHERE scan_id = ? ORDER BY line") == [
+        ("grep", []),
+        ("voice", ["ENABLE_VOICE"]),
+        ("pair", ["!solo_mode"]),
+        ("help_me", []),
+        # `tools.splice(1, 0, MORPH_EDIT_TOOL)` under `if (process.env.MORPH_API_KEY)`; agent.js's
+        # `require("./tools")` loads the module's exports, not the module-private MORPH_EDIT_TOOL
+        ("edit_file", ["MORPH_API_KEY"]),
+    ]

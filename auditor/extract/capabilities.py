@@ -52,7 +52,9 @@ _HIDDEN_KEYS = frozenset({"hidden", "isHidden"})
 _COMMAND_MODULE_KEYS = frozenset({"describe", "description", "desc", "handler", "builder"})
 """Members that make a `{ command: '…' }` object a yargs command module (with `command`)."""
 _DESC_KEYS = ("description", "describe", "desc", "summary", "help")
-_TOOLISH = re.compile(r"tool", re.I)
+_TOOL_CONTEXT = r"tool(?:s|_?def(?:inition)?s?|_?specs?|_?declarations?)?(?![A-Za-z0-9_$])"
+"""Default `tool_context`: a name that ends in a tool word (`tools`, `buildTool`, `readFileTool`,
+`TOOL_DEFINITIONS`, `tools.push`), not one where *tool* qualifies something else (`toolDisplay`)."""
 _EXPERIMENTAL = re.compile(r"\bexperiment(al)?\b", re.I)
 _HTTP_METHODS = {"get", "post", "put", "patch", "delete", "del", "all", "options", "head", "websocket", "api_route", "route"}
 
@@ -416,8 +418,17 @@ class Shapes:
     tool_schema: frozenset[str]
     """Members that make a named object a tool on their own (`inputSchema`)."""
     tool_described: frozenset[str]
+    tool_handlers: frozenset[str]
+    """Of `tool_members`, the ones that run the tool (`call`, `execute`): with a described object's
+    schema-like member (`parameters`) they make it a tool without a tool context."""
     tool_context: re.Pattern[str] | None
     """Names around an object (variable, type, builder call) that make it a tool."""
+    tool_name: re.Pattern[str] | None
+    """What a tool's literal name must be (model APIs call functions by `[A-Za-z0-9_-]` names): an
+    object named otherwise (`'Shell Command'`, `'Read File(s)'`) is a display record, not a tool."""
+    tool_wrappers: frozenset[str]
+    """`function`: an object that is the `function` member of a `{ type: 'function', … }` object
+    sits in a tool context (the model APIs' function-calling format)."""
     tool_class: re.Pattern[str] | None
     """A class whose name or `extends`/`implements` clause matches is a tool class."""
     slash_types: frozenset[str]
@@ -434,7 +445,7 @@ class Shapes:
 _SHAPES: dict[tuple, Shapes] = {}
 _DEFAULT_SHAPES = {
     "tool_members": ",".join(sorted(_TOOL_KEYS)), "tool_schema": "inputSchema,input_schema,parametersJsonSchema",
-    "tool_described": "description,prompt", "tool_context": "tool", "tool_class": r"Tool(?:Def|Definition)?\b",
+    "tool_described": "description,prompt", "tool_handlers": "call,execute,handler,run,func,invoke", "tool_context": _TOOL_CONTEXT, "tool_name": r"[\w.:/-]{1,128}", "tool_wrappers": "function", "tool_class": r"Tool(?:Def|Definition)?\b",
     "slash_types": "prompt,local,local-jsx", "slash_members": ",".join(sorted(_SLASH_KEYS)),
     "slash_context": r"slash[\W_]*commands?", "hidden_members": "hidden,isHidden", "enabled_members": "isEnabled",
 }
@@ -456,8 +467,8 @@ def shapes(meta: dict) -> Shapes:
         need = (words("tool_members") | words("tool_schema") | words("tool_described") | words("slash_members")
                 | words("slash_types") | _COMMAND_MODULE_KEYS | _SLASH_KEYS)
         needs = re.compile(b"|".join(re.escape(k.encode()) for k in sorted(need)) + rb"|\\")
-        found = _SHAPES[key] = Shapes(words("tool_members"), words("tool_schema"), words("tool_described"),
-                                      rx("tool_context"), rx("tool_class"), words("slash_types"), words("slash_members"),
+        found = _SHAPES[key] = Shapes(words("tool_members"), words("tool_schema"), words("tool_described"), words("tool_handlers"),
+                                      rx("tool_context"), rx("tool_name"), words("tool_wrappers"), rx("tool_class"), words("slash_types"), words("slash_members"),
                                       rx("slash_context"), words("hidden_members"), words("enabled_members"), needs)
     return found
 
@@ -474,10 +485,12 @@ def extract(
     notes (`isEnabled`/`isHidden` reads, constant conditions) `auditor.links` completes, and the
     file's CommandPaths (reused to find yargs subcommands registered by name)."""
     classes: dict[str, tree_sitter.Node] = {}
-    for caps, meta in matches:
-        if meta.get("kind") == "class_name" and "capability.class" in caps and "capability.name" in caps:
-            for c in caps["capability.class"]:
-                classes.setdefault(syntax.text(c), caps["capability.name"][0])
+    for via in ("", "super"):  # a static `Name` names a class before its constructor's `super(…)` does
+        for caps, meta in matches:
+            if (meta.get("kind") == "class_name" if not via else meta.get("via") == via) and "capability.class" in caps \
+                    and "capability.name" in caps:
+                for c in caps["capability.class"]:
+                    classes.setdefault(syntax.text(c), caps["capability.name"][0])
     cands: dict[tuple[int, int], _Cand] = {}
     hidden_by_name: set[str] = set()
     paths = CommandPaths(data)
@@ -506,6 +519,7 @@ def extract(
     ordered = sorted((c for k, c in cands.items() if not (c.framework in ("object", "slash") and k in claimed)
                       and not (c.cls and c.cls in registered)),
                      key=lambda c: (c.node.start_byte, -c.node.end_byte))
+    _slash_parents(ordered)
     enclosing = gates.enclosing([(c.anchor.start_byte, c.anchor.end_byte) for c in ordered]) if gates.regions else [[] for _ in ordered]
     located = sorted(((r.span.line - 1, r.span.col), r) for r in reads) if reads else []
     out: list[Capability] = []
@@ -539,6 +553,42 @@ def extract(
         ))
         cgates.extend(CapabilityGate(path, no, g, b) for g, b in encl)
     return out, cgates, notes, paths
+
+
+SUBCOMMAND_KEYS = frozenset({"subCommands", "subcommands"})
+"""Members of a slash command holding its subcommands (`subCommands: [listCommand, { name: 'add', … }]`)."""
+
+
+def subcommand_holder(node: tree_sitter.Node) -> tree_sitter.Node | None:
+    """The command object whose `subCommands` array holds `node` (an element, through spreads and
+    conditionals), or None."""
+    cur = node.parent
+    for _ in range(6):
+        if cur is None:
+            return None
+        if cur.type == "pair":
+            key = cur.child_by_field_name("key")
+            if key is None or syntax.name_text(key) not in SUBCOMMAND_KEYS:
+                return None
+            return cur.parent if cur.parent is not None and cur.parent.type == "object" else None
+        if cur.type not in ("array", "spread_element", "ternary_expression", "parenthesized_expression", "binary_expression"):
+            return None
+        cur = cur.parent
+    return None
+
+
+def _slash_parents(ordered: list[_Cand]) -> None:
+    """Slash commands written inside another's `subCommands`: full path as the name (`/mcp list`),
+    the parent's path as parent (`/mcp`). `ordered`: document order, outer objects first."""
+    by_span = {(c.node.start_byte, c.node.end_byte): c for c in ordered if c.framework == "slash"}
+    for c in ordered:
+        if c.framework != "slash" or c.name is None:
+            continue
+        holder = subcommand_holder(c.node)
+        parent = by_span.get((holder.start_byte, holder.end_byte)) if holder is not None else None
+        if parent is not None and parent.name:
+            c.parent = parent.name
+            c.name = f"{parent.name} {c.name.lstrip('/')}"
 
 
 def _condition_text(node: tree_sitter.Node) -> str:
@@ -735,7 +785,7 @@ def _candidate(kind: str, meta: dict, caps: dict, reg: tree_sitter.Node, classes
     if kind == "object":
         return _object_candidate(reg, classes, data, shapes(meta), paths)
     if kind == "class":
-        return _class_candidate(reg, caps, classes, shapes(meta))
+        return _class_candidate(reg, caps, classes, shapes(meta), meta.get("via") == "super")
     if kind == "setting":
         obj = caps["capability.options"][0]
         pairs = _pairs(obj)
@@ -781,6 +831,10 @@ def _candidate(kind: str, meta: dict, caps: dict, reg: tree_sitter.Node, classes
             full = " ".join((*parent, word)) if word is not None and parent else word
             return _Cand(reg, name_node, "command", full, text, ref, framework, _hidden_in_python(args), desc,
                          " ".join(parent) or None, _tags(word or "", desc))
+        if lit is None and name_node.type == "template_string":  # `grant <${kind}>`: the command word is static
+            raw = syntax.text(name_node, 200)[1:-1].strip()
+            if raw and "${" not in raw.split()[0]:
+                lit = raw
         word = _command_word(lit) if lit is not None else None
         if lit is not None and word is None:
             return None  # yargs default command `$0`
@@ -852,6 +906,8 @@ def _candidate(kind: str, meta: dict, caps: dict, reg: tree_sitter.Node, classes
         inner = syntax.unwrap(name_node)
         if inner.type == "object":
             pairs = _pairs(inner)
+            if "name" not in pairs or pairs["name"].type == "shorthand_property_identifier":
+                return None  # `registerTool({ ...bashTool, execute })`: a tool of elsewhere, wrapped; `{ name, … }`: named at run time
             desc = _description(pairs.get("description"))
             hidden = _hidden_in_object(inner)
         for r in rest:
@@ -920,6 +976,9 @@ def _object_candidate(obj: tree_sitter.Node, classes: dict, data: bytes, shape: 
             return None
         desc = next((_description(pairs[k]) for k in ("describe", "description", "desc") if k in pairs), None)
         hidden = _hidden_in_object(obj)
+        if word.startswith("/") and len(word) > 1:  # `{ command: '/help', description }`: a slash command's entry
+            return _Cand(obj, pairs["command"], "command", word, syntax.text(pairs["command"], 200), (), "slash", hidden, desc,
+                         None, _tags(word, desc))
         outer = _enclosing_command_object(obj)
         return _Cand(obj, pairs["command"], "command", f"{outer} {word}" if outer else word, syntax.text(pairs["command"], 200), (),
                      "yargs", hidden, desc, outer, _tags(word, desc))
@@ -933,14 +992,17 @@ def _object_candidate(obj: tree_sitter.Node, classes: dict, data: bytes, shape: 
         if inner.type not in ("identifier", "member_expression"):
             return None
         key = syntax.key_expr(inner)
-        if not key.ref or key.ref[0][:1].islower() or len(key.ref[0]) < 3:
+        if not key.ref or (len(key.ref) > 1 and (key.ref[0][:1].islower() or len(key.ref[0]) < 3)):
             return None  # `{ name: tool.name, … }` converts a tool (a variable, not a constant); `{ name: n.name }` minified
+        # `{ name: cZ, … }` of a minified bundle (`var cZ = "Read"`) is kept: after resolution, an
+        # unresolved short or lower-case name (`{ name: e }`) is dropped (`families._passed_along`)
         name, ref = key.value, key.ref
     elif not name or len(name) > 120:
         return None
     desc = _description(pairs.get("description"))
     described = bool(keys & shape.tool_described)
-    slash_type = _str(pairs.get("type")) in shape.slash_types if "type" in pairs else False
+    # `{ id, name, type: 'local' }` (a config entry) is data: a slash `type` counts with a description
+    slash_type = described and _str(pairs.get("type")) in shape.slash_types if "type" in pairs else False
     # `action: 'terminate'` (a signal table) is data, not a command: slash keys must hold code or lists
     slash_keys = {k for k in keys & shape.slash_members if syntax.unwrap(pairs[k]).type in _CALLABLE or _bool(pairs[k]) is not None}
     context = None
@@ -961,24 +1023,54 @@ def _object_candidate(obj: tree_sitter.Node, classes: dict, data: bytes, shape: 
         slash = "/" + name.lstrip("/")
         return _Cand(obj, name_node, "command", slash, syntax.text(name_node, 200), (), "slash", hidden, desc, None, _tags(slash, desc),
                      hidden_node, enabled_node)
-    if keys & shape.tool_schema or (keys & shape.tool_members and (described or _toolish(obj, context, shape))) \
-            or (described and _toolish(obj, context, shape)):
+    if name is not None and shape.tool_name is not None and not shape.tool_name.fullmatch(name):
+        return None  # `{ name: 'Shell Command', … }`: a display name, not a name a model can call
+    if _tool_shaped(keys, described, shape, lambda: _toolish(obj, context, shape)):
         framework = "object"
         return _Cand(obj, name_node, "tool", name, syntax.text(name_node, 200), ref, framework, _hidden_in_object(obj), desc, None,
                      _tags(name or "", desc))
     return None
 
 
+def _tool_shaped(keys: set[str], described: bool, shape: Shapes, toolish) -> bool:
+    """Whether an object's members make it a model-facing tool: an input schema of its own
+    (`tool_schema`); or a description (the model must be told what the tool does) and either a tool
+    context (`toolish()`: the variable, type, registry or builder call names a tool: `tools = […]`,
+    `buildTool({…})`, not `toolDisplay = {…}`) or a schema-like member with a handler (`parameters`
+    and `execute`: `tool_members` minus and within `tool_handlers`). An undescribed object with a
+    handler (`eslintTool = { name: 'eslint', run }`, a linter) and a described one with only a
+    schema-like member outside a tool context (`functionDeclaration = { name, description,
+    parameters }`) are not tools."""
+    if keys & shape.tool_schema:
+        return True
+    if not described:
+        return False
+    if toolish():
+        return True
+    members = keys & shape.tool_members
+    return bool(members & shape.tool_handlers and members - shape.tool_handlers)
+
+
 def _toolish(obj: tree_sitter.Node, context: list[str] | None, shape: Shapes) -> bool:
+    """The object sits in a tool context: a name around it matches `tool_context`, or it is the
+    `function` member of a `{ type: 'function', function: {…} }` wrapper (`tool_wrappers`: the
+    function-calling format of the model APIs, `{ type, function: { name, description, parameters } }`)."""
+    holder = obj.parent
+    if shape.tool_wrappers and holder is not None and holder.type == "pair" and holder.parent is not None:
+        key = syntax.name_text(holder.child_by_field_name("key"))
+        if key in shape.tool_wrappers and _str(_pairs(holder.parent).get("type")) == key:
+            return True
     if shape.tool_context is None:
         return False
     names = context if context is not None else _context_names(obj)
     return any(shape.tool_context.search(n) for n in names)
 
 
-def _class_candidate(reg: tree_sitter.Node, caps: dict, classes: dict, shape: Shapes) -> _Cand | None:
+def _class_candidate(reg: tree_sitter.Node, caps: dict, classes: dict, shape: Shapes, via_super: bool = False) -> _Cand | None:
     """A tool class: a class with a `Name`/`name` field whose name or heritage names a tool
-    (`class ShellTool implements Tool`, `class ReadFileTool extends BaseDeclarativeTool`)."""
+    (`class ShellTool implements Tool`, `class ReadFileTool extends BaseDeclarativeTool`), or with
+    none whose constructor passes the name to its base (`super(UPDATE_TOPIC_TOOL_NAME, …)`,
+    `via_super`: the pattern's `@capability.name` is that first argument)."""
     cls = caps["capability.class"][0]
     cname = syntax.text(cls, 120)
     node = reg.child_by_field_name("value") if reg.type == "variable_declarator" else \
@@ -1004,6 +1096,10 @@ def _class_candidate(reg: tree_sitter.Node, caps: dict, classes: dict, shape: Sh
             if n is not None and v is not None:
                 fields.setdefault(syntax.text(n), v)
     name_node = next((fields[k] for k in ("Name", "toolName", "name") if k in fields), None)
+    if via_super:
+        if name_node is not None or not shape.tool_class.search(heritage):
+            return None  # a field names it (its own pattern), or the base is not a tool
+        name_node = caps["capability.name"][0]
     if name_node is None:
         return None
     lit, text, ref = _name_of(name_node, classes)

@@ -113,11 +113,13 @@ def _passed_along(cap) -> bool:
     """`registry.registerTool(tool)`: a local variable handed on by generic registry code, not a
     registration of a tool of its own (its name cannot be known statically); likewise an object or
     class named after a variable that did not resolve (`{ name: tool.name, parameters }` converts a
-    tool, it does not declare one; `{ name: e }` in minified code)."""
+    tool, it does not declare one; `{ name: e }` in minified code); and `registerTool(new
+    DiscoveredTool(…))` of a class that names no tool statically (its name comes from its
+    constructor's arguments at run time: a tool discovered or proxied, not a tool of the release)."""
     if cap.resolved or not cap.name_ref:
         return False
     if cap.framework == "registry":
-        return cap.name_ref[0][:1].islower() and cap.name_ref[-1] != "Name"
+        return cap.name_ref[0][:1].islower() or len(cap.name_ref[0]) < 3 or cap.name_ref[-1] == "Name"
     if cap.framework in ("object", "class"):
         return cap.name_ref[0][:1].islower() or len(cap.name_ref[0]) < 3
     return False
@@ -153,11 +155,13 @@ def collect(results: list[FileResult], reads=()) -> list:
     for g in linked_gates:
         gates_by_path.setdefault(g.path, []).append(g)
     for r in results:
+        kept: set[int] = set()
         for table in TABLE_ORDER:
             if table == "capabilities":
                 recs = [c for c in by_path.get(r.path, ()) if not _passed_along(c)]
-            elif table == "capability_gates":
-                recs = gates_by_path.pop(r.path, [])
+                kept = {c.cap_no for c in recs}
+            elif table == "capability_gates":  # not the gates of a capability passed along
+                recs = [g for g in gates_by_path.pop(r.path, []) if g.cap_no in kept]
             else:
                 recs = r.extra.get(table)
             if recs:

@@ -327,11 +327,49 @@ def _alias_of(read_node: tree_sitter.Node, up: _Up) -> tuple[str, tree_sitter.No
                 return None
             cur = parent
             continue
+        if t == "return_statement" or (t == "arrow_function" and parent.child_by_field_name("body") is not None
+                                       and parent.child_by_field_name("body").id == cur.id):
+            fn = _flag_function(parent, up)  # `function isX() { return <read> }`: calls of isX are reads
+            return (fn[0], fn[1], polarity) if fn is not None else None
         ok, polarity, _ = _step(cur, parent, polarity)
         if not ok:
             return None
         cur = parent
     return None
+
+
+def _flag_function(node: tree_sitter.Node, up: _Up) -> tuple[str, tree_sitter.Node] | None:
+    """A function whose whole body returns the value holding a read (`node`: its `return` statement
+    or an arrow function's expression body): (its name, its declaration) — `function isX() { return
+    getFlag('x') }`, `const isX = () => process.env.X === '1'`, Python `def is_x(): return …`; None
+    for anything else (a method, a body with other statements, an anonymous function)."""
+    fn = node
+    if node.type == "return_statement":
+        block = up(node)
+        if block is None or block.type not in ("statement_block", "block") \
+                or sum(1 for k in block.named_children if k.type != "comment") != 1:
+            return None
+        fn = up(block)
+    if fn is None:
+        return None
+    if fn.type in ("function_declaration", "function_definition"):
+        name = fn.child_by_field_name("name")
+        return (syntax.text(name), fn) if name is not None else None
+    if fn.type in ("arrow_function", "function_expression", "function"):
+        decl = up(fn)
+        if decl is not None and decl.type == "variable_declarator":
+            name = decl.child_by_field_name("name")
+            if name is not None and name.type == "identifier":
+                return syntax.text(name), decl
+    return None
+
+
+def _is_function_alias(node: tree_sitter.Node) -> bool:
+    """An alias declared by a function (`_flag_function`): used anywhere in its scope, before too."""
+    if node.type in ("function_declaration", "function_definition"):
+        return True
+    value = node.child_by_field_name("value") if node.type == "variable_declarator" else None
+    return value is not None and value.type in ("arrow_function", "function_expression", "function")
 
 
 def _ternary_parts(node: tree_sitter.Node) -> tuple[tree_sitter.Node | None, tree_sitter.Node | None, tree_sitter.Node | None]:
@@ -574,7 +612,8 @@ def _build(candidates, located, starts, read_points, node_of, aliases, alias_nam
             if alias_names.search(data, cond.start_byte, cond.end_byte):  # no copy of the condition
                 for ident in _identifiers(cond, up, budget):
                     for al in aliases.get(syntax.text(ident), ()):
-                        if ident.start_byte >= al.node.end_byte and _contains(al.scope, ident.start_byte, ident.end_byte):
+                        if (ident.start_byte >= al.node.end_byte or _is_function_alias(al.node)) \
+                                and _contains(al.scope, ident.start_byte, ident.end_byte):
                             inside.append((ident, al.read, al.name, al.node.start_point[0] + 1))
                             break
         kind = meta.get("kind", "if")
@@ -746,7 +785,8 @@ def _alias_uses(aliases: dict[str, list[_Alias]], data: bytes) -> list[tuple[int
         return []
     by_name: dict[bytes, list[tuple[int, int]]] = {}
     for name, group in aliases.items():
-        by_name[name.encode()] = [(a.node.end_byte, a.scope.end_byte) for a in group]
+        by_name[name.encode()] = [(a.scope.start_byte if _is_function_alias(a.node) else a.node.end_byte, a.scope.end_byte)
+                                  for a in group]
     rx = re.compile(literal_alternation(n.decode() for n in by_name).encode())
     stretches: list[list[int]] = []
     for start, end in sorted(r for rs in by_name.values() for r in rs):

@@ -21,10 +21,15 @@ What the truth counts (leaf names; a CLI subcommand `mcp add` compares as `add`)
   a `…SLASH_COMMANDS` variable.
 - CLI command: `.command('name …')` (commander, yargs) and yargs modules `{ command: 'name …',
   describe | handler | builder }`.
-- gate: every place the capability's variable is registered (an array or `push`/`register…`
-  argument) and its definition sit under a condition; the condition reads a flag when it holds
-  `process.env.X`, `feature('X')`, or a variable assigned from one of those in the same file. A
-  capability is gated when every registration is, its keys the union.
+- gate: every place the capability's variable is registered (an array, `push`/`splice`/`register…`
+  argument; an inline subcommand is registered with the command holding it) and its definition sit
+  under a condition (a spread `...(c ? [X] : [])`, the `if (c) {` / `} else {` blocks around it,
+  found by brace matching); the condition reads a flag when it holds `process.env.X`,
+  `feature('X')`, a settings getter `x.isPlanEnabled()` (the key is the method's name), or a
+  variable assigned from one of those in the same file. A capability is gated when every
+  registration is, its keys the union; the scan's rows of a name likewise (gated when all are). A
+  slash command's `isEnabled: () => <flag read>` gates it too. A function called in a condition
+  (`isX()`) whose body is `return <read>` is followed one hop.
 """
 
 from __future__ import annotations
@@ -163,7 +168,30 @@ def top_level(body: str) -> str:
 
 
 def keys_of(top: str) -> set[str]:
-    return set(re.findall(r"(?:^|[,{\s])(?:async\s+|get\s+|\*\s*)*([A-Za-z_$][\w$]*)\s*(?=[:(,}\n]|$)", top))
+    top = re.sub(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|`(?:[^`\\]|\\.)*`', '""', top)  # words in strings are not members
+    return set(re.findall(r"(?:^|[,{\s])(?:async(?:\s+|\s*\*\s*)|get\s+|\*\s*)*([A-Za-z_$][\w$]*)\s*(?=[:(,}\n]|$)", top))
+
+
+def holder_binding(text: str, open_pos: int, levels: int = 4) -> re.Match | None:
+    """The variable of the object literal holding the one at `open_pos` through a `subCommands`
+    array (`const planCommand = { …, subCommands: [{ name: 'copy' }] }` → planCommand), or None."""
+    if not re.search(r"subCommands\s*:\s*\[[^\]]*$", text[max(0, open_pos - 2000):open_pos]):
+        return None
+    o = open_pos
+    for _ in range(levels):
+        o = enclosing_open(text, o, 20000)
+        if o < 0:
+            return None
+        m = re.search(r"(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*(?::\s*[^=]{1,80})?=\s*$", context_before(text, o))
+        if m:
+            return m
+    return None
+
+
+def in_comment(text: str, pos: int) -> bool:
+    """`pos` is on a line that is a comment (`// …`, a block comment's `* …` line): a line-based check."""
+    line = text[text.rfind("\n", 0, pos) + 1:pos]
+    return bool(re.match(r"\s*(?://|/?\*)", line))
 
 
 def context_before(text: str, open_pos: int) -> str:
@@ -179,6 +207,10 @@ def constants(files: dict[str, str]) -> dict[str, str]:
         for kw in ("const", "let", "var"):  # one expression each: `re` skips to a leading literal fast
             for m in re.finditer(kw + r"\s+([A-Za-z_$][\w$]*)\s*(?::\s*[\w.]+)?\s*=\s*(" + LIT + r")\s*[;,\n]", text):
                 out.setdefault(m.group(1), m.group(2)[1:-1])
+        # minified declarations share one `var`: `var I7="Bash",cZ="Read";`
+        for m in re.finditer(r"\b(?:var|let|const) ([^;\n]{0,4000}?;)", text):
+            for d in re.finditer(r"(?:^|,)\s*([A-Za-z_$][\w$]*)=(" + LIT + r")(?=[,;])", m.group(1)):
+                out.setdefault(d.group(1), d.group(2)[1:-1])
         for m in re.finditer(r"=\s*\{", text):
             head = re.search(r"([A-Z][\w$]*)\s*$", text[max(0, m.start() - 80):m.start()])
             if head is None:
@@ -204,6 +236,8 @@ def resolve(expr: str, consts: dict[str, str]) -> str | None:
 
 TOOL_MEMBERS = {"parameters", "inputSchema", "input_schema", "run", "execute", "call", "handler", "invoke", "func"}
 SLASH_TYPES = {"prompt", "local", "local-jsx"}
+SCHEMAS = {"inputSchema", "input_schema", "parametersJsonSchema"}
+HANDLERS = {"call", "execute", "handler", "run", "invoke", "func"}
 
 
 class Truth:
@@ -211,10 +245,13 @@ class Truth:
         self.tools: dict[str, set[str]] = defaultdict(set)      # name → bindings
         self.slash: dict[str, set[str]] = defaultdict(set)
         self.cli: set[str] = set()
+        self.enabled: dict[str, set[str]] = defaultdict(set)  # slash name → keys its `isEnabled` reads
+        self.classes: dict[str, set[str]] = defaultdict(set)  # tool name → its tool classes
         self.where: dict[tuple[str, str], list[tuple[str, int]]] = defaultdict(list)  # (class, name) → [(file, offset)]
 
 
 PLAUSIBLE = re.compile(r"^[\w .:/@-]{1,80}$")
+TOOL_NAME = re.compile(r"^[\w.:/-]{1,128}$")
 
 
 def build_truth(files: dict[str, str]) -> Truth:
@@ -231,7 +268,7 @@ def build_truth(files: dict[str, str]) -> Truth:
         def in_slash_array(pos: int) -> bool:
             return any(a <= pos < b for a, b in arrays)
 
-        for m in re.finditer(r"name\s*:\s*(" + LIT + r"|[A-Z][\w$]*(?:\.[\w$]+)?)\s*[,}\n]", text):
+        for m in re.finditer(r"name\s*:\s*(" + LIT + r"|[A-Za-z_$][\w$]*(?:\.[\w$]+)?)\s*[,}\n]", text):
             if m.start() and (text[m.start() - 1].isalnum() or text[m.start() - 1] in "_$."):
                 continue
             o = enclosing_open(text, m.start(), 4000)
@@ -250,23 +287,44 @@ def build_truth(files: dict[str, str]) -> Truth:
             name = resolve(nm.group(1), consts) if nm else None
             if not name or not PLAUSIBLE.match(name):
                 continue
+            # a short or lower-case identifier resolves through any file's constants: trusted only
+            # for a minified tool with a schema and a handler (`{name:cZ,…,inputSchema,call}`)
+            weak = nm.group(1)[0] not in "\"'`" and (nm.group(1)[0].islower() or len(nm.group(1)) < 3)
             tmatch = re.search(r"type\s*:\s*" + STR, top)
             slash_type = tmatch is not None and tmatch.group(2) in SLASH_TYPES
             binding = re.search(r"(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*(?::\s*[^=]{1,80})?=\s*(?:[\w$.]+\(\s*)?$", before)
             ctx = before[-120:]
+            if re.search(r"function\s*:\s*$", before):  # `{ type: 'function', function: { name, … } }` (function calling)
+                outer = enclosing_open(text, o, 4000)
+                oc = matching_close(text, outer) if outer >= 0 else -1
+                if oc > 0 and re.search(r"(?:^|[,\s])type\s*:\s*[\"'`]function[\"'`]", top_level(text[outer + 1:oc])):
+                    ctx = "tool"
+                    binding = binding or re.search(r"(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*(?::\s*[^=]{1,80})?=\s*$",
+                                                   context_before(text, outer))
             described = "description" in keys or "prompt" in keys
             code_action = "action" in keys and not re.search(r"action\s*:\s*[\"'`]", top)
-            if described and (code_action or "subCommands" in keys or slash_type or in_slash_array(o)):
+            if weak and not (described and keys & SCHEMAS and keys & HANDLERS):
+                continue
+            if described and not weak and (code_action or "subCommands" in keys or slash_type or in_slash_array(o)):
+                en = re.search(r"(?:^|[,{\s])isEnabled\s*:\s*\(\s*\)\s*=>\s*([^,\n]{1,200})", text[o:c]) \
+                    or re.search(r"(?:^|[,{\s])isEnabled\s*\(\s*\)\s*\{\s*return\s*([^;}\n]{1,200})", text[o:c])
+                if en and flag_keys(en.group(1), text):
+                    t.enabled[name] |= flag_keys(en.group(1), text)
+                if binding is None:  # an inline subcommand (`subCommands: [{ … }]`): registered with its holder
+                    binding = holder_binding(text, o)
                 t.slash[name].add(binding.group(1) if binding else "")
                 t.where[("slash", name)].append((path, o))
-            elif ("inputSchema" in keys or (described and keys & TOOL_MEMBERS)) and re.search(r"tool", ctx, re.I):
-                t.tools[name].add(binding.group(1) if binding else "")
-                t.where[("tool", name)].append((path, o))
+            elif (("inputSchema" in keys or (described and keys & TOOL_MEMBERS)) and re.search(r"tool", ctx, re.I)) \
+                    or (described and keys & SCHEMAS and keys & HANDLERS):  # a minified bundle's `{name:cZ,…,inputSchema,call}`
+                if TOOL_NAME.match(name):  # model APIs take `[A-Za-z0-9_-]` function names: not `Mac OS X`
+                    t.tools[name].add(binding.group(1) if binding else "")
+                    t.where[("tool", name)].append((path, o))
         for m in re.finditer(r"class(?:\s+([A-Za-z_$][\w$]*))?\s+(?:extends|implements)\s+([\w$.]+)[^{]{0,200}\{", text):
             cname = m.group(1)
-            if not cname:  # `var X = class extends …`
-                head = re.search(r"([A-Za-z_$][\w$]*)\s*=\s*$", text[max(0, m.start() - 80):m.start()])
-                cname = head.group(1) if head else ""
+            head = re.search(r"([A-Za-z_$][\w$]*)\s*=\s*$", text[max(0, m.start() - 80):m.start()])
+            if head:  # `var X = class extends …`, esbuild's `var X = class _X extends …`: X is what is registered
+                cname = head.group(1)
+            cname = cname or ""
             if not cname:
                 continue
             if not (re.search(r"Tool$", cname) or re.search(r"Tool$", m.group(2))) or re.match(r"_?(?:Base|Abstract)", cname):
@@ -274,17 +332,26 @@ def build_truth(files: dict[str, str]) -> Truth:
             close = matching_close(text, m.end() - 1, 200000)
             body = text[m.end():close] if close > 0 else ""
             sn = re.search(r"static\s+(?:readonly\s+)?Name\s*(?::\s*\w+)?\s*=\s*([^;\n]{1,120})", body)
+            if sn is None and re.search(r"Tool$", m.group(2)):  # no static Name: `constructor(…) { super(NAME_CONST, …) }`
+                sn = re.search(r"\bconstructor\s*\([^)]*\)\s*\{[^{}]*?\bsuper\(\s*([A-Z][\w$.]*|" + LIT + r")\s*[,)]", body)
             if sn is None:
                 continue
             name = resolve(sn.group(1), consts)
             if name and PLAUSIBLE.match(name):
                 t.tools[name].add(cname)
+                t.classes[name].add(cname)
                 t.where[("tool", name)].append((path, m.start()))
-        for m in re.finditer(r"\.tool\(\s*" + STR + r"\s*,", text):
+        for m in re.finditer(r"\.(?:tool|registerTool)\(\s*" + STR + r"\s*,", text):  # MCP servers
             t.tools[m.group(2)].add("")
-        for m in re.finditer(r"\.command\(\s*" + STR, text):
+        for m in re.finditer(r"new\s+Command\(\s*" + STR, text):  # commander sub-programs: `new Command('mcp')`
             word = m.group(2).split()[0] if m.group(2).split() else ""
-            if word and not word.startswith(("$0", "<", "[", "*")):
+            if word and not in_comment(text, m.start()):
+                t.cli.add(word)
+        for m in re.finditer(r"\.command\(\s*" + STR, text):
+            if in_comment(text, m.start()):
+                continue  # `* bot.command('help', ctx => …)` in a library's doc comment
+            word = m.group(2).split()[0] if m.group(2).split() else ""
+            if word and not word.startswith(("$0", "<", "[", "*")) and "${" not in word:
                 t.cli.add(word)
         for m in re.finditer(r"(?<![\w$.])command\s*:\s*" + STR, text):
             o = enclosing_open(text, m.start())
@@ -293,7 +360,9 @@ def build_truth(files: dict[str, str]) -> Truth:
                 continue
             keys = keys_of(top_level(text[o + 1:c]))
             word = m.group(2).split()[0] if m.group(2).split() else ""
-            if keys & {"describe", "handler", "builder"} and word and not word.startswith(("$0", "<", "[", "*")):
+            if word.startswith("/") and len(word) > 1 and keys & {"description", "describe"}:
+                t.slash[word.lstrip("/")].add("")  # `{ command: '/help', description }`: a slash command's entry
+            elif keys & {"describe", "handler", "builder"} and word and not word.startswith(("$0", "<", "[", "*")):
                 t.cli.add(word)
     return t
 
@@ -301,8 +370,10 @@ def build_truth(files: dict[str, str]) -> Truth:
 # -- gates -------------------------------------------------------------------------------------------
 
 FLAG_READ = re.compile(r"""process\.env(?:\.([A-Za-z_][\w]*)|\[\s*["']([A-Za-z_][\w]*)["']\s*\])|(?<![\w$.])feature\(\s*["']([^"']+)["']""")
-CONFIG_GETTER = re.compile(r"""\.((?:is|get)(?:[A-Z]\w*)?(?:Enabled|Enable[A-Z]\w*|Use[A-Z]\w*))\(\s*\)""")
-"""Settings getters (`config.isPlanEnabled()`, `getUseRipgrep()`): the key is the method name."""
+CONFIG_GETTER = re.compile(r"""\.(is[A-Z][A-Za-z0-9]*Enabled|getEnable[A-Z][A-Za-z0-9]*|getUse[A-Z][A-Za-z0-9]*|getExperimental[A-Z][A-Za-z0-9]*)\(\s*\)""")
+"""Settings getters (`config.isPlanEnabled()`, `getUseRipgrep()`): the key is the method name. What
+counts as a settings accessor is the settings pack's definition (queries/ecma/settings.scm), so
+that truth and scan measure the same notion of a flag; `getManagedAutoMemoryEnabled()` is not one."""
 
 
 def flag_keys(cond: str, text: str) -> set[str]:
@@ -311,7 +382,48 @@ def flag_keys(cond: str, text: str) -> set[str]:
         m = re.search(r"(?:const|let|var)\s+" + re.escape(ident) + r"\s*=\s*([^;\n]{1,200})", text)
         if m:
             keys |= {a or b or c for a, b, c in FLAG_READ.findall(m.group(1))}
+        if re.search(r"(?<![\w$.])" + re.escape(ident) + r"\s*\(\s*\)", cond):  # `isX()`: a function returning a read
+            f = re.search(r"function\s+" + re.escape(ident) + r"\s*\(\s*\)\s*\{\s*return\s*([^;{}]{1,200})[;}]", text)
+            if f:
+                keys |= {a or b or c for a, b, c in FLAG_READ.findall(f.group(1))}
     return keys
+
+
+def block_conditions(text: str, pos: int, levels: int = 8) -> list[str]:
+    """Conditions of the `if (…) {` / `} else {` blocks around `pos`, innermost first, found by brace
+    matching backwards (up to `levels` enclosing blocks)."""
+    out = []
+    p = pos
+    for _ in range(levels):
+        o = enclosing_open(text, p, 40000)
+        if o < 0:
+            break
+        before = text[max(0, o - 400):o]
+        cond = _if_condition(before)
+        if cond is None and re.search(r"\}\s*else\s*$", before):  # `} else {`: the if's condition
+            close = text.rfind("}", 0, o)
+            opening = enclosing_open(text, close, 40000) if close >= 0 else -1
+            cond = _if_condition(text[max(0, opening - 400):opening]) if opening >= 0 else None
+        if cond is not None:
+            out.append(cond)
+        p = o
+    return out
+
+
+def _if_condition(before: str) -> str | None:
+    """The condition of `if (cond)` ending `before` (balanced parentheses), or None."""
+    t = before.rstrip()
+    if not t.endswith(")"):
+        return None
+    depth = 0
+    for i in range(len(t) - 1, -1, -1):
+        if t[i] == ")":
+            depth += 1
+        elif t[i] == "(":
+            depth -= 1
+            if depth == 0:
+                return t[i + 1:-1] if re.search(r"(?<![\w$.])if\s*$", t[:i]) else None
+    return None
 
 
 def registration_conditions(files: dict[str, str], binding: str) -> list[set[str] | None]:
@@ -328,22 +440,46 @@ def registration_conditions(files: dict[str, str], binding: str) -> list[set[str
             before = text[line_start:m.start()]
             after = text[m.end():m.end() + 3]
             registry = re.search(r"(?:\[|,|\(\s*)\s*(?:new\s+)?$", before) and re.match(r"\s*[\],)\n(]", after)
-            call = re.search(r"\.(?:push|register\w*|add\w*|set)\(\s*(?:[^,()]{0,80},\s*)?(?:new\s+)?$", before)
+            call = re.search(r"\.(?:push|unshift|splice|register\w*|add\w*|set)\(\s*(?:[^,()]{0,80},\s*){0,2}(?:new\s+)?$", before)
             if not (registry or call):
                 continue
             if re.search(r"\bimport\b|\bexport\s*\{", line):
                 continue
             spread = re.search(r"\.\.\.\s*\(?\s*(.{1,200}?)\s*\?\s*\[[^\]]*$", before)
-            cond = None
+            conds = []
             if spread:
-                cond = spread.group(1)
+                conds.append(spread.group(1))
             else:
                 # an `if (…)` on this line or up to 3 lines above with an opening brace
                 window = text[max(0, line_start - 400):m.start()]
                 ifs = list(re.finditer(r"if\s*\((.{1,200}?)\)\s*\{?[^{}]*$", window))
                 if ifs:
-                    cond = ifs[-1].group(1)
-            keys = flag_keys(cond, text) if cond else set()
+                    conds.append(ifs[-1].group(1))
+            conds.extend(block_conditions(text, m.start()))
+            keys = set().union(*(flag_keys(c, text) for c in conds)) if conds else set()
+            out.append(keys or None)
+        out.extend(bundle_load_conditions(text, binding))
+    return out
+
+
+def bundle_load_conditions(text: str, binding: str) -> list[set[str] | None]:
+    """esbuild loads of the bundle module exporting `binding` (`__export(x_exports, { X: () => X })`):
+    `(init_x(), __toCommonJS(x_exports))` / `(init_x(), x_exports)`, each with the flag keys of the
+    `if` blocks or the ternary around it (None: no condition reading a flag)."""
+    out: list[set[str] | None] = []
+    if "__export(" not in text:
+        return out
+    member = re.compile(r"(?<![\w$])[\w$]+\s*:\s*\(\)\s*=>\s*" + re.escape(binding) + r"(?![\w$])")
+    for em in re.finditer(r"__export\(\s*([\w$]+_exports)\s*,\s*\{([^}]{0,20000})\}", text):
+        if not member.search(em.group(2)):
+            continue
+        for lm in re.finditer(r"(?:__toCommonJS\(\s*|init_[\w$]+\(\)\s*,\s*)" + re.escape(em.group(1)) + r"(?![\w$])", text):
+            line_start = text.rfind("\n", 0, lm.start()) + 1
+            conds = block_conditions(text, lm.start())
+            ternary = re.search(r"(?:=|return|\()\s*([^=;?]{1,200}?)\s*\?\s*\(?\s*$", text[line_start:lm.start()].split("(init_")[0])
+            if ternary:
+                conds.append(ternary.group(1))
+            keys = set().union(*(flag_keys(c, text) for c in conds)) if conds else set()
             out.append(keys or None)
     return out
 
@@ -354,18 +490,23 @@ def gated_truth(files: dict[str, str], t: Truth) -> dict[tuple[str, str], set[st
     for cls, table in (("tool", t.tools), ("slash", t.slash)):
         for name, bindings in table.items():
             conds: list[set[str] | None] = []
-            for b in bindings - {""}:
+            # a tool class is what a registry holds (`new X()`); its declaration object (`{ name,
+            # description, parametersJsonSchema }`) is passed to the class, not registered
+            for b in (t.classes.get(name) if cls == "tool" and t.classes.get(name) else bindings) - {""}:
                 conds.extend(registration_conditions(files, b))
             for path, off in t.where.get((cls, name), ()):
                 text = files[path]
                 before = text[max(0, off - 300):off]
                 spread = re.search(r"\.\.\.\s*\(?\s*([^?\n]{1,200}?)\s*\?\s*\[\s*$", before)
-                if spread:
-                    keys = flag_keys(spread.group(1), text)
-                    if keys:
-                        conds.append(keys)
+                around = ([spread.group(1)] if spread else []) + block_conditions(text, off)
+                keys = set().union(*(flag_keys(c, text) for c in around)) if around else set()
+                if keys:
+                    conds.append(keys)
+            enabled = t.enabled.get(name, set()) if cls == "slash" else set()
             if conds and all(c for c in conds):
-                out[(cls, name)] = set().union(*conds)
+                out[(cls, name)] = set().union(*conds) | enabled
+            elif enabled:  # `isEnabled: () => !process.env.DISABLE_X`
+                out[(cls, name)] = enabled
     return out
 
 
@@ -384,9 +525,13 @@ def scan_rows(db: Path) -> list[tuple]:
 
 
 def measure(t: Truth, gated: dict[tuple[str, str], set[str]], rows: list[tuple]) -> dict:
+    """Recall, precision and gate-link accuracy per class. Names built at run time (a template
+    string with `${…}`) are left out on both sides: neither can name them."""
     found: dict[str, dict[str, set[str]]] = {"tool": defaultdict(set), "slash": defaultdict(set), "cli": defaultdict(set)}
+    ungated: dict[str, set[str]] = defaultdict(set)
+    by_full: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     for kind, framework, name, path, gate_keys in rows:
-        if TESTS.search(path):
+        if TESTS.search(path) or "${" in name:
             continue
         if kind == "tool":
             cls, leaf = "tool", name
@@ -394,7 +539,14 @@ def measure(t: Truth, gated: dict[tuple[str, str], set[str]], rows: list[tuple])
             cls, leaf = "slash", name.lstrip("/").split(" ")[-1]
         else:
             cls, leaf = "cli", name.split(" ")[-1]
-        found[cls][leaf] |= {k.lstrip("!") for k in gate_keys}
+        by_full[(cls, leaf, name)].update(k.lstrip("!") for k in gate_keys)  # a capability's rows: the union
+    for (cls, leaf, _), keys in by_full.items():
+        found[cls][leaf].update(keys)
+        if not keys:
+            ungated[cls].add(leaf)
+    for cls, leaves in ungated.items():  # capabilities sharing a leaf name (`/mcp list`, `/skills list`):
+        for leaf in leaves:              # gated when every one is, as in the truth
+            found[cls][leaf] = set()
     truth_sets = {"tool": set(t.tools), "slash": set(t.slash), "cli": set(t.cli)}
     report = {}
     for cls in ("tool", "slash", "cli"):

@@ -36,3 +36,28 @@
  (#any-of? @_f "Name" "name" "toolName")
  (#set! anchor "(?:Name|name|toolName)\\s*=[^=>]")
  (#set! kind "class"))
+
+; Tool classes named by their constructor: `var UpdateTopicTool = class extends BaseDeclarativeTool {
+; constructor(c) { super(UPDATE_TOPIC_TOOL_NAME, …) } }` (no static `Name`; the first argument of
+; `super(…)` is the tool's name). Also names `registerTool(new UpdateTopicTool())` in the same file.
+((variable_declarator
+   name: (identifier) @capability.class
+   value: (class (class_heritage)
+     body: (class_body (method_definition name: (property_identifier) @_ctor
+       body: (statement_block (expression_statement (call_expression function: (super)
+         arguments: (arguments . (_) @capability.name)))))))) @capability.registration
+ (#eq? @_ctor "constructor")
+ (#set! anchor "super")
+ (#set! via "super")
+ (#set! kind "class"))
+
+((class_declaration
+   name: (identifier) @capability.class
+   (class_heritage)
+   body: (class_body (method_definition name: (property_identifier) @_ctor
+     body: (statement_block (expression_statement (call_expression function: (super)
+       arguments: (arguments . (_) @capability.name))))))) @capability.registration
+ (#eq? @_ctor "constructor")
+ (#set! anchor "super")
+ (#set! via "super")
+ (#set! kind "class"))

@@ -29,3 +29,16 @@
  (#any-of? @_f "Name" "name" "toolName")
  (#set! anchor "(?:Name|name|toolName)\\s*(?::[^=;\\n]{1,80})?=[^=>]")
  (#set! kind "class"))
+
+; Tool classes named by their constructor: `class UpdateTopicTool extends BaseDeclarativeTool {
+; constructor(c: Config) { super(UPDATE_TOPIC_TOOL_NAME, …) } }` (no static `Name`).
+((class_declaration
+   name: (type_identifier) @capability.class
+   (class_heritage)
+   body: (class_body (method_definition name: (property_identifier) @_ctor
+     body: (statement_block (expression_statement (call_expression function: (super)
+       arguments: (arguments . (_) @capability.name))))))) @capability.registration
+ (#eq? @_ctor "constructor")
+ (#set! anchor "super")
+ (#set! via "super")
+ (#set! kind "class"))
