@@ -109,6 +109,16 @@ def test_slash_command_objects_is_enabled_and_conditionally_hidden(tmp_path):
         ("/dream", "registry", "feature", 1), ("/review", "is_enabled", "remote flag", None)]
 
 
+def test_is_enabled_follows_one_hop_into_a_flag_function_of_the_same_file(tmp_path):
+    db = tmp_path / "e.duckdb"
+    sid = _scan(FIXTURES / "enabled_functions", db).scan_id
+    assert _rows(db, sid, """
+        SELECT name, link, flag_key, polarity FROM capability_flags WHERE scan_id = ? ORDER BY name""") == [
+        ("/teams", "is_enabled", "teams", "on"),        # !isTeamsOff() and isTeamsOff = () => !getFlagValue('teams')
+        ("/voice", "is_enabled", "voice_mode", "on"),   # isVoiceOn() returns getFlagValue('voice_mode')
+    ]                                                   # /help: describe() is no flag function
+
+
 def test_subcommands_carry_their_full_path_and_parent(tmp_path):
     db = tmp_path / "s.duckdb"
     sid = _scan(FIXTURES / "subcommands", db, Config()).scan_id

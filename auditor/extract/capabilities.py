@@ -536,7 +536,7 @@ def extract(
             notes.append(CapabilityNote(path, no, "hidden", c.hidden_node.start_point[0] + 1, condition,
                                         syntax.snippet(data, c.hidden_node), _reads_in(c.hidden_node, located)))
         if c.enabled_node is not None:
-            in_enabled = _reads_in(c.enabled_node, located)
+            in_enabled = _reads_in(c.enabled_node, located) + _function_reads_in(c.enabled_node, gates.flag_functions)
             if in_enabled:
                 notes.append(CapabilityNote(path, no, "is_enabled", c.enabled_node.start_point[0] + 1,
                                             _condition_text(c.enabled_node), syntax.snippet(data, c.enabled_node), in_enabled))
@@ -625,13 +625,34 @@ def _reads_in(node: tree_sitter.Node, located: list) -> tuple[tuple[int, int, st
         if (r.span.end_line - 1, r.span.end_col) > e:
             continue
         rn = node.descendant_for_point_range(pt, (r.span.end_line - 1, r.span.end_col))
-        polarity = "on"
-        cur = rn
-        while cur is not None and cur.id != node.id:
-            if cur.type in ("unary_expression", "not_operator") and (cur.type == "not_operator" or syntax.text(cur, 2).startswith("!")):
-                polarity = "off" if polarity == "on" else "on"
-            cur = cur.parent
-        out.append((r.span.line, r.span.col, r.key.text, polarity))
+        out.append((r.span.line, r.span.col, r.key.text, _polarity(rn, node, "on")))
+    return tuple(out)
+
+
+def _polarity(inner: tree_sitter.Node | None, outer: tree_sitter.Node, polarity: str) -> str:
+    """`polarity` flipped by each negation (`!x`, `not x`) from `inner` up to `outer`."""
+    while inner is not None and inner.id != outer.id:
+        if inner.type in ("unary_expression", "not_operator") and (inner.type == "not_operator" or syntax.text(inner, 2).startswith("!")):
+            polarity = "off" if polarity == "on" else "on"
+        inner = inner.parent
+    return polarity
+
+
+def _function_reads_in(node: tree_sitter.Node, functions: dict) -> tuple[tuple[int, int, str, str], ...]:
+    """As `_reads_in`, for the calls inside `node` of this file's flag functions (`gates.GateIndex.
+    flag_functions`: `isEnabled: () => !isVoiceOn()` with `function isVoiceOn() { return
+    getFlag('voice') }`): each call stands for the read its function returns, one hop."""
+    if not functions:
+        return ()
+    out = []
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        if cur.type in ("call_expression", "call"):
+            fn = cur.child_by_field_name("function")
+            for read, polarity in functions.get(syntax.text(fn) if fn is not None and fn.type == "identifier" else "", ()):
+                out.append((read.span.line, read.span.col, read.key.text, _polarity(cur, node, polarity)))
+        stack.extend(reversed(cur.named_children))
     return tuple(out)
 
 

@@ -43,7 +43,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 import tree_sitter
@@ -162,6 +162,9 @@ class GateIndex:
     regions: list[_Region]
     exceeded: BudgetExceeded | None = None
     """Set when the file's work budget ran out while gates were built: `gates` are those built before."""
+    flag_functions: dict[str, list[tuple[FlagRead, str]]] = field(default_factory=dict)
+    """Functions of this file whose whole body returns a flag read (`function isX() { return
+    getFlag('x') }`), by name: the (read, polarity) a call of each stands for."""
 
     def enclosing(self, spans: list[tuple[int, int]]) -> list[list[tuple[int, str]]]:
         """For each (start_byte, end_byte), the (gate_no, branch) of every gate region holding it, outermost first."""
@@ -566,6 +569,8 @@ def extract(
         matches = gate_matches(sorted(set(ranges)))
     budget.spend(len(matches))
 
+    functions = {name: [(a.read, a.polarity) for a in group if _is_function_alias(a.node)] for name, group in aliases.items()}
+    functions = {name: reads for name, reads in functions.items() if reads}
     candidates: dict[tuple[int, int, int], tuple[dict, dict]] = {}
     for caps, meta in matches:
         g = caps["gate"][0]
@@ -574,7 +579,9 @@ def extract(
         if key not in candidates:
             candidates[key] = (caps, meta)
     if not candidates:
-        return _number([], None)
+        index = _number([], None)
+        index.flag_functions = functions
+        return index
     lines = _Lines(data)
 
     built: list[tuple[int, Gate, list[GateRead], list[_Region]]] = []
@@ -584,7 +591,9 @@ def extract(
                budget, built)
     except BudgetExceeded as exc:  # keep the gates built so far
         exceeded = exc
-    return _number(built, exceeded)
+    index = _number(built, exceeded)
+    index.flag_functions = functions
+    return index
 
 
 def _build(candidates, located, starts, read_points, node_of, aliases, alias_names, data: bytes, lines: _Lines, path: str,
