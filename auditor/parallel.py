@@ -30,7 +30,6 @@ import heapq
 import itertools
 import multiprocessing
 import os
-import pickle
 import sys
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -41,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor import cache as cache_mod
+from auditor import records
 from auditor.extract.engine import Extractor
 from auditor.extract.process import ExtractorSpec, failed_result, process, secret_scanner
 from auditor.languages import language_for
@@ -82,10 +82,10 @@ def _init_worker(spec: ExtractorSpec) -> None:
 
 def _extract_chunk(srcs: list[SourceFile]) -> list[bytes]:
     """The task a worker runs: `process` each file of a chunk, its result pickled as the cache stores
-    it (`cache.dumps_many`), so that this process loads it with the cache's fast loader and stores the
+    it (`records.dumps_many`), so that this process loads it with the cache's fast loader and stores the
     same bytes instead of pickling the result again."""
     assert _WORKER_EXTRACTOR is not None, "worker not initialised"
-    return cache_mod.dumps_many([process(_WORKER_EXTRACTOR, src) for src in srcs])
+    return records.dumps_many([process(_WORKER_EXTRACTOR, src) for src in srcs])
 
 
 def _new_pool(workers: int, spec: ExtractorSpec) -> ProcessPoolExecutor:
@@ -213,7 +213,7 @@ class Pipeline:
         self._seen[slot.key] = slot
         hit = self.cache.get(slot.key, FileResult) if self.cache is not None else None
         if hit is not None:
-            slot.result, slot.item = cache_mod.rebind(hit, src.path, src.origin), None
+            slot.result, slot.item = records.rebind(hit, src.path, src.origin), None
             self.stats.cached += 1
             return
         self.stats.extracted += src.extract
@@ -286,7 +286,7 @@ class Pipeline:
                 broken = True
                 continue
             for slot, blob in zip(self._running.pop(future), future.result()):  # raises a worker's AuditorError
-                self._complete(slot, pickle.loads(blob), blob)
+                self._complete(slot, records.loads(blob), blob)
         if broken:
             self._recover()
 
@@ -301,7 +301,7 @@ class Pipeline:
         for future, chunk in running.items():
             if not future.cancelled() and future.exception() is None:
                 for slot, blob in zip(chunk, future.result()):
-                    self._complete(slot, pickle.loads(blob), blob)
+                    self._complete(slot, records.loads(blob), blob)
                 continue
             for slot in chunk:
                 with _new_pool(1, self.spec) as solo:
@@ -311,10 +311,10 @@ class Pipeline:
                         self.stats.crashed += 1
                         self._complete(slot, failed_result(slot.item, "extract-crashed", "the parser process crashed on this file; it was not scanned"))
                         continue
-                self._complete(slot, pickle.loads(blob), blob)
+                self._complete(slot, records.loads(blob), blob)
 
     def _complete(self, slot: _Slot, result: FileResult, blob: bytes | None = None) -> None:
-        """Record a file's result (`blob`: its `cache.dumps` bytes, from a worker), drop its bytes and
+        """Record a file's result (`blob`: its `records.dumps` bytes, from a worker), drop its bytes and
         cache the result, unless an internal error happened, which may not recur."""
         slot.result, slot.item = result, None
         self._held_bytes -= slot.nbytes
@@ -324,5 +324,5 @@ class Pipeline:
     def _output(self, slot: _Slot) -> tuple[Any, Any]:
         if slot.primary is not None:
             path, origin = slot.item
-            return slot.tag, cache_mod.rebind(slot.primary.result, path, origin)
+            return slot.tag, records.rebind(slot.primary.result, path, origin)
         return slot.tag, (slot.item if slot.key is None else slot.result)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from perf_fixtures import make_project, table_rows
 
-from auditor import cache, parallel
+from auditor import cache, parallel, records
 from auditor.cache import Cache, CacheKeys
 from auditor.config import Config
 from auditor.errors import ConfigError
@@ -175,12 +175,12 @@ def test_rebind_rewrites_path_and_origin_of_every_record_family():
     res = FileResult("a.js", "javascript", 3, "h", "m", reads=[read],
                      diagnostics=[Diagnostic("a.js", "syntax-error", "…", origin="m")],
                      extra={"gates": [replace(read, path="a.js")]})
-    out = cache.rebind(res, "b.js", "n")
+    out = records.rebind(res, "b.js", "n")
     assert (out.path, out.origin) == ("b.js", "n")
     assert (out.reads[0].path, out.reads[0].origin) == ("b.js", "n")
     assert out.diagnostics[0].path == "b.js" and out.extra["gates"][0].path == "b.js"
     assert res.reads[0].path == "a.js", "the cached result itself is not modified"
-    assert cache.rebind(res, "a.js", "m") is res
+    assert records.rebind(res, "a.js", "m") is res
 
 
 def _store_db(cdir: Path) -> Path:
@@ -194,7 +194,7 @@ def test_corrupt_entries_are_misses_and_an_unwritable_cache_does_not_stop_a_scan
     keys = [k for (k,) in conn.execute("SELECT key FROM Cache ORDER BY key")]
     assert len(keys) == first.pipeline.extracted
     conn.execute("UPDATE Cache SET value = ? WHERE key = ?", (b"not a pickle", keys[0]))
-    conn.execute("UPDATE Cache SET value = ? WHERE key = ?", (cache.dumps({"not": "a FileResult"}), keys[1]))
+    conn.execute("UPDATE Cache SET value = ? WHERE key = ?", (records.dumps({"not": "a FileResult"}), keys[1]))
     conn.commit()
     conn.close()
     again = run_scan([str(project)], tmp_path / "b.duckdb", "p", Config(), cache_dir=cdir)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pytest
 from perf_fixtures import make_project, table_rows
 
-from auditor import cache, parallel
+from auditor import parallel, records
 from auditor.config import Config
 from auditor.models import Diagnostic, FileResult, SourceFile
 from auditor.extract import process as process_mod
@@ -192,7 +192,7 @@ class _HeldExecutor:
     def finish(self, n: int) -> None:
         """Complete the `n`-th task with an empty result for each of its files."""
         paths, future = self.submitted[n]
-        future.set_result([cache.dumps(FileResult(p, "javascript", 1, "")) for p in paths])
+        future.set_result([records.dumps(FileResult(p, "javascript", 1, "")) for p in paths])
 
     def shutdown(self, **kwargs):
         pass

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from auditor import store
+from auditor import records, store
 from auditor.redact import REDACTED, clean_record, clean_text, redact, redact_many
 
 TOKEN = "ghp_" + "Zq8xV2mN4bL6kJ9hG3fD1sA5pO7iU0yT2rEw"
@@ -124,7 +124,6 @@ def test_the_cache_prefilter_flags_every_record_clean_record_would_redact():
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from auditor import cache
     from auditor.models import Diagnostic, FileResult, Span, Symbol
     from auditor.redact import suspects
 
@@ -142,18 +141,17 @@ def test_the_cache_prefilter_flags_every_record_clean_record_would_redact():
         out = clean_record(res)
         redacted = any(d.message != clean_text(m) for d, m in zip(out.diagnostics, messages)) or out.symbols[0].value != value
         if redacted:
-            assert suspects([cache._pickled(res)]) == {0}
-            assert REDACTED.encode() in cache.dumps(res)
+            assert suspects([records._pickled(res)]) == {0}
+            assert REDACTED.encode() in records.dumps(res)
 
     check()
 
 def test_the_cache_write_path_redacts_and_leaves_clean_records_as_pickled():
-    from auditor import cache
     from auditor.models import Diagnostic, FileResult
 
     dirty = FileResult("a.js", "javascript", 1, "0" * 64, diagnostics=[Diagnostic("a.js", "c", f"bad {TOKEN}")])
     clean = FileResult("b.js", "javascript", 1, "0" * 64, diagnostics=[Diagnostic("b.js", "c", "fine")])
-    blobs = cache.dumps_many([clean, dirty, clean])
+    blobs = records.dumps_many([clean, dirty, clean])
     assert [TOKEN.encode() in b for b in blobs] == [False, False, False]
-    assert blobs[0] == blobs[2] == cache._pickled(clean)
+    assert blobs[0] == blobs[2] == records._pickled(clean)
     assert REDACTED.encode() in blobs[1]
