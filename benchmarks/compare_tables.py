@@ -56,8 +56,12 @@ def compare(a_path: str, b_path: str, scan_a: int | None = None, scan_b: int | N
         cols_a, cols_b = _columns(a), _columns(b)
         differing = 0
         for table in sorted(set(cols_a) | set(cols_b)):
-            if table not in cols_a or table not in cols_b or cols_a[table] != cols_b[table]:
-                print(f"{table:24} DIFFERENT COLUMNS: {cols_a.get(table)} vs {cols_b.get(table)}")
+            if table not in cols_a or table not in cols_b:
+                print(f"{table:24} ONLY IN {'THE SECOND' if table in cols_b else 'THE FIRST'} DATABASE (a table added or removed)")
+                differing += 1
+                continue
+            if cols_a[table] != cols_b[table]:
+                print(f"{table:24} DIFFERENT COLUMNS: {cols_a[table]} vs {cols_b[table]}")
                 differing += 1
                 continue
             ra = table_rows(a, table, cols_a[table], scan_a, ignore)
