@@ -184,6 +184,20 @@ def test_python_mcp_server_tools_and_their_gates(tmp_path):
     ]
 
 
+def test_commands_dispatched_by_method_name(tmp_path):
+    db = tmp_path / "d.duckdb"
+    sid = _scan(FIXTURES / "dispatch", db, Config()).scan_id
+    assert _rows(db, sid, """SELECT path, line, kind, name, framework, description FROM capabilities
+                             WHERE scan_id = ? ORDER BY path, line""") == [
+        # the class looks `cmd_` methods up by name, builds "/" + name and turns `_` into `-`
+        ("commands.py", 12, "command", "/add", "slash", "Add files to the chat"),
+        ("commands.py", 15, "command", "/editor-model", "slash", "Switch the editor model"),
+        # `Report.cmd_total`: no lookup by prefix; `Handler.do_GET`: not a `cmd.Cmd`
+        ("shell.py", 8, "command", "greet", "dispatch", "Say hello."),
+        ("shell.py", 12, "command", "EOF", "dispatch", None),
+    ]
+
+
 def test_dormant_linked_tool_is_cap002_and_summary_counts_states(tmp_path):
     from auditor.manifest import load_manifest
     from auditor import store

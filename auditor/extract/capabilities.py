@@ -807,6 +807,8 @@ def _candidate(kind: str, meta: dict, caps: dict, reg: tree_sitter.Node, classes
         return _object_candidate(reg, classes, data, shapes(meta), paths)
     if kind == "class":
         return _class_candidate(reg, caps, classes, shapes(meta), meta.get("via") == "super")
+    if kind == "dispatch":
+        return _dispatched_candidate(reg, name_node, caps["capability.owner"][0])
     if kind == "setting":
         obj = caps["capability.options"][0]
         pairs = _pairs(obj)
@@ -973,8 +975,33 @@ def _candidate(kind: str, meta: dict, caps: dict, reg: tree_sitter.Node, classes
     return None
 
 
+_CMD_BASE = re.compile(r"(?:^|[\s(,.])Cmd\s*[,)]")
+"""`class Shell(cmd.Cmd)` / `(Cmd)`: the standard library's line-oriented command interpreter."""
+
+
+def _dispatched_candidate(method: tree_sitter.Node, name_node: tree_sitter.Node, owner: tree_sitter.Node) -> _Cand | None:
+    """A command method `do_x`/`cmd_x`/`command_x` of `owner` (a class): `x` is a command when
+    `owner` is a `cmd.Cmd` subclass (`do_` only) or its body names the prefix in a string (it looks
+    its methods up by name: `attr.startswith("cmd_")`, `getattr(self, f"cmd_{name}")`). The name is
+    `x`, with `_` as `-` when the class converts so (`.replace("_", "-")`), and `/x` (a slash
+    command) when the class builds names with a leading `/`."""
+    fn = syntax.text(name_node)
+    prefix, word = fn.split("_", 1)[0] + "_", fn.split("_", 1)[1]
+    body = syntax.text(owner.child_by_field_name("body"), 1 << 20)
+    bases = owner.child_by_field_name("superclasses")
+    cmd_base = prefix == "do_" and bases is not None and _CMD_BASE.search(syntax.text(bases)) is not None
+    if not cmd_base and not re.search(r"""(?:["']|f["'])%s(?:["']|\{)""" % re.escape(prefix), body):
+        return None
+    if re.search(r"""\.replace\(\s*["']_["']\s*,\s*["']-["']\s*\)""", body):
+        word = word.replace("_", "-")
+    slash = not cmd_base and re.search(r"""["']/["']\s*\+|f["']/\{""", body) is not None
+    name = "/" + word if slash else word
+    desc = _docstring(method)
+    return _Cand(method, name_node, "command", name, fn, (), "slash" if slash else "dispatch", "", desc, None, _tags(word, desc))
+
+
 def _docstring(decorated: tree_sitter.Node) -> str | None:
-    d = decorated.child_by_field_name("definition")
+    d = decorated.child_by_field_name("definition") if decorated.type == "decorated_definition" else decorated
     body = d.child_by_field_name("body") if d is not None else None
     if body is None or not body.named_children:
         return None

@@ -79,3 +79,13 @@
  (#eq? @_k "name")
  (#set! kind "command")
  (#set! framework "typer/click"))
+
+; commands dispatched by method name: `do_<name>` methods of a `cmd.Cmd` subclass (the standard
+; library's `cmd`: a command `foo` is recognised "if and only if it has a method do_foo()"), and
+; `<prefix><name>` methods of a class that looks its own methods up by that prefix
+; (`attr.startswith("cmd_")`, `getattr(self, f"cmd_{name}")`); which is decided in Python
+((class_definition
+   body: (block (function_definition name: (identifier) @capability.name) @capability.registration)) @capability.owner
+ (#match? @capability.name "^(do|cmd|command)_[A-Za-z0-9_]+$")
+ (#set! anchor "def\\s+(?:do|cmd|command)_\\w")
+ (#set! kind "dispatch"))
