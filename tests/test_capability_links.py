@@ -184,6 +184,19 @@ def test_python_mcp_server_tools_and_their_gates(tmp_path):
     ]
 
 
+def test_python_tool_decorators_of_agent_frameworks(tmp_path):
+    db = tmp_path / "t.duckdb"
+    sid = _scan(FIXTURES / "tool_decorators", db, Config()).scan_id
+    assert _rows(db, sid, "SELECT line, kind, name, framework, description FROM capabilities WHERE scan_id = ? ORDER BY line") == [
+        (5, "tool", "search_web", "decorator", "Search the web for the query."),    # @tool
+        (10, "tool", "read_file", "decorator", "Read a file."),                     # @tool("read_file", …)
+        (15, "tool", "greet", "decorator", "Greet a user"),                         # @sdk_tool(name, description, schema)
+        (19, "tool", "get_weather", "decorator", "Get the weather. Args: city: the city"),
+        (35, "tool", "fetch_invoice", "decorator", "Fetch an invoice by id."),      # @function_tool
+        (41, "tool", "roll_dice", "decorator", "Roll a six-sided die."),            # @agent.tool_plain
+    ]
+
+
 def test_commands_dispatched_by_method_name(tmp_path):
     db = tmp_path / "d.duckdb"
     sid = _scan(FIXTURES / "dispatch", db, Config()).scan_id

@@ -911,14 +911,16 @@ def _candidate(kind: str, meta: dict, caps: dict, reg: tree_sitter.Node, classes
             parent = " ".join(paths.receiver_path(reg)) or _enclosing_command_object(reg)
         return _Cand(reg, name_node, "option", name, text, ref, framework, hidden, desc, parent, _tags(name, desc))
     if kind == "tool":
-        if reg.type == "decorated_definition":  # FastMCP @mcp.tool(), @mcp.tool(name="x")
+        if reg.type == "decorated_definition":  # FastMCP @mcp.tool(), @mcp.tool(name="x"), @tool("x", "description")
             kw = _kwargs(args)
             explicit = kw.get("name")
-            if explicit is None and args is not None:
-                explicit = next((p for p in syntax.positional_args(args) if p.type == "string"), None)
+            strings = [p for p in syntax.positional_args(args) if p.type == "string"] if args is not None else []
+            if explicit is None and strings:
+                explicit = strings[0]
             fn_name = syntax.text(name_node)
             lit = _str(explicit) if explicit is not None else fn_name
-            desc = _description(kw.get("description")) or _docstring(reg)
+            second = strings[1] if len(strings) > 1 and explicit is strings[0] else None
+            desc = _description(kw.get("description")) or (_description(second) if second is not None else None) or _docstring(reg)
             return _Cand(reg, name_node, "tool", lit, syntax.text(explicit) if explicit is not None else fn_name, (),
                          framework, _hidden_in_python(args), desc, None, _tags(lit or "", desc))
         if syntax.unwrap(name_node).type in ("arrow_function", "function_expression", "function"):

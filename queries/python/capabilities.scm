@@ -36,6 +36,31 @@
  (#set! kind "tool")
  (#set! framework "fastmcp"))
 
+; tool decorators of agent frameworks: `@tool`, `@tool("read_file")` (LangChain, smolagents, CrewAI,
+; Strands), `@tool("greet", "Greet a user", {…})` (Claude Agent SDK), `@function_tool` (OpenAI
+; Agents SDK), `@agent.tool_plain` (Pydantic AI); a decorator imported under another name ending in
+; `_tool` (`from x import tool as sdk_tool`) counts too
+((decorated_definition
+   (decorator [(identifier) @_m
+               (call function: (identifier) @_m arguments: (argument_list) @capability.args)
+               (attribute attribute: (identifier) @_m)
+               (call function: (attribute attribute: (identifier) @_m) arguments: (argument_list) @capability.args)])
+   definition: (function_definition name: (identifier) @capability.name)) @capability.registration
+ (#match? @_m "^(?:[a-z][a-z0-9]*_)?tool$|^function_tool$|^tool_plain$")
+ (#not-eq? @_m "tool")
+ (#set! anchor "@\\s*(?:[\\w.]*\\.)?(?:[a-z][a-z0-9]*_)?tool(?:_plain)?\\b|@\\s*(?:[\\w.]*\\.)?function_tool\\b")
+ (#set! kind "tool")
+ (#set! framework "decorator"))
+
+; bare `@tool` / `@tool(…)` (an attribute `@mcp.tool` is FastMCP's, above)
+((decorated_definition
+   (decorator [(identifier) @_m
+               (call function: (identifier) @_m arguments: (argument_list) @capability.args)])
+   definition: (function_definition name: (identifier) @capability.name)) @capability.registration
+ (#eq? @_m "tool")
+ (#set! kind "tool")
+ (#set! framework "decorator"))
+
 ; FastAPI `@app.get('/x')`, `@router.post('/x', include_in_schema=False)`, Flask `@app.route('/x', methods=[…])`
 ((decorated_definition
    (decorator (call
