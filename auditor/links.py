@@ -77,7 +77,7 @@ def _finditer(rx: re.Pattern[bytes], data: bytes, *literals: bytes):
         if m is not None:
             last = m.end()
             yield m
-_REGISTRY_CALLS = re.compile(r"(?:^|\.)(?:push|unshift|splice|set|add|concat|register\w*|add\w*Tool\w*|add\w*Command\w*|use|of|from)$")
+_REGISTRY_CALLS = re.compile(r"(?:^|\.)(?:push|unshift|splice|append|extend|insert|set|add|concat|register\w*|add\w*Tool\w*|add\w*Command\w*|use|of|from)$")
 _PASS = frozenset({"parenthesized_expression", "as_expression", "satisfies_expression", "non_null_expression", "await_expression",
                    "spread_element", "ternary_expression", "conditional_expression", "binary_expression", "new_expression",
                    "call_expression", "list_splat", "boolean_operator"})
@@ -149,7 +149,8 @@ def collect_uses(root: tree_sitter.Node, data: bytes, path: str, result: FileRes
             add("load", member, BUNDLE_MODULE + m.group(1).decode(), local, call)
             if len(pending) >= MAX_USES:
                 break
-    names = {imp.local for imp in result.imports if imp.local and imp.local != "*" and imp.module.startswith(".")}
+    python = path.endswith(".py")  # a package imports its own modules by absolute name too: `link` keeps the scanned ones
+    names = {imp.local for imp in result.imports if imp.local and imp.local != "*" and (python or imp.module.startswith("."))}
     names |= {p[3] for p in pending if p[3]}  # variables holding a load
     names |= {c.binding for c in caps if c.binding and c.binding != "default" and c.kind in ("tool", "command")}
     names.discard("")
@@ -440,7 +441,7 @@ def link(results: list[FileResult], reads) -> tuple[list[Capability], list[Capab
             found, load = held[(u.path, u.name)]
             referenced.add((u.path, u.name))
             site = _Site("registry", u.path, u.gates, u.constants, u.line, u.snippet, load)
-        elif imp is not None and imp.module.startswith("."):
+        elif imp is not None and (imp.module.startswith(".") or u.path.endswith(".py")):
             target = resolver.module_path(u.path, imp.module)
             found = exported(target, imp.name) if target is not None and imp.name != "*" else []
         else:

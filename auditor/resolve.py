@@ -108,7 +108,12 @@ class Resolver:
                 if cand in self.paths:
                     return cand
             return None
-        return self.py_modules.get(module)
+        found = self.py_modules.get(module)
+        if found is None and "." in module and "__init__.py" in self.paths:
+            # the scan's root is itself a package (`auditor scan agentpkg/`): its own absolute
+            # imports (`from agentpkg.tools import x`) name it, its paths do not
+            found = self.py_modules.get(module.split(".", 1)[1])
+        return found
 
     # -- references -----------------------------------------------------------------------------
     def lookup(self, path: str, ref: tuple[str, ...], hops: int = 0) -> Symbol | None:

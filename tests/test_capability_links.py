@@ -197,6 +197,20 @@ def test_python_tool_decorators_of_agent_frameworks(tmp_path):
     ]
 
 
+@pytest.mark.parametrize("root", ["python_registry", "python_registry/agentpkg"])
+def test_python_registries_gate_tools_of_other_modules(tmp_path, root):
+    """`tools.append(run_shell)` under an env check in another module, imported by absolute name
+    (also when the scanned root is the package itself) or relatively."""
+    db = tmp_path / "r.duckdb"
+    sid = _scan(FIXTURES / root, db, Config()).scan_id
+    assert _rows(db, sid, "SELECT name, link, flag_key, polarity FROM capability_flags WHERE scan_id = ? ORDER BY name") == [
+        ("fetch_page", "registry", "DISABLE_BROWSING", "off"),
+        ("run_shell", "registry", "ENABLE_SHELL_TOOL", "on"),
+    ]
+    assert _rows(db, sid, "SELECT name FROM capabilities WHERE scan_id = ? ORDER BY name") == [
+        ("fetch_page",), ("run_shell",), ("search_web",)]
+
+
 def test_commands_dispatched_by_method_name(tmp_path):
     db = tmp_path / "d.duckdb"
     sid = _scan(FIXTURES / "dispatch", db, Config()).scan_id

@@ -739,7 +739,7 @@ def binding_of(node: tree_sitter.Node) -> str:
     `ReadFileTool = class extends …` → `ReadFileTool`), `default` under `export default`,
     `exports.X = …` → `X`; '' when none."""
     found = ""
-    cur = node
+    cur = node.child_by_field_name("definition") or node if node.type == "decorated_definition" else node
     while cur is not None and not found:
         t = cur.type
         if t in _TOP_BINDERS:
