@@ -184,7 +184,7 @@ def test_python_mcp_server_tools_and_their_gates(tmp_path):
     ]
 
 
-def test_python_tool_decorators_of_agent_frameworks(tmp_path):
+def test_python_tool_decorators_and_constructors_of_agent_frameworks(tmp_path):
     db = tmp_path / "t.duckdb"
     sid = _scan(FIXTURES / "tool_decorators", db, Config()).scan_id
     assert _rows(db, sid, "SELECT line, kind, name, framework, description FROM capabilities WHERE scan_id = ? ORDER BY line") == [
@@ -194,7 +194,9 @@ def test_python_tool_decorators_of_agent_frameworks(tmp_path):
         (19, "tool", "get_weather", "decorator", "Get the weather. Args: city: the city"),
         (35, "tool", "fetch_invoice", "decorator", "Fetch an invoice by id."),      # @function_tool
         (41, "tool", "roll_dice", "decorator", "Roll a six-sided die."),            # @agent.tool_plain
-    ]
+        (78, "tool", "shell", "constructor", "Run shell commands"),                 # ToolSpec(name=, desc=, execute=)
+        (79, "tool", "lookup", "constructor", "Look a word up"),                    # StructuredTool.from_function(…)
+    ]                                          # not: @server.call_tool(), WidgetTool(name=…) alone
 
 
 @pytest.mark.parametrize("root", ["python_registry", "python_registry/agentpkg"])

@@ -942,8 +942,11 @@ def _candidate(kind: str, meta: dict, caps: dict, reg: tree_sitter.Node, classes
                 pairs = _pairs(r)
                 desc = desc or _description(pairs.get("description")) or _description(pairs.get("title"))
         if python:
-            desc = desc or _description(_kwargs(args).get("description"))
-        if framework == "mcp" and lit is None:
+            kw = _kwargs(args)
+            desc = desc or _description(kw.get("description")) or _description(kw.get("desc"))
+            if framework == "constructor" and (desc is None or not set(kw) & _CONSTRUCTED_TOOL_KEYS):
+                return None  # `SomethingTool(name="x")` alone: a tool's shape needs a description and a schema or handler
+        if framework in ("mcp", "constructor") and lit is None:
             return None
         return _Cand(reg, name_node, "tool", lit, text, ref, framework, hidden, desc, None, _tags(lit or "", desc))
     if kind == "route":
@@ -976,6 +979,11 @@ def _candidate(kind: str, meta: dict, caps: dict, reg: tree_sitter.Node, classes
         return _Cand(reg, name_node, "route", f"{verb} {path_v}", syntax.text(name_node), (), framework, "", None, None, ())
     return None
 
+
+_CONSTRUCTED_TOOL_KEYS = frozenset({"parameters", "input_schema", "inputSchema", "args_schema", "schema", "func", "function",
+                                    "coroutine", "execute", "handler", "run", "invoke", "functions", "instructions"})
+"""Keywords of a tool constructor call (`ToolSpec(name=…, desc=…, execute=…)`) that give the model a
+schema or the tool a handler: with a description, what makes the call a tool's declaration."""
 
 _CMD_BASE = re.compile(r"(?:^|[\s(,.])Cmd\s*[,)]")
 """`class Shell(cmd.Cmd)` / `(Cmd)`: the standard library's line-oriented command interpreter."""

@@ -48,6 +48,7 @@
    definition: (function_definition name: (identifier) @capability.name)) @capability.registration
  (#match? @_m "^(?:[a-z][a-z0-9]*_)?tool$|^function_tool$|^tool_plain$")
  (#not-eq? @_m "tool")
+ (#not-eq? @_m "call_tool")
  (#set! anchor "@\\s*(?:[\\w.]*\\.)?(?:[a-z][a-z0-9]*_)?tool(?:_plain)?\\b|@\\s*(?:[\\w.]*\\.)?function_tool\\b")
  (#set! kind "tool")
  (#set! framework "decorator"))
@@ -85,6 +86,18 @@
  (#eq? @_k "name")
  (#set! kind "tool")
  (#set! framework "mcp"))
+
+; tool objects built by a constructor of a tool type: `ToolSpec(name="shell", desc=…, execute=…)`,
+; `StructuredTool.from_function(func=…, name="x", description=…)`, `FunctionTool(name=…)`; a tool
+; only with a description and a schema or handler among its keywords (decided in Python)
+((call
+   function: [(identifier) @_c (attribute attribute: (identifier) @_c)]
+   arguments: (argument_list (keyword_argument name: (identifier) @_k value: (string) @capability.name)) @capability.args) @capability.registration
+ (#match? @_c "^(?:[A-Z][A-Za-z0-9]*)?Tool(?:Spec|Def|Definition)$|^[A-Z][A-Za-z0-9]*Tool$|^from_function$")
+ (#eq? @_k "name")
+ (#set! anchor "(?:Tool(?:Spec|Def|Definition)?|from_function)\\s*\\(")
+ (#set! kind "tool")
+ (#set! framework "constructor"))
 
 ; tool classes: `class SearchTool(BaseTool): name = "search"` (LangChain, CrewAI, smolagents); which
 ; classes are tools is decided by `tool_class` in capabilities.toml
