@@ -213,6 +213,16 @@ def test_python_registries_gate_tools_of_other_modules(tmp_path, root):
         ("fetch_page",), ("run_shell",), ("search_web",)]
 
 
+def test_bare_command_decorators_and_commands_registered_by_name(tmp_path):
+    db = tmp_path / "c.duckdb"
+    sid = _scan(FIXTURES / "command_decorators", db, Config()).scan_id
+    assert _rows(db, sid, "SELECT line, kind, name, framework, description FROM capabilities WHERE scan_id = ? ORDER BY line") == [
+        (6, "command", "model", "decorator", "Switch the model."),      # @command("model", …)
+        (11, "command", "show-tokens", "decorator", "Show token usage."),  # @command: the function's name, as click names it
+        (20, "command", "lesson", "registry", None),                     # register_command("lesson", handler)
+    ]
+
+
 def test_commands_dispatched_by_method_name(tmp_path):
     db = tmp_path / "d.duckdb"
     sid = _scan(FIXTURES / "dispatch", db, Config()).scan_id

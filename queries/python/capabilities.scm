@@ -11,6 +11,24 @@
  (#set! kind "command")
  (#set! framework "typer/click"))
 
+; a bare command decorator: click's `@command()` imported by name, an agent's slash-command
+; registry `@command("model", aliases=[…])`
+((decorated_definition
+   (decorator [(identifier) @_m
+               (call function: (identifier) @_m arguments: (argument_list) @capability.args)])
+   definition: (function_definition name: (identifier) @capability.name)) @capability.registration
+ (#eq? @_m "command")
+ (#set! kind "command")
+ (#set! framework "decorator"))
+
+; a command registered by name: `register_command("lesson", handler)`
+((call
+   function: [(identifier) @_m (attribute attribute: (identifier) @_m)]
+   arguments: (argument_list . (string) @capability.name) @capability.args) @capability.registration
+ (#eq? @_m "register_command")
+ (#set! kind "command")
+ (#set! framework "registry"))
+
 ; argparse `subparsers.add_parser('name', help=…)`
 ((call
    function: (attribute attribute: (identifier) @_m)
