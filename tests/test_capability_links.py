@@ -223,6 +223,19 @@ def test_bare_command_decorators_and_commands_registered_by_name(tmp_path):
     ]
 
 
+def test_tools_keyed_by_name_and_named_by_id(tmp_path):
+    """The Vercel AI SDK's `tools: { name: tool({…}) }` (also a `…Tools` variable and a conditional
+    spread) and Mastra's `createTool({ id, … })`; entries without a tool's shape are not tools."""
+    db = tmp_path / "k.duckdb"
+    sid = _scan(FIXTURES / "keyed_tools", db, Config()).scan_id
+    assert _rows(db, sid, "SELECT line, name, framework, description, gate_keys FROM capability_inventory WHERE scan_id = ? ORDER BY line") == [
+        (5, "get-weather", "keyed", "Get current weather for a location", []),
+        (13, "readFile", "keyed", "Read a file", []),
+        (28, "search", "keyed", "Search the web", []),
+        (34, "runShell", "keyed", "Run a shell command", ["ENABLE_SHELL"]),
+    ]  # not: devTools' `inspector` (no schema, no handler), `legacy: { enabled: false }`
+
+
 def test_commands_dispatched_by_method_name(tmp_path):
     db = tmp_path / "d.duckdb"
     sid = _scan(FIXTURES / "dispatch", db, Config()).scan_id

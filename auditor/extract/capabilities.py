@@ -809,6 +809,8 @@ def _candidate(kind: str, meta: dict, caps: dict, reg: tree_sitter.Node, classes
         return _class_candidate(reg, caps, classes, shapes(meta), meta.get("via") == "super")
     if kind == "dispatch":
         return _dispatched_candidate(reg, name_node, caps["capability.owner"][0])
+    if kind == "keyed_tool":
+        return _keyed_tool_candidate(reg, name_node, caps["capability.options"][0], shapes(meta))
     if kind == "setting":
         obj = caps["capability.options"][0]
         pairs = _pairs(obj)
@@ -978,6 +980,25 @@ def _candidate(kind: str, meta: dict, caps: dict, reg: tree_sitter.Node, classes
             return None
         return _Cand(reg, name_node, "route", f"{verb} {path_v}", syntax.text(name_node), (), framework, "", None, None, ())
     return None
+
+
+def _keyed_tool_candidate(reg: tree_sitter.Node, name_node: tree_sitter.Node, value: tree_sitter.Node, shape: Shapes) -> _Cand | None:
+    """A tool named by the key it is held under (`tools: { getWeather: tool({ description,
+    inputSchema, execute }) }`) or by an `id` in a tool builder (`createTool({ id: 'get-weather', … })`):
+    `value` is the entry's object, or a call whose first argument is it. A tool when the object has
+    an input schema (`tool_schema`), or a description and a schema-like member or handler
+    (`tool_members`), and no `name` of its own (then it is named by that, as any object)."""
+    obj = value if value.type == "object" else value.child_by_field_name("arguments").named_children[0]
+    pairs = _pairs(obj)
+    keys = set(pairs)
+    name = _str(name_node) if name_node.type == "string" else syntax.text(name_node, 200)
+    if "name" in keys or not name or (shape.tool_name is not None and not shape.tool_name.fullmatch(name)):
+        return None
+    if not (keys & shape.tool_schema or (keys & shape.tool_described and keys & shape.tool_members)):
+        return None  # a keyed entry is a tool with a schema, or with a description and a schema-like member or a handler
+    desc = _description(pairs.get("description"))
+    return _Cand(reg, name_node, "tool", name, syntax.text(name_node, 200), (), "keyed", _hidden_in_object(obj), desc, None,
+                 _tags(name, desc))
 
 
 _CONSTRUCTED_TOOL_KEYS = frozenset({"parameters", "input_schema", "inputSchema", "args_schema", "schema", "func", "function",

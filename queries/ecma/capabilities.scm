@@ -96,3 +96,52 @@
    value: (object (pair key: (property_identifier) @_k)) @capability.options) @capability.registration
  (#any-of? @_k "showInDialog" "category")
  (#set! kind "setting"))
+
+; tools keyed by their name (the Vercel AI SDK's `tools` object): `tools: { getWeather: tool({
+; description, inputSchema, execute }) }`, `const tools = { getWeather: {…} }`, and entries a spread
+; adds under a condition `...(c ? { runShell: tool({…}) } : {})`; a tool only when the entry's object
+; has a tool's shape (decided in Python)
+((pair
+   key: [(property_identifier) (string)] @_t
+   value: (object
+     (pair
+       key: [(property_identifier) (string)] @capability.name
+       value: [(object) (call_expression arguments: (arguments . (object)))] @capability.options) @capability.registration))
+ (#match? @_t "^[\"']?tools[\"']?$")
+ (#set! anchor "tools[\"']?\\s*:\\s*\\{")
+ (#set! kind "keyed_tool"))
+
+((variable_declarator
+   name: (identifier) @_t
+   value: (object
+     (pair
+       key: [(property_identifier) (string)] @capability.name
+       value: [(object) (call_expression arguments: (arguments . (object)))] @capability.options) @capability.registration))
+ (#match? @_t "^(?:[A-Za-z_$][\\w$]*)?[tT]ools$")
+ (#set! anchor "[tT]ools\\s*(?::[^=\\n]{1,80})?=\\s*\\{")
+ (#set! kind "keyed_tool"))
+
+((pair
+   key: [(property_identifier) (string)] @_t
+   value: (object
+     (spread_element
+       (parenthesized_expression
+         (ternary_expression
+           (object
+             (pair
+               key: [(property_identifier) (string)] @capability.name
+               value: [(object) (call_expression arguments: (arguments . (object)))] @capability.options) @capability.registration))))))
+ (#match? @_t "^[\"']?tools[\"']?$")
+ (#set! anchor "tools[\"']?\\s*:\\s*\\{")
+ (#set! kind "keyed_tool"))
+
+; tools named by an `id` in a tool builder: Mastra's `createTool({ id: 'get-weather', description,
+; inputSchema, execute })`
+((call_expression
+   function: [(identifier) @_f (member_expression property: (property_identifier) @_f)]
+   arguments: (arguments . (object
+     (pair key: (property_identifier) @_k value: (string) @capability.name)) @capability.options)) @capability.registration
+ (#match? @_f "^(?:create|define|build|make)[A-Z]?[\\w$]*Tool$")
+ (#match? @_k "^id$")
+ (#set! anchor "(?:create|define|build|make)[\\w$]*Tool\\s*\\(")
+ (#set! kind "keyed_tool"))

@@ -112,7 +112,7 @@
    function: [(identifier) @_c (attribute attribute: (identifier) @_c)]
    arguments: (argument_list (keyword_argument name: (identifier) @_k value: (string) @capability.name)) @capability.args) @capability.registration
  (#match? @_c "^(?:[A-Z][A-Za-z0-9]*)?Tool(?:Spec|Def|Definition)$|^[A-Z][A-Za-z0-9]*Tool$|^from_function$")
- (#eq? @_k "name")
+ (#match? @_k "^name$")
  (#set! anchor "(?:Tool(?:Spec|Def|Definition)?|from_function)\\s*\\(")
  (#set! kind "tool")
  (#set! framework "constructor"))
