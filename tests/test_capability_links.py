@@ -196,6 +196,7 @@ def test_python_tool_decorators_and_constructors_of_agent_frameworks(tmp_path):
         (41, "tool", "roll_dice", "decorator", "Roll a six-sided die."),            # @agent.tool_plain
         (78, "tool", "shell", "constructor", "Run shell commands"),                 # ToolSpec(name=, desc=, execute=)
         (79, "tool", "lookup", "constructor", "Look a word up"),                    # StructuredTool.from_function(…)
+        (94, "tool", "git_status", "fastmcp", "Show the working tree status."),      # name=GitTools.STATUS.value
     ]                                          # not: @server.call_tool(), WidgetTool(name=…) alone
 
 
@@ -220,7 +221,11 @@ def test_bare_command_decorators_and_commands_registered_by_name(tmp_path):
         (6, "command", "model", "decorator", "Switch the model."),      # @command("model", …)
         (11, "command", "show-tokens", "decorator", "Show token usage."),  # @command: the function's name, as click names it
         (20, "command", "lesson", "registry", None),                     # register_command("lesson", handler)
+        (28, "command", "compact", "table", None),                       # SLASH_COMMANDS = {"compact": lambda …}
+        (29, "command", "servers list", "table", None),                  # a key with spaces is the full path
     ]
+    assert _rows(db, sid, "SELECT name, parent FROM capabilities WHERE scan_id = ? AND framework = 'table' ORDER BY name") == [
+        ("compact", None), ("servers list", "servers")]
 
 
 def test_tools_keyed_by_name_and_named_by_id(tmp_path):

@@ -180,6 +180,10 @@ def _pairs(obj: tree_sitter.Node) -> dict[str, tree_sitter.Node]:
     return out
 
 
+_ARGPARSE_ACTION = re.compile(r"^argparse\.|Action$")
+"""An argparse action class (`argparse.BooleanOptionalAction`, `StoreTrueAction`): what an `action`
+member holding one defines is a command-line argument, not a slash command."""
+
 _CALLABLE = frozenset({"arrow_function", "function_expression", "function", "method_definition", "identifier",
                        "member_expression", "call_expression", "lambda", "attribute", "array", "list"})
 
@@ -832,6 +836,12 @@ def _candidate(kind: str, meta: dict, caps: dict, reg: tree_sitter.Node, classes
     if args is not None:
         pos = syntax.positional_args(args)
         rest = pos[1:] if pos and pos[0].id == name_node.id else pos
+    if kind == "command" and framework == "table":  # `commands={"commit": f, "mcp list": g}`: the key is the full path
+        words = (_str(name_node) or "").split()
+        if not words or len(words) > 4 or any(not re.fullmatch(r"/?[\w.:-]+", w) for w in words):
+            return None
+        return _Cand(reg, name_node, "command", " ".join(words), syntax.text(name_node, 200), (), framework, "", None,
+                     " ".join(words[:-1]) or None, _tags(words[-1], None))
     if kind == "command":
         if reg.type == "decorated_definition":  # Typer / click
             kw = _kwargs(args)
@@ -920,11 +930,11 @@ def _candidate(kind: str, meta: dict, caps: dict, reg: tree_sitter.Node, classes
             if explicit is None and strings:
                 explicit = strings[0]
             fn_name = syntax.text(name_node)
-            lit = _str(explicit) if explicit is not None else fn_name
+            # `name=GitTools.STATUS.value`: a constant, resolved as flag keys are
+            lit, text, ref = _name_of(explicit, classes) if explicit is not None else (fn_name, fn_name, ())
             second = strings[1] if len(strings) > 1 and explicit is strings[0] else None
             desc = _description(kw.get("description")) or (_description(second) if second is not None else None) or _docstring(reg)
-            return _Cand(reg, name_node, "tool", lit, syntax.text(explicit) if explicit is not None else fn_name, (),
-                         framework, _hidden_in_python(args), desc, None, _tags(lit or "", desc))
+            return _Cand(reg, name_node, "tool", lit, text, ref, framework, _hidden_in_python(args), desc, None, _tags(lit or "", desc))
         if syntax.unwrap(name_node).type in ("arrow_function", "function_expression", "function"):
             return None  # a tool factory: the object it returns is matched on its own
         lit, text, ref = _name_of(name_node, classes)
@@ -1083,7 +1093,9 @@ def _object_candidate(obj: tree_sitter.Node, classes: dict, data: bytes, shape: 
     # `{ id, name, type: 'local' }` (a config entry) is data: a slash `type` counts with a description
     slash_type = described and _str(pairs.get("type")) in shape.slash_types if "type" in pairs else False
     # `action: 'terminate'` (a signal table) is data, not a command: slash keys must hold code or lists
-    slash_keys = {k for k in keys & shape.slash_members if syntax.unwrap(pairs[k]).type in _CALLABLE or _bool(pairs[k]) is not None}
+    # and `"action": argparse.BooleanOptionalAction` is an argument's definition (an argparse action class)
+    slash_keys = {k for k in keys & shape.slash_members if (syntax.unwrap(pairs[k]).type in _CALLABLE or _bool(pairs[k]) is not None)
+                  and not _ARGPARSE_ACTION.search(syntax.text(pairs[k], 120))}
     context = None
     if not slash_keys and not slash_type:
         context = _context_names(obj)

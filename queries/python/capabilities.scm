@@ -145,3 +145,23 @@
  (#match? @capability.name "^(do|cmd|command)_[A-Za-z0-9_]+$")
  (#set! anchor "def\\s+(?:do|cmd|command)_\\w")
  (#set! kind "dispatch"))
+
+; commands in a dispatch table: `ToolSpec(…, commands={"commit": handle_commit})`,
+; `SLASH_COMMANDS = {"help": show_help, "undo": lambda: …}`: each string key whose value is a function
+((keyword_argument
+   name: (identifier) @_t
+   value: (dictionary
+     (pair key: (string) @capability.name value: [(identifier) (attribute) (lambda)]) @capability.registration))
+ (#match? @_t "^(?:[A-Za-z]+_)?(?:commands|COMMANDS)$")
+ (#set! anchor "(?:commands|COMMANDS)\\s*=\\s*\\{")
+ (#set! kind "command")
+ (#set! framework "table"))
+
+((assignment
+   left: (identifier) @_t
+   right: (dictionary
+     (pair key: (string) @capability.name value: [(identifier) (attribute) (lambda)]) @capability.registration))
+ (#match? @_t "^(?:[A-Za-z]+_)?(?:commands|COMMANDS)$")
+ (#set! anchor "(?:commands|COMMANDS)\\s*(?::[^=\\n]{1,80})?=\\s*\\{")
+ (#set! kind "command")
+ (#set! framework "table"))
