@@ -80,7 +80,9 @@ class Capability:
     """The name is a literal or a reference that resolved to a string."""
     framework: str
     """commander, yargs, cli (either), typer/click (python cli), argparse, registry, mcp, fastmcp,
-    http, fastapi, flask, slash, object, settings."""
+    http, fastapi, flask, slash, object, settings; keyed (a tool named by its key or `id`),
+    decorator (a Python tool or command decorator), constructor (`ToolSpec(name=…)`), dispatch
+    (`do_x`/`cmd_x` methods), table (a `…commands` dispatch table)."""
     hidden: bool
     hidden_reason: str
     """What hides it (`hidden: true`, `describe: false`, `hideHelp()`, `help=SUPPRESS`, ...), or ''."""
