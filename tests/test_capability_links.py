@@ -62,7 +62,7 @@ def test_registry_gates_in_another_file_are_linked_with_their_site(registry):
         ("Config", "load", "src/tools.ts", 8, "env", ["BUILD_TARGET"], "on"),
         # `const NapTool = feature(…) || feature(…) ? require(…).NapTool : null`, then `...(NapTool ? [NapTool] : [])`
         ("Nap", "load", "src/tools.ts", 7, "feature", ["NIGHT_SHIFT", "DAYDREAM"], "on"),
-        ("Nap", "registry", "src/tools.ts", 15, "feature", ["NIGHT_SHIFT"], "on"),     # the variable's gate (one hop)
+        ("Nap", "registry", "src/tools.ts", 15, "feature", ["NIGHT_SHIFT", "DAYDREAM"], "on"),  # the variable's gate (one hop, every read)
         ("Pair", "load", "src/tools.ts", 16, "feature", ["PAIR"], "on"),
         # through the re-export in tools/index.ts; env and remote flag together
         ("Team", "registry", "src/tools.ts", 17, "mixed", ["ENABLE_TEAMS", "remote_teams"], "on"),
@@ -71,7 +71,7 @@ def test_registry_gates_in_another_file_are_linked_with_their_site(registry):
     # ALWAYS = [NoteTool]: registered unconditionally somewhere, so not gated
     chains = dict(_rows(db, sid, "SELECT name, gate_chain FROM capability_inventory WHERE scan_id = ?"))
     assert chains == {
-        "Config": ["BUILD_TARGET via src/tools.ts:8"], "Grep": [], "Nap": ["NIGHT_SHIFT via src/tools.ts:15", "NIGHT_SHIFT | DAYDREAM via src/tools.ts:7"],
+        "Config": ["BUILD_TARGET via src/tools.ts:8"], "Grep": [], "Nap": ["NIGHT_SHIFT | DAYDREAM via src/tools.ts:15", "NIGHT_SHIFT | DAYDREAM via src/tools.ts:7"],
         "Note": [], "Pair": ["PAIR via src/tools.ts:16"], "Shell": [], "Team": ["ENABLE_TEAMS | remote_teams via src/tools.ts:17"],
     }
     flags = _rows(db, sid, "SELECT DISTINCT name, flag_key, polarity, gate_path FROM capability_flags WHERE scan_id = ? ORDER BY name, flag_key")
@@ -297,4 +297,20 @@ def test_gates_through_a_function_whose_body_is_a_flag_read(tmp_path):
         # `tools.splice(1, 0, MORPH_EDIT_TOOL)` under `if (process.env.MORPH_API_KEY)`; agent.js's
         # `require("./tools")` loads the module's exports, not the module-private MORPH_EDIT_TOOL
         ("edit_file", ["MORPH_API_KEY"]),
+    ]
+
+
+def test_flag_functions_reading_several_flags_or_selecting_a_constant(tmp_path):
+    """`function usesCloud() { return !!(process.env.A || process.env.B) }` gates on both reads (not
+    just the first); `backend() === 'direct'` with `backend` returning `A ? 'cloud-a' : B ? 'cloud-b' :
+    'direct'` gates `isEnabled` on both; a ternary with a computed branch (`greeting`) selects no constant."""
+    db = tmp_path / "p.duckdb"
+    sid = _scan(FIXTURES / "provider_functions", db).scan_id
+    assert _rows(db, sid, """
+        SELECT c.name, cg.link, cg.flag_keys, cg.condition
+        FROM capabilities c JOIN capability_gates cg USING (scan_id, path, cap_no)
+        WHERE c.scan_id = ? ORDER BY c.name, cg.link""") == [
+        ("/quota", "is_enabled", ["USE_CLOUD_A", "USE_CLOUD_B"], "backend() === 'direct'"),
+        ("/sign-out", "is_enabled", ["!NO_SIGN_OUT"], "!process.env.NO_SIGN_OUT"),
+        ("/sign-out", "registry", ["!USE_CLOUD_A", "!USE_CLOUD_B"], "!usesCloud()"),
     ]
