@@ -314,3 +314,26 @@ def test_flag_functions_reading_several_flags_or_selecting_a_constant(tmp_path):
         ("/sign-out", "is_enabled", ["!NO_SIGN_OUT"], "!process.env.NO_SIGN_OUT"),
         ("/sign-out", "registry", ["!USE_CLOUD_A", "!USE_CLOUD_B"], "!usesCloud()"),
     ]
+
+
+def test_names_assigned_once_by_a_lazy_initialiser_and_run_time_registrations(tmp_path):
+    """`var Fq; … Fq = "fetch_page"` (esbuild's lazy module init) names `{ name: Fq }` when that is
+    Fq's only assignment in the file; a name assigned twice or never stays unresolved (and, minified,
+    is dropped); `registerTool(t.clone())` and `addTool(wrapCall(c))` register a value computed at run
+    time, not a tool of their own."""
+    db = tmp_path / "l.duckdb"
+    sid = _scan(FIXTURES / "lazy_constants", db).scan_id
+    assert _rows(db, sid, "SELECT name, name_expr, framework, resolved FROM capabilities WHERE scan_id = ? ORDER BY line") == [
+        ("fetch_page", "Fq", "object", True),
+        ("write_notes", "vWq", "object", True),  # minified names are often lower-case
+    ]
+
+
+def test_a_tool_calls_display_record_is_no_tool(tmp_path):
+    """`tools: [{ callId, name: 'Expansion', description, status }]` records a call in a UI's tool
+    group (a tool-named context): a member only a call has (`callId`) makes it no declaration."""
+    db = tmp_path / "c.duckdb"
+    sid = _scan(FIXTURES / "call_records", db).scan_id
+    assert _rows(db, sid, "SELECT name, framework, binding FROM capabilities WHERE scan_id = ? AND kind = 'tool'") == [
+        ("echo", "object", "echoTool"),
+    ]

@@ -51,6 +51,8 @@ _SLASH_KEYS = frozenset({"action", "subCommands", "altNames", "autoExecute"})
 _HIDDEN_KEYS = frozenset({"hidden", "isHidden"})
 _COMMAND_MODULE_KEYS = frozenset({"describe", "description", "desc", "handler", "builder"})
 """Members that make a `{ command: '…' }` object a yargs command module (with `command`)."""
+_CALL_RECORD_KEYS = frozenset({"callId", "toolCallId", "call_id", "tool_call_id"})
+"""Members of a tool *call*'s record (a UI's tool group, a transcript), never of a tool's declaration."""
 _DESC_KEYS = ("description", "describe", "desc", "summary", "help")
 _TOOL_CONTEXT = r"tool(?:s|_?def(?:inition)?s?|_?specs?|_?declarations?)?(?![A-Za-z0-9_$])"
 """Default `tool_context`: a name that ends in a tool word (`tools`, `buildTool`, `readFileTool`,
@@ -1018,6 +1020,10 @@ def _object_candidate(obj: tree_sitter.Node, classes: dict, data: bytes, shape: 
         # `{ name: cZ, … }` of a minified bundle (`var cZ = "Read"`) is kept: after resolution, an
         # unresolved short or lower-case name (`{ name: e }`) is dropped (`families._passed_along`)
         name, ref = key.value, key.ref
+        if name is None and len(ref) == 1 and (len(ref[0]) >= 3 or (len(ref[0]) == 2 and not ref[0][:1].islower())):
+            lit = _assigned_once(data, ref[0])  # esbuild's lazy module init: `var Ije; … Ije = "fetch_docs"`
+            if lit is not None:
+                name, ref = lit, ()
     elif not name or len(name) > 120:
         return None
     desc = _description(pairs.get("description"))
@@ -1046,11 +1052,41 @@ def _object_candidate(obj: tree_sitter.Node, classes: dict, data: bytes, shape: 
                      hidden_node, enabled_node)
     if name is not None and shape.tool_name is not None and not shape.tool_name.fullmatch(name):
         return None  # `{ name: 'Shell Command', … }`: a display name, not a name a model can call
+    if keys & _CALL_RECORD_KEYS:
+        return None  # `{ callId, name: 'Expansion', description, status }` in `tools: […]`: a call's display record
     if _tool_shaped(keys, described, shape, lambda: _toolish(obj, context, shape)):
         framework = "object"
         return _Cand(obj, name_node, "tool", name, syntax.text(name_node, 200), ref, framework, _hidden_in_object(obj), desc, None,
                      _tags(name or "", desc))
     return None
+
+
+_ASSIGNED: dict[str, str | None] = {}
+_ASSIGNED_DATA: list[int] = [0]
+
+
+def _assigned_once(data: bytes, ident: str) -> str | None:
+    """The string literal `ident` is assigned when that is its only assignment in the file
+    (`Ije = "fetch_docs"`, as esbuild's lazy module initialisers set a module's constants after a
+    bare `var Ije;`), else None. Cached per file."""
+    if _ASSIGNED_DATA[0] != id(data):
+        _ASSIGNED.clear()
+        _ASSIGNED_DATA[0] = id(data)
+    if ident in _ASSIGNED:
+        return _ASSIGNED[ident]
+    found = None
+    count = 0
+    for m in re.finditer(re.escape(ident.encode()) + rb"""\s*=(?![=>])\s*("[^"\\\n]{1,120}"|'[^'\\\n]{1,120}')?""", data):
+        before = data[m.start() - 1:m.start()] if m.start() else b""
+        if before and (before.isalnum() or before in b"_$."):
+            continue  # part of another identifier or a member (`x.Ije = …`)
+        count += 1
+        if count > 1:
+            found = None
+            break
+        found = m.group(1)[1:-1].decode("utf-8", "replace") if m.group(1) else None
+    _ASSIGNED[ident] = found
+    return found
 
 
 def _tool_shaped(keys: set[str], described: bool, shape: Shapes, toolish) -> bool:
