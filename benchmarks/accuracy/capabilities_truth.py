@@ -17,7 +17,13 @@ CLI commands by leaf name: `mcp add` compares as `add`):
   names a tool (`const readFileTool: Tool = {…}`, `buildTool({…})`); a class extending or
   implementing a `…Tool` with a static `Name` (`class ReadFileTool extends BaseDeclarativeTool {
   static Name = READ_FILE_TOOL_NAME }`), the name resolved through string constants and object
-  members anywhere in the release; MCP `server.tool('name', …)`.
+  members anywhere in the release (a string constant: a declaration, or esbuild's lazy module init
+  `var Ije; … Ije="fetch_docs"` when that is the identifier's only assignment in its file); MCP
+  `server.tool('name', …)`. A minified object's name (`{name:Hme,…}`) counts with a description,
+  a schema and a handler (`call`, `execute`, …, `callback`); a name that is a minified variable's
+  member (`{name:N.name}`, `N` short or lower-case) is a value at run time, not a constant. An
+  object's variable is its declaration's, or in minified code the one it is assigned to after a
+  comma (`var a=…,BkB={…}`).
 - slash command: an object literal with a literal `name`, a description and an `action`,
   `subCommands` or slash `type` (`prompt`, `local`, `local-jsx`), or an element of an array bound to
   a `…SLASH_COMMANDS` variable. Its parent chain: the innermost slash object whose
@@ -34,8 +40,10 @@ CLI commands by leaf name: `mcp add` compares as `add`):
   variable assigned from one of those in the same file. A capability is gated when every
   registration is, its keys the union; the scan's rows of a name likewise (gated when all are). A
   slash command's `isEnabled: () => <flag read>` gates it too; a subcommand registered in its
-  holder's `subCommands` takes the holder's gate along (it is reachable only through the holder). A function called in a condition
-  (`isX()`) whose body is `return <read>` is followed one hop.
+  holder's `subCommands` takes the holder's gate along (it is reachable only through the holder).
+  A function called in a condition (`isX()`) whose body is `return <read>` is followed one hop. A
+  condition cut at its length limit
+  (an `isEnabled` of 600 characters) loses the word it cut (no `CLAUDE_CODE_DISABLE_NONESSENTIAL_T`).
 """
 
 from __future__ import annotations
@@ -217,6 +225,13 @@ def constants(files: dict[str, str]) -> dict[str, str]:
         for m in re.finditer(r"\b(?:var|let|const) ([^;\n]{0,4000}?;)", text):
             for d in re.finditer(r"(?:^|,)\s*([A-Za-z_$][\w$]*)=(" + LIT + r")(?=[,;])", m.group(1)):
                 out.setdefault(d.group(1), d.group(2)[1:-1])
+        # esbuild's lazy module init: `var Ije; … Ije="fetch_docs"`, the identifier's only assignment in the file
+        assigned = defaultdict(int)
+        for m in re.finditer(r"(?<![\w$.])([A-Za-z_$][\w$]*)\s*=(?![=>])", text):
+            assigned[m.group(1)] += 1
+        for m in re.finditer(r"(?<![\w$.])([A-Za-z_$][\w$]*)\s*=\s*(" + LIT + r")\s*(?=[,;)}\n])", text):
+            if assigned[m.group(1)] == 1:
+                out.setdefault(m.group(1), m.group(2)[1:-1])
         for m in re.finditer(r"=\s*\{", text):
             head = re.search(r"([A-Z][\w$]*)\s*$", text[max(0, m.start() - 80):m.start()])
             if head is None:
@@ -243,7 +258,7 @@ def resolve(expr: str, consts: dict[str, str]) -> str | None:
 TOOL_MEMBERS = {"parameters", "inputSchema", "input_schema", "run", "execute", "call", "handler", "invoke", "func"}
 SLASH_TYPES = {"prompt", "local", "local-jsx"}
 SCHEMAS = {"inputSchema", "input_schema", "parametersJsonSchema"}
-HANDLERS = {"call", "execute", "handler", "run", "invoke", "func"}
+HANDLERS = {"call", "execute", "handler", "run", "invoke", "func", "callback"}
 
 
 class Truth:
@@ -308,10 +323,13 @@ def build_truth(files: dict[str, str]) -> Truth:
                 continue
             # a short or lower-case identifier resolves through any file's constants: trusted only
             # for a minified tool with a schema and a handler (`{name:cZ,…,inputSchema,call}`)
-            weak = nm.group(1)[0] not in "\"'`" and (nm.group(1)[0].islower() or len(nm.group(1)) < 3)
+            # (`N.name` of a minified one-letter variable is a value at run time, whatever `N = {name: …}` says)
+            head = nm.group(1).split(".")[0]
+            weak = nm.group(1)[0] not in "\"'`" and (head[0].islower() or len(head) < 3)
             tmatch = re.search(r"type\s*:\s*" + STR, top)
             slash_type = tmatch is not None and tmatch.group(2) in SLASH_TYPES
-            binding = re.search(r"(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*(?::\s*[^=]{1,80})?=\s*(?:[\w$.]+\(\s*)?$", before)
+            binding = re.search(r"(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*(?::\s*[^=]{1,80})?=\s*(?:[\w$.]+\(\s*)?$", before) \
+                or re.search(r"[,;]([A-Za-z_$][\w$]*)=(?:[\w$.]+\()?$", before)  # minified: `var a=…,BkB={…}`
             ctx = before[-120:]
             if re.search(r"function\s*:\s*$", before):  # `{ type: 'function', function: { name, … } }` (function calling)
                 outer = enclosing_open(text, o, 4000)
@@ -325,9 +343,9 @@ def build_truth(files: dict[str, str]) -> Truth:
             if weak and not (described and keys & SCHEMAS and keys & HANDLERS):
                 continue
             if described and not weak and (code_action or "subCommands" in keys or slash_type or in_slash_array(o)):
-                en = re.search(r"(?:^|[,{\s])isEnabled\s*:\s*\(\s*\)\s*=>\s*([^,\n]{1,200})", text[o:c]) \
-                    or re.search(r"(?:^|[,{\s])isEnabled\s*\(\s*\)\s*\{\s*return\s*([^;}\n]{1,200})", text[o:c])
-                enabled = flag_keys(en.group(1), text) if en else set()
+                en = re.search(r"(?:^|[,{\s])isEnabled\s*:\s*\(\s*\)\s*=>\s*([^,\n]{1,600})", text[o:c]) \
+                    or re.search(r"(?:^|[,{\s])isEnabled\s*\(\s*\)\s*\{\s*return\s*([^;}\n]{1,600})", text[o:c])
+                enabled = flag_keys(whole_words(en.group(1), 600), text) if en else set()
                 if binding is None:  # an inline subcommand (`subCommands: [{ … }]`): registered with its holder
                     binding = holder_binding(text, o)
                 subs, children = subcommand_arrays(text, o, c) if "subCommands" in keys else ([], [])
@@ -503,12 +521,17 @@ def flag_keys(cond: str, text: str) -> set[str]:
     for ident in set(re.findall(r"(?<![\w$.])([A-Za-z_$][\w$]*)", cond)):
         m = re.search(r"(?:const|let|var)\s+" + re.escape(ident) + r"\s*=\s*([^;\n]{1,200})", text)
         if m:
-            keys |= {a or b or c for a, b, c in FLAG_READ.findall(m.group(1))}
+            keys |= {a or b or c for a, b, c in FLAG_READ.findall(whole_words(m.group(1), 200))}
         if re.search(r"(?<![\w$.])" + re.escape(ident) + r"\s*\(\s*\)", cond):  # `isX()`: a function returning a read
             f = re.search(r"function\s+" + re.escape(ident) + r"\s*\(\s*\)\s*\{\s*return\s*([^;{}]{1,200})[;}]", text)
             if f:
                 keys |= {a or b or c for a, b, c in FLAG_READ.findall(f.group(1))}
     return keys
+
+
+def whole_words(capture: str, limit: int) -> str:
+    """A capture cut at `limit` characters without the word it cut (`process.env.DISABLE_NONESSENTIAL_T`)."""
+    return re.sub(r"[\w$]+$", "", capture) if len(capture) >= limit else capture
 
 
 def block_conditions(text: str, pos: int, levels: int = 8) -> list[str]:
