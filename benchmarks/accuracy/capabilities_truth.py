@@ -409,13 +409,24 @@ _NOT_IDENT = {"true", "false", "null", "undefined", "void", "new", "typeof", "aw
 
 def subcommand_arrays(text: str, o: int, c: int) -> tuple[list[tuple[int, int]], list[str]]:
     """The spans of the object at `o`'s own `subCommands: [...]` arrays and the variables they hold
-    (`subCommands: [listCommand, ...(c ? [x] : [])]` → listCommand, x; inline objects left out)."""
+    (`subCommands: [listCommand, ...(c ? [x] : [])]` → listCommand, x; inline objects left out); an
+    array assigned on the way (`subCommands: Ocs = [...]`) or held by a variable of the same file
+    (`subCommands: $cs`, `$cs = [...]`) is the holder's array."""
     spans, children = [], []
-    for m in re.finditer(r"(?<![\w$.])subCommands\s*:\s*\[", text[o + 1:c]):
-        a = o + 1 + m.end() - 1
-        if enclosing_open(text, a, 20000) != o:
+    for m in re.finditer(r"(?<![\w$.])subCommands\s*:\s*(?:([A-Za-z_$][\w$]*)\s*(=\s*\[|[,}\n])|\[)", text[o + 1:c]):
+        if enclosing_open(text, o + 1 + m.start(), 20000) != o:
             continue  # a nested object's member
-        b = matching_bracket(text, a, c - a + 1)
+        if m.group(1) and not m.group(2).startswith("="):
+            # `subCommands: $cs` with `$cs = [{ name: 'add', … }]` in the same file
+            am = re.search(r"(?<![\w$.])" + re.escape(m.group(1)) + r"\s*=\s*\[", text)
+            if am is None:
+                children.append(m.group(1))
+                continue
+            a = am.end() - 1
+            b = matching_bracket(text, a)
+        else:  # `subCommands: [ … ]`, `subCommands: Ocs = [ … ]`
+            a = o + 1 + m.end() - 1
+            b = matching_bracket(text, a, c - a + 1)
         if b < 0:
             continue
         spans.append((a, b))
