@@ -303,7 +303,8 @@ def test_gates_through_a_function_whose_body_is_a_flag_read(tmp_path):
 def test_flag_functions_reading_several_flags_or_selecting_a_constant(tmp_path):
     """`function usesCloud() { return !!(process.env.A || process.env.B) }` gates on both reads (not
     just the first); `backend() === 'direct'` with `backend` returning `A ? 'cloud-a' : B ? 'cloud-b' :
-    'direct'` gates `isEnabled` on both; a ternary with a computed branch (`greeting`) selects no constant."""
+    'direct'` gates `isEnabled` on both; a ternary with a computed branch (`greeting`) selects no constant;
+    a truthiness helper around each read (`!!(isTruthy(process.env.A) || …)`) is followed."""
     db = tmp_path / "p.duckdb"
     sid = _scan(FIXTURES / "provider_functions", db).scan_id
     assert _rows(db, sid, """
@@ -313,6 +314,9 @@ def test_flag_functions_reading_several_flags_or_selecting_a_constant(tmp_path):
         ("/quota", "is_enabled", ["USE_CLOUD_A", "USE_CLOUD_B"], "backend() === 'direct'"),
         ("/sign-out", "is_enabled", ["!NO_SIGN_OUT"], "!process.env.NO_SIGN_OUT"),
         ("/sign-out", "registry", ["!USE_CLOUD_A", "!USE_CLOUD_B"], "!usesCloud()"),
+        # `!!(isTruthy(process.env.A) || isTruthy(process.env.B))`: a helper's call in a boolean use;
+        # `parseUrl(process.env.API_BASE)` is a value computed from the read: /status is not gated
+        ("/upgrade", "registry", ["!USE_CLOUD_A", "!USE_CLOUD_B"], "!onManagedCloud()"),
     ]
 
 

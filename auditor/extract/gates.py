@@ -301,11 +301,23 @@ def _alias_of(read_node: tree_sitter.Node, up: _Up) -> tuple[str, tree_sitter.No
                 and decl is not None and decl.type == "variable_declarator":
             return syntax.text(target), decl, polarity
         return None
+    coerced = False  # inside a helper's call (`isTruthy(process.env.X)`): a flag only if a boolean use follows
     for _ in range(12):
         parent = up(cur)
         if parent is None:
             return None
         t = parent.type
+        if t in ("arguments", "argument_list") and not coerced:
+            call = up(parent)
+            if call is not None and call.type in ("call_expression", "call") \
+                    and sum(1 for k in parent.named_children if k.type != "comment") == 1:
+                coerced = True  # `!!(lA(process.env.A) || lA(process.env.B))`: the helper coerces the read
+                cur = call
+                continue
+            return None
+        if coerced and (t in ("variable_declarator", "assignment", "assignment_expression", "return_statement", "arrow_function")
+                        or t in _TERNARIES):
+            return None  # `const url = parse(process.env.X)`: a value computed from the read, not the flag
         if t in ("variable_declarator",):
             if parent.child_by_field_name("value") is not None and parent.child_by_field_name("value").id == cur.id:
                 name = parent.child_by_field_name("name")
@@ -339,9 +351,12 @@ def _alias_of(read_node: tree_sitter.Node, up: _Up) -> tuple[str, tree_sitter.No
                                        and parent.child_by_field_name("body").id == cur.id):
             fn = _flag_function(parent, up)  # `function isX() { return <read> }`: calls of isX are reads
             return (fn[0], fn[1], polarity) if fn is not None else None
-        ok, polarity, _ = _step(cur, parent, polarity)
+        before = polarity
+        ok, polarity, op = _step(cur, parent, polarity)
         if not ok:
             return None
+        if op or polarity != before:
+            coerced = False  # a logical operator or a negation: a boolean use of the helper's value
         cur = parent
     return None
 

@@ -595,8 +595,14 @@ def registration_conditions(files: dict[str, str], binding: str, sub_spans=None,
         for m in rx.finditer(text):
             if m.start() and (text[m.start() - 1].isalnum() or text[m.start() - 1] in "_$."):
                 continue
-            line_start = text.rfind("\n", 0, m.start()) + 1
-            line = text[line_start:text.find("\n", m.end()) if text.find("\n", m.end()) > 0 else len(text)]
+            # the line, at most 2000 characters either side (a minified bundle is a few lines of megabytes)
+            line_start = max(text.rfind("\n", 0, m.start()) + 1, m.start() - 2000)
+            line_end = text.find("\n", m.end(), m.end() + 2000)
+            line_end = line_end if line_end > 0 else min(len(text), m.end() + 2000)
+            # the statement, for `import`/`export {`: from the `;` before to the `;` after
+            stmt_start = max(text.rfind(";", line_start, m.start()) + 1, line_start)
+            stmt_end = text.find(";", m.end(), line_end)
+            line = text[stmt_start:stmt_end if stmt_end > 0 else line_end]
             before = text[line_start:m.start()]
             after = text[m.end():m.end() + 3]
             registry = re.search(r"(?:\[|,|\(\s*)\s*(?:new\s+)?$", before) and re.match(r"\s*[\],)\n(]", after)
@@ -651,7 +657,7 @@ def bundle_load_conditions(text: str, binding: str) -> list[set[str] | None]:
             continue
         em = _Group(em)
         for lm in re.finditer(r"(?:__toCommonJS\(\s*|init_[\w$]+\(\)\s*,\s*)" + re.escape(em.group(1)) + r"(?![\w$])", text):
-            line_start = text.rfind("\n", 0, lm.start()) + 1
+            line_start = max(text.rfind("\n", 0, lm.start()) + 1, lm.start() - 2000)
             conds = block_conditions(text, lm.start())
             ternary = re.search(r"(?:=|return|\()\s*([^=;?]{1,200}?)\s*\?\s*\(?\s*$", text[line_start:lm.start()].split("(init_")[0])
             if ternary:
