@@ -341,3 +341,19 @@ def test_a_tool_calls_display_record_is_no_tool(tmp_path):
     assert _rows(db, sid, "SELECT name, framework, binding FROM capabilities WHERE scan_id = ? AND kind = 'tool'") == [
         ("echo", "object", "echoTool"),
     ]
+
+
+def test_slash_subcommand_arrays_bound_to_a_variable_or_assigned_on_the_way(tmp_path):
+    """`subCommands: sessionSubCommands` with `const sessionSubCommands = [listCommand, { name: 'drop' }]`
+    and a minifier's `subCommands: Ocs = [{ name: 'add' }]`: full paths and parents as when inline."""
+    db = tmp_path / "s.duckdb"
+    sid = _scan(FIXTURES / "subcommand_arrays", db).scan_id
+    assert _rows(db, sid, "SELECT name, parent FROM capabilities WHERE scan_id = ? AND framework = 'slash' ORDER BY line") == [
+        ("/session list", "/session"),
+        ("/session save", "/session"),
+        ("/session drop", "/session"),
+        ("/session", None),
+        ("/plugins", None),
+        ("/plugins market", "/plugins"),
+        ("/plugins market add", "/plugins market"),
+    ]

@@ -563,9 +563,11 @@ SUBCOMMAND_KEYS = frozenset({"subCommands", "subcommands"})
 
 def subcommand_holder(node: tree_sitter.Node) -> tree_sitter.Node | None:
     """The command object whose `subCommands` array holds `node` (an element, through spreads and
-    conditionals), or None."""
-    cur = node.parent
-    for _ in range(6):
+    conditionals), or None. The array may be assigned on the way (`subCommands: Ocs = [...]`) or
+    bound to a variable of the same file that a `subCommands: subs` names (`var subs = [...]`; the
+    first such holder when several share it)."""
+    prev, cur = node, node.parent
+    for _ in range(8):
         if cur is None:
             return None
         if cur.type == "pair":
@@ -573,10 +575,45 @@ def subcommand_holder(node: tree_sitter.Node) -> tree_sitter.Node | None:
             if key is None or syntax.name_text(key) not in SUBCOMMAND_KEYS:
                 return None
             return cur.parent if cur.parent is not None and cur.parent.type == "object" else None
-        if cur.type not in ("array", "spread_element", "ternary_expression", "parenthesized_expression", "binary_expression"):
+        if cur.type == "assignment_expression" and prev.type == "array":
+            right = cur.child_by_field_name("right")
+            if right is None or right.id != prev.id:
+                return None
+        elif cur.type == "variable_declarator" and prev.type == "array":
+            value, name = cur.child_by_field_name("value"), cur.child_by_field_name("name")
+            if value is None or value.id != prev.id or name is None or name.type != "identifier":
+                return None
+            return _variable_holder(cur, syntax.text(name))
+        elif cur.type not in ("array", "spread_element", "ternary_expression", "parenthesized_expression", "binary_expression"):
             return None
-        cur = cur.parent
+        prev, cur = cur, cur.parent
     return None
+
+
+_HOLDERS: list = [None, None, {}]  # the last file's root, its end, {variable: first `subCommands: variable` identifier's start}
+_HOLDER_MEMBER = re.compile(rb"(?<![\w$.])(?:subCommands|subcommands)\s*:\s*([A-Za-z_$][\w$]*)\s*[,}\n]")
+
+
+def _variable_holder(decl: tree_sitter.Node, name: str) -> tree_sitter.Node | None:
+    """The object whose `subCommands: name` member names the array `decl` binds, in the same file."""
+    root = decl
+    while root.parent is not None:
+        root = root.parent
+    if _HOLDERS[0] is None or _HOLDERS[0].id != root.id or _HOLDERS[1] != root.end_byte:
+        index: dict[str, int] = {}
+        data = root.text or b""
+        if b"ubCommands" in data or b"ubcommands" in data:
+            for m in _HOLDER_MEMBER.finditer(data):
+                index.setdefault(m.group(1).decode("utf-8", "replace"), m.start(1))
+        _HOLDERS[:] = [root, root.end_byte, index]
+    start = _HOLDERS[2].get(name)
+    if start is None:
+        return None
+    ident = root.descendant_for_byte_range(start, start + len(name.encode()))
+    pair = ident.parent if ident is not None else None
+    if pair is None or pair.type != "pair" or pair.parent is None or pair.parent.type != "object":
+        return None
+    return pair.parent
 
 
 def _slash_parents(ordered: list[_Cand]) -> None:
