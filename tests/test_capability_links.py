@@ -330,6 +330,7 @@ def test_names_assigned_once_by_a_lazy_initialiser_and_run_time_registrations(tm
     assert _rows(db, sid, "SELECT name, name_expr, framework, resolved FROM capabilities WHERE scan_id = ? ORDER BY line") == [
         ("fetch_page", "Fq", "object", True),
         ("write_notes", "vWq", "object", True),  # minified names are often lower-case
+        ("edit_file", "ed", "object", True),     # and two characters long
     ]
 
 

@@ -1057,7 +1057,7 @@ def _object_candidate(obj: tree_sitter.Node, classes: dict, data: bytes, shape: 
         # `{ name: cZ, … }` of a minified bundle (`var cZ = "Read"`) is kept: after resolution, an
         # unresolved short or lower-case name (`{ name: e }`) is dropped (`families._passed_along`)
         name, ref = key.value, key.ref
-        if name is None and len(ref) == 1 and (len(ref[0]) >= 3 or (len(ref[0]) == 2 and not ref[0][:1].islower())):
+        if name is None and len(ref) == 1 and len(ref[0]) >= 2:
             lit = _assigned_once(data, ref[0])  # esbuild's lazy module init: `var Ije; … Ije = "fetch_docs"`
             if lit is not None:
                 name, ref = lit, ()

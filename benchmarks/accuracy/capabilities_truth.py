@@ -20,7 +20,8 @@ CLI commands by leaf name: `mcp add` compares as `add`):
   members anywhere in the release (a string constant: a declaration, or esbuild's lazy module init
   `var Ije; … Ije="fetch_docs"` when that is the identifier's only assignment in its file); MCP
   `server.tool('name', …)`. A minified object's name (`{name:Hme,…}`) counts with a description,
-  a schema and a handler (`call`, `execute`, …, `callback`); a name that is a minified variable's
+  a schema and a handler (`call`, `execute`, …, `callback`), or with a description and a schema
+  when it resolves in its own file (`{name:Sr,description,parametersJsonSchema}`, `Sr="Bash"`); a name that is a minified variable's
   member (`{name:N.name}`, `N` short or lower-case) is a value at run time, not a constant. An
   object's variable is its declaration's, or in minified code the one it is assigned to after a
   comma (`var a=…,BkB={…}`).
@@ -215,9 +216,14 @@ def context_before(text: str, open_pos: int) -> str:
 
 # -- constants ---------------------------------------------------------------------------------
 
+FILE_CONSTS: dict[str, dict[str, str]] = {}
+"""File → the constants a minifier declared or assigned once in it (`var I7="Bash",cZ="Read"`, `Ije="x"`)."""
+
+
 def constants(files: dict[str, str]) -> dict[str, str]:
     out: dict[str, str] = {}
-    for text in files.values():
+    for path, text in files.items():
+        local = FILE_CONSTS.setdefault(path, {})
         for kw in ("const", "let", "var"):  # one expression each: `re` skips to a leading literal fast
             for m in re.finditer(kw + r"\s+([A-Za-z_$][\w$]*)\s*(?::\s*[\w.]+)?\s*=\s*(" + LIT + r")\s*[;,\n]", text):
                 out.setdefault(m.group(1), m.group(2)[1:-1])
@@ -225,6 +231,7 @@ def constants(files: dict[str, str]) -> dict[str, str]:
         for m in re.finditer(r"\b(?:var|let|const) ([^;\n]{0,4000}?;)", text):
             for d in re.finditer(r"(?:^|,)\s*([A-Za-z_$][\w$]*)=(" + LIT + r")(?=[,;])", m.group(1)):
                 out.setdefault(d.group(1), d.group(2)[1:-1])
+                local.setdefault(d.group(1), d.group(2)[1:-1])
         # esbuild's lazy module init: `var Ije; … Ije="fetch_docs"`, the identifier's only assignment in the file
         assigned = defaultdict(int)
         for m in re.finditer(r"(?<![\w$.])([A-Za-z_$][\w$]*)\s*=(?![=>])", text):
@@ -232,6 +239,7 @@ def constants(files: dict[str, str]) -> dict[str, str]:
         for m in re.finditer(r"(?<![\w$.])([A-Za-z_$][\w$]*)\s*=\s*(" + LIT + r")\s*(?=[,;)}\n])", text):
             if assigned[m.group(1)] == 1:
                 out.setdefault(m.group(1), m.group(2)[1:-1])
+                local.setdefault(m.group(1), m.group(2)[1:-1])
         for m in re.finditer(r"=\s*\{", text):
             head = re.search(r"([A-Z][\w$]*)\s*$", text[max(0, m.start() - 80):m.start()])
             if head is None:
@@ -318,7 +326,8 @@ def build_truth(files: dict[str, str]) -> Truth:
             keys = keys_of(top)
             before = context_before(text, o)
             nm = re.search(r"(?:^|[,{\s])name\s*:\s*(" + LIT + r"|[A-Za-z_$][\w$.]*)\s*(?=[,}\n]|$)", top)
-            name = resolve(nm.group(1), consts) if nm else None
+            local = FILE_CONSTS.get(path, {}).get(nm.group(1)) if nm else None
+            name = local or (resolve(nm.group(1), consts) if nm else None)
             if not name or not PLAUSIBLE.match(name):
                 continue
             # a short or lower-case identifier resolves through any file's constants: trusted only
@@ -340,7 +349,7 @@ def build_truth(files: dict[str, str]) -> Truth:
                                                    context_before(text, outer))
             described = "description" in keys or "prompt" in keys
             code_action = "action" in keys and not re.search(r"action\s*:\s*[\"'`]", top)
-            if weak and not (described and keys & SCHEMAS and keys & HANDLERS):
+            if weak and not (described and keys & SCHEMAS and (keys & HANDLERS or local)):
                 continue
             if described and not weak and (code_action or "subCommands" in keys or slash_type or in_slash_array(o)):
                 en = re.search(r"(?:^|[,{\s])isEnabled\s*:\s*\(\s*\)\s*=>\s*([^,\n]{1,600})", text[o:c]) \
@@ -351,7 +360,7 @@ def build_truth(files: dict[str, str]) -> Truth:
                 subs, children = subcommand_arrays(text, o, c) if "subCommands" in keys else ([], [])
                 t.slash_objs.append(SlashObj(path, o, c, name, binding.group(1) if binding else "", enabled, subs, children))
             elif (("inputSchema" in keys or (described and keys & TOOL_MEMBERS)) and re.search(r"tool", ctx, re.I)) \
-                    or (described and keys & SCHEMAS and keys & HANDLERS):  # a minified bundle's `{name:cZ,…,inputSchema,call}`
+                    or (described and keys & SCHEMAS and (keys & HANDLERS or (weak and local))):  # a minified bundle's `{name:cZ,…,inputSchema,call}`
                 if TOOL_NAME.match(name):  # model APIs take `[A-Za-z0-9_-]` function names: not `Mac OS X`
                     t.tools[name].add(binding.group(1) if binding else "")
                     t.where[("tool", name)].append((path, o))
