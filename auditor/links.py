@@ -532,6 +532,17 @@ def link(results: list[FileResult], reads) -> tuple[list[Capability], list[Capab
                 renamed[(c.path, c.name)] = " ".join((*parent, c.name.lstrip("/") if c.framework == "slash" else c.name))
                 c = replace(c, parent=" ".join(parent), name=renamed[(c.path, c.name)])
             out_caps.append(c)
+    for _ in range(4):  # a holder renamed here renames its subcommands (`/checkpoints list` under `/chat checkpoints`)
+        moved = False
+        for i, c in enumerate(out_caps):
+            new_parent = renamed.get((c.path, c.parent)) if c.kind == "command" and c.framework == "slash" and c.parent else None
+            if new_parent is not None and new_parent != c.parent:
+                name = f"{new_parent} {c.name[len(c.parent):].lstrip()}" if c.name.startswith(c.parent + " ") else c.name
+                renamed[(c.path, c.name)] = name
+                out_caps[i] = replace(c, parent=new_parent, name=name)
+                moved = True
+        if not moved:
+            break
     kept = _first_party(results, out_caps)
     if len(kept) != len(out_caps):
         keep = {(c.path, c.cap_no) for c in kept}

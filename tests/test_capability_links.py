@@ -352,6 +352,8 @@ def test_slash_subcommand_arrays_bound_to_a_variable_or_assigned_on_the_way(tmp_
     assert _rows(db, sid, "SELECT name, parent FROM capabilities WHERE scan_id = ? AND framework = 'slash' ORDER BY line") == [
         ("/session list", "/session"),
         ("/session save", "/session"),
+        ("/session prune old", "/session prune"),  # two levels of variable-bound arrays
+        ("/session prune", "/session"),
         ("/session drop", "/session"),
         ("/session", None),
         ("/plugins", None),
