@@ -43,8 +43,9 @@ CLI commands by leaf name: `mcp add` compares as `add`):
   slash command's `isEnabled: () => <flag read>` gates it too; a subcommand registered in its
   holder's `subCommands` takes the holder's gate along (it is reachable only through the holder).
   A function called in a condition (`isX()`) whose body is `return <read>` is followed one hop. A
-  condition cut at its length limit
-  (an `isEnabled` of 600 characters) loses the word it cut (no `CLAUDE_CODE_DISABLE_NONESSENTIAL_T`).
+  condition cut at its length limit (an `isEnabled` of 600 characters) loses the word it cut (no
+  `CLAUDE_CODE_DISABLE_NONESSENTIAL_T`). Registrations are read within 2000 characters of the
+  name (a minified bundle's lines run to megabytes).
 """
 
 from __future__ import annotations
