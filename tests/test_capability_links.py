@@ -359,4 +359,6 @@ def test_slash_subcommand_arrays_bound_to_a_variable_or_assigned_on_the_way(tmp_
         ("/plugins", None),
         ("/plugins market", "/plugins"),
         ("/plugins market add", "/plugins market"),
+        ("/tools describe", "/tools"),  # `toolSubs = [...]` assigned in a lazy init
+        ("/tools", None),
     ]

@@ -564,8 +564,9 @@ SUBCOMMAND_KEYS = frozenset({"subCommands", "subcommands"})
 def subcommand_holder(node: tree_sitter.Node) -> tree_sitter.Node | None:
     """The command object whose `subCommands` array holds `node` (an element, through spreads and
     conditionals), or None. The array may be assigned on the way (`subCommands: Ocs = [...]`) or
-    bound to a variable of the same file that a `subCommands: subs` names (`var subs = [...]`; the
-    first such holder when several share it)."""
+    bound to a variable of the same file that a `subCommands: subs` names (`var subs = [...]`, or
+    assigned in a statement as a lazy module init does: `subs = [...]`; the first such holder when
+    several share it)."""
     prev, cur = node, node.parent
     for _ in range(8):
         if cur is None:
@@ -576,9 +577,12 @@ def subcommand_holder(node: tree_sitter.Node) -> tree_sitter.Node | None:
                 return None
             return cur.parent if cur.parent is not None and cur.parent.type == "object" else None
         if cur.type == "assignment_expression" and prev.type == "array":
-            right = cur.child_by_field_name("right")
+            right, left = cur.child_by_field_name("right"), cur.child_by_field_name("left")
             if right is None or right.id != prev.id:
                 return None
+            if cur.parent is not None and cur.parent.type in ("expression_statement", "sequence_expression") \
+                    and left is not None and left.type == "identifier":
+                return _variable_holder(cur, syntax.text(left))  # a lazy init's `$cs = [...]`, `subCommands: $cs`
         elif cur.type == "variable_declarator" and prev.type == "array":
             value, name = cur.child_by_field_name("value"), cur.child_by_field_name("name")
             if value is None or value.id != prev.id or name is None or name.type != "identifier":
