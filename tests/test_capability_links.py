@@ -361,4 +361,8 @@ def test_slash_subcommand_arrays_bound_to_a_variable_or_assigned_on_the_way(tmp_
         ("/plugins market add", "/plugins market"),
         ("/tools describe", "/tools"),  # `toolSubs = [...]` assigned in a lazy init
         ("/tools", None),
+        ("/keys", None),
+        ("/keys rotate", "/keys"),      # not `/server keys rotate`: the other `keys` is the one under /server
+        ("/server keys", "/server"),
+        ("/server", None),
     ]
