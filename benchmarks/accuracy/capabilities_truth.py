@@ -21,7 +21,8 @@ CLI commands by leaf name: `mcp add` compares as `add`):
   `var Ije; … Ije="fetch_docs"` when that is the identifier's only assignment in its file); MCP
   `server.tool('name', …)`. A minified object's name (`{name:Hme,…}`) counts with a description,
   a schema and a handler (`call`, `execute`, …, `callback`), or with a description and a schema
-  when it resolves in its own file (`{name:Sr,description,parametersJsonSchema}`, `Sr="Bash"`); a name that is a minified variable's
+  when it resolves in its own file (`{name:Sr,description,parametersJsonSchema}`, `Sr="Bash"`), to
+  a name a model can call that starts with a letter and ends with a word character (not `data:`); a name that is a minified variable's
   member (`{name:N.name}`, `N` short or lower-case) is a value at run time, not a constant. An
   object's variable is its declaration's, or in minified code the one it is assigned to after a
   comma (`var a=…,BkB={…}`).
@@ -294,7 +295,7 @@ class SlashObj:
 
 
 PLAUSIBLE = re.compile(r"^[\w .:/@-]{1,80}$")
-TOOL_NAME = re.compile(r"^[\w.:/-]{1,128}$")
+TOOL_NAME = re.compile(r"^(?=[A-Za-z_])[\w.:/-]{0,127}\w$")  # starts with a letter, ends with a word character: not `.json`, `data:`
 
 
 def build_truth(files: dict[str, str]) -> Truth:
