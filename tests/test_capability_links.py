@@ -356,9 +356,11 @@ def test_slash_subcommand_arrays_bound_to_a_variable_or_assigned_on_the_way(tmp_
         ("/session prune", "/session"),
         ("/session drop", "/session"),
         ("/session", None),
+        ("/plugins market2 remove", "/plugins market2"),  # its array is bound before its holder is written
         ("/plugins", None),
         ("/plugins market", "/plugins"),
         ("/plugins market add", "/plugins market"),
+        ("/plugins market2", "/plugins"),
         ("/tools describe", "/tools"),  # `toolSubs = [...]` assigned in a lazy init
         ("/tools", None),
         ("/keys", None),

@@ -624,14 +624,28 @@ def _slash_parents(ordered: list[_Cand]) -> None:
     """Slash commands written inside another's `subCommands`: full path as the name (`/mcp list`),
     the parent's path as parent (`/mcp`). `ordered`: document order, outer objects first."""
     by_span = {(c.node.start_byte, c.node.end_byte): c for c in ordered if c.framework == "slash"}
+    holder_of: dict[int, _Cand] = {}
+    leaf: dict[int, str] = {}
     for c in ordered:
         if c.framework != "slash" or c.name is None:
             continue
+        leaf[id(c)] = c.name
         holder = subcommand_holder(c.node)
         parent = by_span.get((holder.start_byte, holder.end_byte)) if holder is not None else None
-        if parent is not None and parent.name:
-            c.parent = parent.name
-            c.name = f"{parent.name} {c.name.lstrip('/')}"
+        if parent is not None and parent is not c and parent.name:
+            holder_of[id(c)] = parent
+
+    def path(c: _Cand, depth: int = 0) -> str:  # a holder written after its subcommands' array is named first
+        p = holder_of.get(id(c))
+        if p is None or depth > 8:
+            return leaf[id(c)]
+        return f"{path(p, depth + 1)} {leaf[id(c)].lstrip('/')}"
+
+    for c in ordered:
+        p = holder_of.get(id(c))
+        if p is not None:
+            c.parent = path(p)
+            c.name = f"{c.parent} {leaf[id(c)].lstrip('/')}"
 
 
 def _condition_text(node: tree_sitter.Node) -> str:
