@@ -25,7 +25,7 @@ module is loaded or a name sits in a registry position, with the gates around ea
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 
 import tree_sitter
@@ -533,6 +533,22 @@ def link(results: list[FileResult], reads) -> tuple[list[Capability], list[Capab
                 renamed[(c.path, c.name)] = " ".join((*parent, c.name.lstrip("/") if c.framework == "slash" else c.name))
                 c = replace(c, parent=" ".join(parent), name=renamed[(c.path, c.name)])
             out_caps.append(c)
+    # a holder renamed here renames its subcommands (`/checkpoints list` under `/chat checkpoints`),
+    # when its old name is its file's only slash command of that name (two `/auth` objects, one
+    # linked under `/mcp`, leave `/auth signin` alone)
+    named = Counter((c.path, c.name) for r in results for c in r.extra.get("capabilities", ()) if c.framework == "slash")
+    for _ in range(4):
+        moved = False
+        for i, c in enumerate(out_caps):
+            new_parent = renamed.get((c.path, c.parent)) if c.kind == "command" and c.framework == "slash" and c.parent \
+                and named[(c.path, c.parent)] == 1 else None
+            if new_parent is not None and new_parent != c.parent:
+                name = f"{new_parent} {c.name[len(c.parent):].lstrip()}" if c.name.startswith(c.parent + " ") else c.name
+                renamed[(c.path, c.name)] = name
+                out_caps[i] = replace(c, parent=new_parent, name=name)
+                moved = True
+        if not moved:
+            break
     kept = _first_party(results, out_caps)
     if len(kept) != len(out_caps):
         keep = {(c.path, c.cap_no) for c in kept}

@@ -62,7 +62,7 @@ def test_registry_gates_in_another_file_are_linked_with_their_site(registry):
         ("Config", "load", "src/tools.ts", 8, "env", ["BUILD_TARGET"], "on"),
         # `const NapTool = feature(…) || feature(…) ? require(…).NapTool : null`, then `...(NapTool ? [NapTool] : [])`
         ("Nap", "load", "src/tools.ts", 7, "feature", ["NIGHT_SHIFT", "DAYDREAM"], "on"),
-        ("Nap", "registry", "src/tools.ts", 15, "feature", ["NIGHT_SHIFT"], "on"),     # the variable's gate (one hop)
+        ("Nap", "registry", "src/tools.ts", 15, "feature", ["NIGHT_SHIFT", "DAYDREAM"], "on"),  # the variable's gate (one hop, every read)
         ("Pair", "load", "src/tools.ts", 16, "feature", ["PAIR"], "on"),
         # through the re-export in tools/index.ts; env and remote flag together
         ("Team", "registry", "src/tools.ts", 17, "mixed", ["ENABLE_TEAMS", "remote_teams"], "on"),
@@ -71,7 +71,7 @@ def test_registry_gates_in_another_file_are_linked_with_their_site(registry):
     # ALWAYS = [NoteTool]: registered unconditionally somewhere, so not gated
     chains = dict(_rows(db, sid, "SELECT name, gate_chain FROM capability_inventory WHERE scan_id = ?"))
     assert chains == {
-        "Config": ["BUILD_TARGET via src/tools.ts:8"], "Grep": [], "Nap": ["NIGHT_SHIFT via src/tools.ts:15", "NIGHT_SHIFT | DAYDREAM via src/tools.ts:7"],
+        "Config": ["BUILD_TARGET via src/tools.ts:8"], "Grep": [], "Nap": ["NIGHT_SHIFT | DAYDREAM via src/tools.ts:15", "NIGHT_SHIFT | DAYDREAM via src/tools.ts:7"],
         "Note": [], "Pair": ["PAIR via src/tools.ts:16"], "Shell": [], "Team": ["ENABLE_TEAMS | remote_teams via src/tools.ts:17"],
     }
     flags = _rows(db, sid, "SELECT DISTINCT name, flag_key, polarity, gate_path FROM capability_flags WHERE scan_id = ? ORDER BY name, flag_key")
@@ -368,4 +368,74 @@ def test_gates_through_a_function_whose_body_is_a_flag_read(tmp_path):
         # `tools.splice(1, 0, MORPH_EDIT_TOOL)` under `if (process.env.MORPH_API_KEY)`; agent.js's
         # `require("./tools")` loads the module's exports, not the module-private MORPH_EDIT_TOOL
         ("edit_file", ["MORPH_API_KEY"]),
+    ]
+
+
+def test_flag_functions_reading_several_flags_or_selecting_a_constant(tmp_path):
+    """`function usesCloud() { return !!(process.env.A || process.env.B) }` gates on both reads (not
+    just the first); `backend() === 'direct'` with `backend` returning `A ? 'cloud-a' : B ? 'cloud-b' :
+    'direct'` gates `isEnabled` on both; a ternary with a computed branch (`greeting`) selects no constant;
+    a truthiness helper around each read (`!!(isTruthy(process.env.A) || …)`) is followed."""
+    db = tmp_path / "p.duckdb"
+    sid = _scan(FIXTURES / "provider_functions", db).scan_id
+    assert _rows(db, sid, """
+        SELECT c.name, cg.link, cg.flag_keys, cg.condition
+        FROM capabilities c JOIN capability_gates cg USING (scan_id, path, cap_no)
+        WHERE c.scan_id = ? ORDER BY c.name, cg.link""") == [
+        ("/quota", "is_enabled", ["USE_CLOUD_A", "USE_CLOUD_B"], "backend() === 'direct'"),
+        ("/sign-out", "is_enabled", ["!NO_SIGN_OUT"], "!process.env.NO_SIGN_OUT"),
+        ("/sign-out", "registry", ["!USE_CLOUD_A", "!USE_CLOUD_B"], "!usesCloud()"),
+        # `!!(isTruthy(process.env.A) || isTruthy(process.env.B))`: a helper's call in a boolean use;
+        # `parseUrl(process.env.API_BASE)` is a value computed from the read: /status is not gated
+        ("/upgrade", "registry", ["!USE_CLOUD_A", "!USE_CLOUD_B"], "!onManagedCloud()"),
+    ]
+
+
+def test_names_assigned_once_by_a_lazy_initialiser_and_run_time_registrations(tmp_path):
+    """`var Fq; … Fq = "fetch_page"` (esbuild's lazy module init) names `{ name: Fq }` when that is
+    Fq's only assignment in the file; a name assigned twice or never stays unresolved (and, minified,
+    is dropped); `registerTool(t.clone())` and `addTool(wrapCall(c))` register a value computed at run
+    time, not a tool of their own."""
+    db = tmp_path / "l.duckdb"
+    sid = _scan(FIXTURES / "lazy_constants", db).scan_id
+    assert _rows(db, sid, "SELECT name, name_expr, framework, resolved FROM capabilities WHERE scan_id = ? ORDER BY line") == [
+        ("fetch_page", "Fq", "object", True),
+        ("write_notes", "vWq", "object", True),  # minified names are often lower-case
+        ("edit_file", "ed", "object", True),     # and two characters long
+    ]
+
+
+def test_a_tool_calls_display_record_is_no_tool(tmp_path):
+    """`tools: [{ callId, name: 'Expansion', description, status }]` records a call in a UI's tool
+    group (a tool-named context): a member only a call has (`callId`) makes it no declaration."""
+    db = tmp_path / "c.duckdb"
+    sid = _scan(FIXTURES / "call_records", db).scan_id
+    assert _rows(db, sid, "SELECT name, framework, binding FROM capabilities WHERE scan_id = ? AND kind = 'tool'") == [
+        ("echo", "object", "echoTool"),
+    ]
+
+
+def test_slash_subcommand_arrays_bound_to_a_variable_or_assigned_on_the_way(tmp_path):
+    """`subCommands: sessionSubCommands` with `const sessionSubCommands = [listCommand, { name: 'drop' }]`
+    and a minifier's `subCommands: Ocs = [{ name: 'add' }]`: full paths and parents as when inline."""
+    db = tmp_path / "s.duckdb"
+    sid = _scan(FIXTURES / "subcommand_arrays", db).scan_id
+    assert _rows(db, sid, "SELECT name, parent FROM capabilities WHERE scan_id = ? AND framework = 'slash' ORDER BY line") == [
+        ("/session list", "/session"),
+        ("/session save", "/session"),
+        ("/session prune old", "/session prune"),  # two levels of variable-bound arrays
+        ("/session prune", "/session"),
+        ("/session drop", "/session"),
+        ("/session", None),
+        ("/plugins market2 remove", "/plugins market2"),  # its array is bound before its holder is written
+        ("/plugins", None),
+        ("/plugins market", "/plugins"),
+        ("/plugins market add", "/plugins market"),
+        ("/plugins market2", "/plugins"),
+        ("/tools describe", "/tools"),  # `toolSubs = [...]` assigned in a lazy init
+        ("/tools", None),
+        ("/keys", None),
+        ("/keys rotate", "/keys"),      # not `/server keys rotate`: the other `keys` is the one under /server
+        ("/server keys", "/server"),
+        ("/server", None),
     ]

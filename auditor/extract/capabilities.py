@@ -51,6 +51,8 @@ _SLASH_KEYS = frozenset({"action", "subCommands", "altNames", "autoExecute"})
 _HIDDEN_KEYS = frozenset({"hidden", "isHidden"})
 _COMMAND_MODULE_KEYS = frozenset({"describe", "description", "desc", "handler", "builder"})
 """Members that make a `{ command: '…' }` object a yargs command module (with `command`)."""
+_CALL_RECORD_KEYS = frozenset({"callId", "toolCallId", "call_id", "tool_call_id"})
+"""Members of a tool *call*'s record (a UI's tool group, a transcript), never of a tool's declaration."""
 _DESC_KEYS = ("description", "describe", "desc", "summary", "help")
 _TOOL_CONTEXT = r"tool(?:s|_?def(?:inition)?s?|_?specs?|_?declarations?)?(?![A-Za-z0-9_$])"
 """Default `tool_context`: a name that ends in a tool word (`tools`, `buildTool`, `readFileTool`,
@@ -567,9 +569,12 @@ SUBCOMMAND_KEYS = frozenset({"subCommands", "subcommands"})
 
 def subcommand_holder(node: tree_sitter.Node) -> tree_sitter.Node | None:
     """The command object whose `subCommands` array holds `node` (an element, through spreads and
-    conditionals), or None."""
-    cur = node.parent
-    for _ in range(6):
+    conditionals), or None. The array may be assigned on the way (`subCommands: Ocs = [...]`) or
+    bound to a variable of the same file that a `subCommands: subs` names (`var subs = [...]`, or
+    assigned in a statement as a lazy module init does: `subs = [...]`; the first such holder when
+    several share it)."""
+    prev, cur = node, node.parent
+    for _ in range(8):
         if cur is None:
             return None
         if cur.type == "pair":
@@ -577,24 +582,76 @@ def subcommand_holder(node: tree_sitter.Node) -> tree_sitter.Node | None:
             if key is None or syntax.name_text(key) not in SUBCOMMAND_KEYS:
                 return None
             return cur.parent if cur.parent is not None and cur.parent.type == "object" else None
-        if cur.type not in ("array", "spread_element", "ternary_expression", "parenthesized_expression", "binary_expression"):
+        if cur.type == "assignment_expression" and prev.type == "array":
+            right, left = cur.child_by_field_name("right"), cur.child_by_field_name("left")
+            if right is None or right.id != prev.id:
+                return None
+            if cur.parent is not None and cur.parent.type in ("expression_statement", "sequence_expression") \
+                    and left is not None and left.type == "identifier":
+                return _variable_holder(cur, syntax.text(left))  # a lazy init's `$cs = [...]`, `subCommands: $cs`
+        elif cur.type == "variable_declarator" and prev.type == "array":
+            value, name = cur.child_by_field_name("value"), cur.child_by_field_name("name")
+            if value is None or value.id != prev.id or name is None or name.type != "identifier":
+                return None
+            return _variable_holder(cur, syntax.text(name))
+        elif cur.type not in ("array", "spread_element", "ternary_expression", "parenthesized_expression", "binary_expression"):
             return None
-        cur = cur.parent
+        prev, cur = cur, cur.parent
     return None
+
+
+_HOLDERS: list = [None, None, {}]  # the last file's root, its end, {variable: first `subCommands: variable` identifier's start}
+_HOLDER_MEMBER = re.compile(rb"(?<![\w$.])(?:subCommands|subcommands)\s*:\s*([A-Za-z_$][\w$]*)\s*[,}\n]")
+
+
+def _variable_holder(decl: tree_sitter.Node, name: str) -> tree_sitter.Node | None:
+    """The object whose `subCommands: name` member names the array `decl` binds, in the same file."""
+    root = decl
+    while root.parent is not None:
+        root = root.parent
+    if _HOLDERS[0] is None or _HOLDERS[0].id != root.id or _HOLDERS[1] != root.end_byte:
+        index: dict[str, int] = {}
+        data = root.text or b""
+        if b"ubCommands" in data or b"ubcommands" in data:
+            for m in _HOLDER_MEMBER.finditer(data):
+                index.setdefault(m.group(1).decode("utf-8", "replace"), m.start(1))
+        _HOLDERS[:] = [root, root.end_byte, index]
+    start = _HOLDERS[2].get(name)
+    if start is None:
+        return None
+    ident = root.descendant_for_byte_range(start, start + len(name.encode()))
+    pair = ident.parent if ident is not None else None
+    if pair is None or pair.type != "pair" or pair.parent is None or pair.parent.type != "object":
+        return None
+    return pair.parent
 
 
 def _slash_parents(ordered: list[_Cand]) -> None:
     """Slash commands written inside another's `subCommands`: full path as the name (`/mcp list`),
     the parent's path as parent (`/mcp`). `ordered`: document order, outer objects first."""
     by_span = {(c.node.start_byte, c.node.end_byte): c for c in ordered if c.framework == "slash"}
+    holder_of: dict[int, _Cand] = {}
+    leaf: dict[int, str] = {}
     for c in ordered:
         if c.framework != "slash" or c.name is None:
             continue
+        leaf[id(c)] = c.name
         holder = subcommand_holder(c.node)
         parent = by_span.get((holder.start_byte, holder.end_byte)) if holder is not None else None
-        if parent is not None and parent.name:
-            c.parent = parent.name
-            c.name = f"{parent.name} {c.name.lstrip('/')}"
+        if parent is not None and parent is not c and parent.name:
+            holder_of[id(c)] = parent
+
+    def path(c: _Cand, depth: int = 0) -> str:  # a holder written after its subcommands' array is named first
+        p = holder_of.get(id(c))
+        if p is None or depth > 8:
+            return leaf[id(c)]
+        return f"{path(p, depth + 1)} {leaf[id(c)].lstrip('/')}"
+
+    for c in ordered:
+        p = holder_of.get(id(c))
+        if p is not None:
+            c.parent = path(p)
+            c.name = f"{c.parent} {leaf[id(c)].lstrip('/')}"
 
 
 def _condition_text(node: tree_sitter.Node) -> str:
@@ -1088,6 +1145,10 @@ def _object_candidate(obj: tree_sitter.Node, classes: dict, data: bytes, shape: 
         # `{ name: cZ, … }` of a minified bundle (`var cZ = "Read"`) is kept: after resolution, an
         # unresolved short or lower-case name (`{ name: e }`) is dropped (`families._passed_along`)
         name, ref = key.value, key.ref
+        if name is None and len(ref) == 1 and len(ref[0]) >= 2:
+            lit = _assigned_once(data, ref[0])  # esbuild's lazy module init: `var Ije; … Ije = "fetch_docs"`
+            if lit is not None:
+                name, ref = lit, ()
     elif not name or len(name) > 120:
         return None
     desc = _description(pairs.get("description"))
@@ -1118,11 +1179,41 @@ def _object_candidate(obj: tree_sitter.Node, classes: dict, data: bytes, shape: 
                      hidden_node, enabled_node)
     if name is not None and shape.tool_name is not None and not shape.tool_name.fullmatch(name):
         return None  # `{ name: 'Shell Command', … }`: a display name, not a name a model can call
+    if keys & _CALL_RECORD_KEYS:
+        return None  # `{ callId, name: 'Expansion', description, status }` in `tools: […]`: a call's display record
     if _tool_shaped(keys, described, shape, lambda: _toolish(obj, context, shape)):
         framework = "object"
         return _Cand(obj, name_node, "tool", name, syntax.text(name_node, 200), ref, framework, _hidden_in_object(obj), desc, None,
                      _tags(name or "", desc))
     return None
+
+
+_ASSIGNED: dict[str, str | None] = {}
+_ASSIGNED_DATA: list[int] = [0]
+
+
+def _assigned_once(data: bytes, ident: str) -> str | None:
+    """The string literal `ident` is assigned when that is its only assignment in the file
+    (`Ije = "fetch_docs"`, as esbuild's lazy module initialisers set a module's constants after a
+    bare `var Ije;`), else None. Cached per file."""
+    if _ASSIGNED_DATA[0] != id(data):
+        _ASSIGNED.clear()
+        _ASSIGNED_DATA[0] = id(data)
+    if ident in _ASSIGNED:
+        return _ASSIGNED[ident]
+    found = None
+    count = 0
+    for m in re.finditer(re.escape(ident.encode()) + rb"""\s*=(?![=>])\s*("[^"\\\n]{1,120}"|'[^'\\\n]{1,120}')?""", data):
+        before = data[m.start() - 1:m.start()] if m.start() else b""
+        if before and (before.isalnum() or before in b"_$."):
+            continue  # part of another identifier or a member (`x.Ije = …`)
+        count += 1
+        if count > 1:
+            found = None
+            break
+        found = m.group(1)[1:-1].decode("utf-8", "replace") if m.group(1) else None
+    _ASSIGNED[ident] = found
+    return found
 
 
 def _tool_shaped(keys: set[str], described: bool, shape: Shapes, toolish) -> bool:

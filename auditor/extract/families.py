@@ -115,9 +115,12 @@ def _passed_along(cap) -> bool:
     class named after a variable that did not resolve (`{ name: tool.name, parameters }` converts a
     tool, it does not declare one; `{ name: e }` in minified code); and `registerTool(new
     DiscoveredTool(…))` of a class that names no tool statically (its name comes from its
-    constructor's arguments at run time: a tool discovered or proxied, not a tool of the release)."""
-    if cap.resolved or not cap.name_ref:
+    constructor's arguments at run time: a tool discovered or proxied, not a tool of the release);
+    and `registerTool(t.clone())`, `addTool(wrap(call))`: a value computed at run time."""
+    if cap.resolved:
         return False
+    if not cap.name_ref:  # `registerTool(t.clone())`, `addTool(wrap(call))`: a value computed at run time
+        return cap.framework == "registry"
     if cap.framework == "registry":
         return cap.name_ref[0][:1].islower() or len(cap.name_ref[0]) < 3 or cap.name_ref[-1] == "Name"
     if cap.framework in ("object", "class"):

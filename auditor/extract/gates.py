@@ -301,11 +301,23 @@ def _alias_of(read_node: tree_sitter.Node, up: _Up) -> tuple[str, tree_sitter.No
                 and decl is not None and decl.type == "variable_declarator":
             return syntax.text(target), decl, polarity
         return None
+    coerced = False  # inside a helper's call (`isTruthy(process.env.X)`): a flag only if a boolean use follows
     for _ in range(12):
         parent = up(cur)
         if parent is None:
             return None
         t = parent.type
+        if t in ("arguments", "argument_list") and not coerced:
+            call = up(parent)
+            if call is not None and call.type in ("call_expression", "call") \
+                    and sum(1 for k in parent.named_children if k.type != "comment") == 1:
+                coerced = True  # `!!(lA(process.env.A) || lA(process.env.B))`: the helper coerces the read
+                cur = call
+                continue
+            return None
+        if coerced and (t in ("variable_declarator", "assignment", "assignment_expression", "return_statement", "arrow_function")
+                        or t in _TERNARIES):
+            return None  # `const url = parse(process.env.X)`: a value computed from the read, not the flag
         if t in ("variable_declarator",):
             if parent.child_by_field_name("value") is not None and parent.child_by_field_name("value").id == cur.id:
                 name = parent.child_by_field_name("name")
@@ -320,12 +332,17 @@ def _alias_of(read_node: tree_sitter.Node, up: _Up) -> tuple[str, tree_sitter.No
             return None
         if t in _TERNARIES:
             cond, cons, alt = _ternary_parts(parent)
+            if cond is not None and cond.id != cur.id and cur.type in _TERNARIES and _selects(cons) and _selects(alt):
+                cur = parent  # `A ? 'a' : B ? 'b' : 'c'`: B selects the chain's value too
+                continue
             if cond is None or cond.id != cur.id:
                 return None
             if alt is not None and _falsy(alt):
                 pass
             elif cons is not None and _falsy(cons):
                 polarity = _flip(polarity)
+            elif _selects(cons) and _selects(alt):
+                pass  # `process.env.A ? 'bedrock' : 'firstParty'`: the flag selects a constant (compared later)
             else:
                 return None
             cur = parent
@@ -334,11 +351,26 @@ def _alias_of(read_node: tree_sitter.Node, up: _Up) -> tuple[str, tree_sitter.No
                                        and parent.child_by_field_name("body").id == cur.id):
             fn = _flag_function(parent, up)  # `function isX() { return <read> }`: calls of isX are reads
             return (fn[0], fn[1], polarity) if fn is not None else None
-        ok, polarity, _ = _step(cur, parent, polarity)
+        before = polarity
+        ok, polarity, op = _step(cur, parent, polarity)
         if not ok:
             return None
+        if op or polarity != before:
+            coerced = False  # a logical operator or a negation: a boolean use of the helper's value
         cur = parent
     return None
+
+
+_SELECTED = frozenset({"string", "number", "true", "false", "integer", "float", "template_string"})
+
+
+def _selects(node: tree_sitter.Node | None) -> bool:
+    """A ternary branch that is a constant or another ternary: the condition selects a constant."""
+    if node is None:
+        return False
+    if node.type == "template_string":
+        return not any(k.type == "template_substitution" for k in node.named_children)
+    return node.type in _SELECTED or node.type in _TERNARIES
 
 
 def _flag_function(node: tree_sitter.Node, up: _Up) -> tuple[str, tree_sitter.Node] | None:
@@ -620,10 +652,14 @@ def _build(candidates, located, starts, read_points, node_of, aliases, alias_nam
         if alias_names is not None:
             if alias_names.search(data, cond.start_byte, cond.end_byte):  # no copy of the condition
                 for ident in _identifiers(cond, up, budget):
-                    for al in aliases.get(syntax.text(ident), ()):
+                    group = aliases.get(syntax.text(ident), ())
+                    for al in group:
                         if (ident.start_byte >= al.node.end_byte or _is_function_alias(al.node)) \
                                 and _contains(al.scope, ident.start_byte, ident.end_byte):
-                            inside.append((ident, al.read, al.name, al.node.start_point[0] + 1))
+                            # every read of that declaration: `return !!(process.env.A || process.env.B)`
+                            for same in group:
+                                if same.node.id == al.node.id:
+                                    inside.append((ident, same.read, same.name, same.node.start_point[0] + 1))
                             break
         kind = meta.get("kind", "if")
         if kind == "component":
