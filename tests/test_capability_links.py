@@ -252,6 +252,7 @@ def test_commands_dispatched_by_method_name(tmp_path):
         # `Report.cmd_total`: no lookup by prefix; `Handler.do_GET`: not a `cmd.Cmd`
         ("shell.py", 8, "command", "greet", "dispatch", "Say hello."),
         ("shell.py", 12, "command", "EOF", "dispatch", None),
+        ("slash.js", 3, "command", "/restore", "slash", "Restore a checkpoint"),  # `action: restoreAction`
     ]
 
 

@@ -184,9 +184,10 @@ def _pairs(obj: tree_sitter.Node) -> dict[str, tree_sitter.Node]:
     return out
 
 
-_ARGPARSE_ACTION = re.compile(r"^argparse\.|Action$")
-"""An argparse action class (`argparse.BooleanOptionalAction`, `StoreTrueAction`): what an `action`
-member holding one defines is a command-line argument, not a slash command."""
+_ARGPARSE_ACTION = re.compile(r"^argparse\.|^_?(?:BooleanOptional|Store(?:True|False|Const)?|Append(?:Const)?|Count|Help|Version|Extend)Action$")
+"""An argparse action class (`argparse.BooleanOptionalAction`, `BooleanOptionalAction` imported by
+name): what an `action` member holding one defines is a command-line argument, not a slash command
+(a handler named `restoreAction` is a handler)."""
 
 _CALLABLE = frozenset({"arrow_function", "function_expression", "function", "method_definition", "identifier",
                        "member_expression", "call_expression", "lambda", "attribute", "array", "list"})
