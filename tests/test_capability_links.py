@@ -223,9 +223,11 @@ def test_bare_command_decorators_and_commands_registered_by_name(tmp_path):
         (20, "command", "lesson", "registry", None),                     # register_command("lesson", handler)
         (28, "command", "compact", "table", None),                       # SLASH_COMMANDS = {"compact": lambda …}
         (29, "command", "servers list", "table", None),                  # a key with spaces is the full path
+        (37, "command", "undo", "table", None),                          # the `switch` of handle_magic_command
+        (37, "command", "verbose", "table", None),
     ]
     assert _rows(db, sid, "SELECT name, parent FROM capabilities WHERE scan_id = ? AND framework = 'table' ORDER BY name") == [
-        ("compact", None), ("servers list", "servers")]
+        ("compact", None), ("servers list", "servers"), ("undo", None), ("verbose", None)]
 
 
 def test_tools_keyed_by_name_and_named_by_id(tmp_path):

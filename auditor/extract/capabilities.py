@@ -897,6 +897,8 @@ def _candidate(kind: str, meta: dict, caps: dict, reg: tree_sitter.Node, classes
         pos = syntax.positional_args(args)
         rest = pos[1:] if pos and pos[0].id == name_node.id else pos
     if kind == "command" and framework == "table":  # `commands={"commit": f, "mcp list": g}`: the key is the full path
+        if meta.get("within") and meta["within"] not in syntax.enclosing_function(reg).lower():
+            return None  # a `switch` table of a function not named for commands routes something else
         words = (_str(name_node) or "").split()
         if not words or len(words) > 4 or any(not re.fullmatch(r"/?[\w.:-]+", w) for w in words):
             return None

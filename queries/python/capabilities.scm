@@ -165,3 +165,15 @@
  (#set! anchor "(?:commands|COMMANDS)\\s*(?::[^=\\n]{1,80})?=\\s*\\{")
  (#set! kind "command")
  (#set! framework "table"))
+
+; a command dispatcher's table: `def handle_magic_command(…): switch = {"help": handle_help, …}`
+; (a `switch`/`dispatch`/`handlers` table counts only inside a function named for commands)
+((assignment
+   left: (identifier) @_t
+   right: (dictionary
+     (pair key: (string) @capability.name value: [(identifier) (attribute) (lambda)]) @capability.registration))
+ (#match? @_t "^(?:switch|dispatch|handlers|actions)$")
+ (#set! anchor "(?:switch|dispatch|handlers|actions)\\s*=\\s*\\{")
+ (#set! kind "command")
+ (#set! framework "table")
+ (#set! within "command"))
