@@ -156,3 +156,11 @@ def test_gated_span_line_counts_are_the_non_blank_lines_of_the_span():
         assert _Lines(data).loc(start, end) == _Lines(data, small_span=0).loc(start, end) == expected  # counted, indexed
 
     check()
+
+
+def test_an_alias_called_twice_in_a_condition_is_one_read(extractor):
+    code = (
+        "function envFlag(name) { return process.env[name.toUpperCase()]; }\n"
+        "if (envFlag('a') || envFlag('b')) { go(); }\n"
+    )
+    assert [g[-1] for g in gates_of(extractor, "x.js", code)] == [[("name.toUpperCase()", "on", "envFlag")]]

@@ -790,7 +790,8 @@ def _number(built: list, exceeded: BudgetExceeded | None) -> GateIndex:
         regions.extend(regs)
         spans.append((start, start + 1))
         gates.append(gate)
-        greads.extend(GateRead(x.path, no, x.read_line, x.read_col, x.key_expr, x.polarity, x.via, x.alias_line) for x in grs)
+        # `getEnv(a) || getEnv(b)`: the alias's read is one read of the gate, however often it is called
+        greads.extend(GateRead(x.path, no, x.read_line, x.read_col, x.key_expr, x.polarity, x.via, x.alias_line) for x in dict.fromkeys(grs))
     final = [_replace(gate, gate_no=no, nesting=nesting, parent_gate=parent)
              for no, (gate, (nesting, parent)) in enumerate(zip(gates, _nesting(regions, spans)), 1)]
     return GateIndex(final, greads, regions, exceeded)
