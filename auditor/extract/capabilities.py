@@ -1192,16 +1192,18 @@ def _object_candidate(obj: tree_sitter.Node, classes: dict, data: bytes, shape: 
 
 
 _ASSIGNED: dict[str, str | None] = {}
-_ASSIGNED_DATA: list[int] = [0]
+_ASSIGNED_DATA: list[bytes | None] = [None]
+"""The file `_ASSIGNED` holds answers for: the bytes object itself (an `id()` is reused by the next
+file's bytes once these are freed, which would hand it this file's names)."""
 
 
 def _assigned_once(data: bytes, ident: str) -> str | None:
     """The string literal `ident` is assigned when that is its only assignment in the file
     (`Ije = "fetch_docs"`, as esbuild's lazy module initialisers set a module's constants after a
     bare `var Ije;`), else None. Cached per file."""
-    if _ASSIGNED_DATA[0] != id(data):
+    if _ASSIGNED_DATA[0] is not data:
         _ASSIGNED.clear()
-        _ASSIGNED_DATA[0] = id(data)
+        _ASSIGNED_DATA[0] = data
     if ident in _ASSIGNED:
         return _ASSIGNED[ident]
     found = None
