@@ -121,6 +121,8 @@ def guarded_member(read, info, name: str) -> Member:
 
 
 def has_surrogates(s: str) -> bool:
+    """Whether `s` holds a lone surrogate U+DC80–U+DCFF: a byte that was not valid UTF-8 in a member
+    name decoded with `surrogateescape` (Python's `tarfile`/`os` convention)."""
     return any("\udc80" <= ch <= "\udcff" for ch in s)
 
 
