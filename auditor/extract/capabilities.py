@@ -601,7 +601,15 @@ def subcommand_holder(node: tree_sitter.Node) -> tree_sitter.Node | None:
     return None
 
 
-_HOLDERS: list = [None, None, {}]  # the last file's root, its end, {variable: first `subCommands: variable` identifier's start}
+_HOLDERS: list = [None, None, {}]  # the file's root, its end, {variable: first `subCommands: variable` identifier's start}
+
+
+def forget_file() -> None:
+    """Drop the memos of the file just extracted (`_variable_holder`'s holders, `_assigned_once`'s
+    names): they hold its tree and its bytes, which must not outlive the file (`families.extract`)."""
+    _HOLDERS[:] = [None, None, {}]
+    _ASSIGNED.clear()
+    _ASSIGNED_DATA[0] = None
 _HOLDER_MEMBER = re.compile(rb"(?<![\w$.])(?:subCommands|subcommands)\s*:\s*([A-Za-z_$][\w$]*)\s*[,}\n]")
 
 

@@ -29,6 +29,13 @@ def extract(gate_matches: gates.GateMatcher, cap_matches: list[tuple[dict, dict]
     """Gates and capabilities of one file into `result.extra` (`gates`, `gate_reads`, `capabilities`, `capability_gates`).
 
     `gate_matches(ranges)`: the (captures, settings) of `@gate` pattern matches overlapping byte ranges."""
+    try:
+        _extract(gate_matches, cap_matches, root, data, src, result, ancestry)
+    finally:
+        capabilities.forget_file()
+
+
+def _extract(gate_matches, cap_matches, root, data, src, result, ancestry) -> None:
     index = gates.extract(gate_matches, result.reads, root, data, src.path, src.origin, ancestry)
     if index.gates:
         result.extra.setdefault("gates", []).extend(index.gates)
