@@ -35,9 +35,9 @@ import platformdirs
 from auditor import __version__
 from auditor.errors import ConfigError
 from auditor.languages import grammar_versions, language_for
-from auditor.models import FAILURE_CODES, Diagnostic, SourceFile
+from auditor.models import FAILURE_CODES, Diagnostic, FileResult, SourceFile
 from auditor.queries import Pack
-from auditor.records import dumps
+from auditor.records import dumps, dumps_many, rebind
 from auditor.sources.secrets import detect_secrets_version
 
 FORMAT = 4
@@ -145,6 +145,16 @@ class CacheKeys:
         return _digest(str(self.scope), "memo", namespace, version, *parts)
 
 
+@dataclass(frozen=True, slots=True)
+class FileRef:
+    """In an artifact's entry, one file's result: the key of that file's own entry, and the path and
+    origin to rebind it to (`records.rebind`)."""
+
+    key: str
+    path: str
+    origin: str
+
+
 _PROBLEMS = (sqlite3.Error, OSError, diskcache.Timeout)
 
 
@@ -242,6 +252,44 @@ class Cache:
             self._disable()
             return
         self.writes += len(pending)
+
+    def put_artifact(self, key: str, items: list, file_keys: list[str | None]) -> None:
+        """Store everything a scan took from one artifact under `key`: `items` in order, each
+        FileResult whose `file_keys` entry is a key as a `FileRef` to that file's own entry (its
+        result is stored once, and not pickled again here)."""
+        if self._store is None:
+            return
+        refs = [FileRef(k, i.path, i.origin) if k is not None and isinstance(i, FileResult) else i
+                for i, k in zip(items, file_keys, strict=True)]
+        try:  # each item pickled alone: redaction walks only the items that need it (`records.dumps_many`)
+            blob = pickle.dumps(dumps_many(refs), protocol=5)
+        except Exception:  # noqa: BLE001 - an unpicklable record: not cached
+            self.errors += 1
+            return
+        self.put(key, None, blob)
+
+    def get_artifact(self, key: str) -> list | None:
+        """The items `put_artifact` stored under `key`, each FileRef replaced by its file's result
+        (rebound to the ref's path and origin); None on a miss, also when one of those results is
+        no longer stored (evicted first: it was stored before the artifact)."""
+        blobs = self.get(key, list)
+        if blobs is None:
+            return None
+        try:
+            items = [pickle.loads(b) for b in blobs]
+        except Exception:  # noqa: BLE001 - damaged, or of a class that no longer exists: a miss
+            self.errors += 1
+            self.delete(key)
+            return None
+        out = []
+        for item in items:
+            if isinstance(item, FileRef):
+                result = self.get(item.key, FileResult)
+                if result is None:
+                    return None
+                item = rebind(result, item.path, item.origin)
+            out.append(item)
+        return out
 
     def delete(self, key: str) -> None:
         self._pending.pop(key, None)

@@ -177,6 +177,12 @@ class Pipeline:
         """Yield `(tag, item)` for each input pair, in input order, with each SourceFile replaced by
         its FileResult. Raises AuditorError raised by extraction (e.g. a pack that does not compile),
         after stopping the workers. While it runs, `cache.ACTIVE` is this run's cache (for `cache.memo`)."""
+        for tag, item, _key in self.run_keyed(items):
+            yield tag, item
+
+    def run_keyed(self, items: Iterable[tuple[Any, Any]]) -> Iterator[tuple[Any, Any, str | None]]:
+        """`run`, each pair with the cache key of its file (`cache.CacheKeys.file`; None for an item
+        that is not a SourceFile): what an artifact's cache entry refers to its files' results by."""
         previous, cache_mod.ACTIVE = cache_mod.ACTIVE, self.cache
         slots: deque[_Slot] = deque()
         try:
@@ -321,8 +327,8 @@ class Pipeline:
         if self.cache is not None and cache_mod.cacheable(result.diagnostics):
             self.cache.put(slot.key, result, blob)
 
-    def _output(self, slot: _Slot) -> tuple[Any, Any]:
+    def _output(self, slot: _Slot) -> tuple[Any, Any, str | None]:
         if slot.primary is not None:
             path, origin = slot.item
-            return slot.tag, records.rebind(slot.primary.result, path, origin)
-        return slot.tag, (slot.item if slot.key is None else slot.result)
+            return slot.tag, records.rebind(slot.primary.result, path, origin), slot.key
+        return slot.tag, (slot.item if slot.key is None else slot.result), slot.key

@@ -178,11 +178,11 @@ def run_scan(
         cache = pipeline.cache
         # a release artifact is cached whole, under a key of its identity: an unchanged one is not read again
         artifact_keys = [pipeline.keys.artifact(src) if cache is not None else None for src in sources]
-        record: dict[int, list] = {}  # artifacts read this time: their items, to cache whole
+        record: dict[int, tuple[list, list]] = {}  # artifacts read this time: their items and file keys, to cache whole
 
         def tagged():
             for n, (t, src, key) in enumerate(zip(targets, sources, artifact_keys)):
-                hit = cache.get(key, list) if key is not None else None
+                hit = cache.get_artifact(key) if key is not None else None
                 if hit is not None:
                     pipeline.stats.targets_cached += 1
                     for item in hit:
@@ -192,7 +192,7 @@ def run_scan(
                         yield (n, t), item
                     continue
                 if key is not None:
-                    record[n] = []
+                    record[n] = ([], [])
                 try:
                     for item in src.iter_files():
                         yield (n, t), item
@@ -202,9 +202,10 @@ def run_scan(
                     yield (n, t), Diagnostic(t, "target-failed", f"internal error while reading the target: {type(exc).__name__}: {exc}",
                                              Severity.ERROR)
 
-        for (n, target), item in pipeline.run(tagged()):
+        for (n, target), item, file_key in pipeline.run_keyed(tagged()):
             if n in record:
-                record[n].append(item)
+                record[n][0].append(item)
+                record[n][1].append(file_key)
             if isinstance(item, Diagnostic):
                 diagnostics.append(item)
                 continue
@@ -228,10 +229,10 @@ def run_scan(
             if progress:
                 progress("map-file" if res.origin.startswith("source map:") else "file", 1, total)
                 progress("bytes", res.size, total)
-        for n, items in record.items():
+        for n, (items, file_keys) in record.items():
             found = [i for i in items if isinstance(i, Diagnostic)] + [d for i in items if isinstance(i, FileResult) for d in i.diagnostics]
             if cache_mod.cacheable(found):
-                cache.put(artifact_keys[n], items)
+                cache.put_artifact(artifact_keys[n], items, file_keys)
     if progress:
         progress("resolve", 0, total)
     inference = Inference(config.infer, frozenset(w.name.rsplit(".", 1)[-1] for w in config.wrappers))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import shutil
 import sqlite3
 from dataclasses import replace
@@ -353,6 +354,28 @@ def test_an_unchanged_release_is_not_read_again_and_stores_the_same_rows(release
     assert table_rows(tmp_path / "cold.duckdb") == table_rows(tmp_path / "warm.duckdb")
     for field in ("files", "reads", "keys", "definitions", "diagnostics", "low_confidence", "unresolved", "findings", "by_provider"):
         assert getattr(warm, field) == getattr(cold, field), field
+
+
+def test_an_artifact_entry_refers_to_its_files_results_and_is_read_again_when_one_is_gone(release, tmp_path):
+    import diskcache
+
+    from auditor.cache import FORMAT, FileRef
+
+    cdir = tmp_path / "cache"
+    cold = run_scan([str(release)], tmp_path / "cold.duckdb", "r", Config(), cache_dir=cdir)
+    with diskcache.Cache(str(cdir / f"v{FORMAT}")) as store:
+        blobs = [store[k] for k in store.iterkeys()]
+        wholes = [v for v in map(pickle.loads, blobs) if isinstance(v, list) and v and isinstance(v[0], bytes)]
+        assert len(wholes) == 1  # the artifact's items, each pickled alone (a memo of a secret search is a list too)
+        refs = [i for i in map(pickle.loads, wholes[0]) if isinstance(i, FileRef)]
+        # a file's result (also of a file searched for secrets only) is stored once, in its own entry
+        assert sorted(r.path for r in refs) == ["config/.env.production", "dist/index.js", "package.json", "src/index.ts"]
+        assert not any(isinstance(i, FileResult) for i in map(pickle.loads, wholes[0]))
+        del store[next(r.key for r in refs if r.path == "dist/index.js")]  # evicted (entries are evicted oldest first: files before their artifact)
+    again = run_scan([str(release)], tmp_path / "again.duckdb", "r", Config(), cache_dir=cdir)
+    assert (again.pipeline.targets_cached, again.pipeline.extracted, again.pipeline.cached) == (0, 1, 3)  # the other three from their entries
+    assert table_rows(tmp_path / "cold.duckdb") == table_rows(tmp_path / "again.duckdb")
+    assert cold.reads == again.reads
 
 
 def test_what_an_artifact_is_read_with_decides_whether_it_is_read_again(release, tmp_path):
