@@ -602,12 +602,22 @@ def subcommand_holder(node: tree_sitter.Node) -> tree_sitter.Node | None:
 
 
 _HOLDERS: list = [None, None, {}]  # the file's root, its end, {variable: first `subCommands: variable` identifier's start}
+_ROOT: list[tree_sitter.Node | None] = [None]
+"""The root of the file being extracted (`begin_file`): walking up to it from a node costs the
+square of the node's depth (each `Node.parent` call walks down from the root)."""
+
+
+def begin_file(root: tree_sitter.Node) -> None:
+    """Say which tree the nodes given to this module until `forget_file` belong to."""
+    _ROOT[0] = root
 
 
 def forget_file() -> None:
     """Drop the memos of the file just extracted (`_variable_holder`'s holders, `_assigned_once`'s
-    names): they hold its tree and its bytes, which must not outlive the file (`families.extract`)."""
+    names, `begin_file`'s root): they hold its tree and its bytes, which must not outlive the file
+    (`families.extract`)."""
     _HOLDERS[:] = [None, None, {}]
+    _ROOT[0] = None
     _ASSIGNED.clear()
     _ASSIGNED_DATA[0] = None
 _HOLDER_MEMBER = re.compile(rb"(?<![\w$.])(?:subCommands|subcommands)\s*:\s*([A-Za-z_$][\w$]*)\s*[,}\n]")
@@ -615,14 +625,23 @@ _HOLDER_MEMBER = re.compile(rb"(?<![\w$.])(?:subCommands|subcommands)\s*:\s*([A-
 
 def _variable_holder(decl: tree_sitter.Node, name: str) -> tree_sitter.Node | None:
     """The object whose `subCommands: name` member names the array `decl` binds, in the same file."""
-    root = decl
-    while root.parent is not None:
-        root = root.parent
+    root = _ROOT[0]
+    if root is None:  # called outside `families.extract`
+        root = decl
+        while root.parent is not None:
+            root = root.parent
     if _HOLDERS[0] is None or _HOLDERS[0].id != root.id or _HOLDERS[1] != root.end_byte:
         index: dict[str, int] = {}
         data = root.text or b""
-        if b"ubCommands" in data or b"ubcommands" in data:
-            for m in _HOLDER_MEMBER.finditer(data):
+        starts = []  # found with `bytes.find`: `re` would try the look-behind at every byte
+        for word in (b"subCommands", b"subcommands"):
+            pos = data.find(word)
+            while pos >= 0:
+                starts.append(pos)
+                pos = data.find(word, pos + 1)
+        for pos in sorted(starts):
+            m = _HOLDER_MEMBER.match(data, pos)
+            if m is not None:
                 index.setdefault(m.group(1).decode("utf-8", "replace"), m.start(1))
         _HOLDERS[:] = [root, root.end_byte, index]
     start = _HOLDERS[2].get(name)

@@ -29,6 +29,7 @@ def extract(gate_matches: gates.GateMatcher, cap_matches: list[tuple[dict, dict]
     """Gates and capabilities of one file into `result.extra` (`gates`, `gate_reads`, `capabilities`, `capability_gates`).
 
     `gate_matches(ranges)`: the (captures, settings) of `@gate` pattern matches overlapping byte ranges."""
+    capabilities.begin_file(root)
     try:
         _extract(gate_matches, cap_matches, root, data, src, result, ancestry)
     finally:

@@ -41,8 +41,10 @@ Records are flat rows of the tables in `schema/004_gates_capabilities.sql` (`gat
 from __future__ import annotations
 
 import bisect
+import heapq
+import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -51,7 +53,7 @@ import tree_sitter
 from auditor.extract import syntax
 from auditor.extract.budget import BudgetExceeded, WorkBudget
 from auditor.models import FlagRead
-from auditor.queries import identifier_hits
+from auditor.queries import FIND_BUDGET_BYTES, identifier_hits, word_hits
 
 FALSY_LITERALS = frozenset({"false", "False", "0", "null", "undefined", "None", "void 0", "''", '""', "``",
                             "'0'", '"0"', "'false'", '"false"', "'off'", '"off"', "'disabled'", '"disabled"',
@@ -825,24 +827,47 @@ MAX_ALIAS_USES = 10_000
 
 def _alias_uses(aliases: dict[str, list[_Alias]], data: bytes) -> list[tuple[int, int]]:
     """Byte ranges of the names of alias variables after their assignment and inside their scope
-    (not as a property: `.name`, but `...name`): one search for every name at once, over each stretch of the file
-    some alias scope covers."""
+    (not as a property: `.name`, but `...name`), in order, at most `MAX_ALIAS_USES`. A small file is
+    searched word by word (`identifier_hits`); in a large one each name is searched only over the
+    stretches its aliases' scopes cover: a bundle's one-letter names occur hundreds of thousands of
+    times outside them."""
     if not aliases:
         return []
-    by_name: dict[bytes, list[tuple[int, int]]] = {}
-    for name, group in aliases.items():
-        by_name[name.encode()] = [(a.scope.start_byte if _is_function_alias(a.node) else a.node.end_byte, a.scope.end_byte)
-                                  for a in group]
+    stretches = {name.encode(): _merged((a.scope.start_byte if _is_function_alias(a.node) else a.node.end_byte, a.scope.end_byte)
+                                        for a in group)
+                 for name, group in aliases.items()}
+
+    def uses(hits) -> Iterator[tuple[int, int]]:
+        found = 0
+        for s, e, word in hits:
+            if s and data[s - 1] == 0x2E and data[max(0, s - 3):s] != b"...":  # `.name` is a property; `...name` spreads the variable
+                continue
+            spans = stretches[word]
+            k = bisect.bisect_right(spans, (s, len(data))) - 1
+            if k >= 0 and s < spans[k][1]:
+                yield s, e
+                found += 1
+                if found >= MAX_ALIAS_USES:
+                    return
+
+    if len(aliases) * len(data) <= FIND_BUDGET_BYTES:
+        found = uses(identifier_hits(aliases, data))
+    else:
+        found = heapq.merge(*(uses(word_hits(name, data, a, b)) for name, spans in stretches.items() for a, b in spans))
+    return list(itertools.islice(found, MAX_ALIAS_USES))
+
+
+def _merged(spans) -> list[tuple[int, int]]:
+    """Half-open byte ranges, sorted and merged where they overlap (empty ones dropped)."""
     out: list[tuple[int, int]] = []
-    # whole identifiers, one RE2 pass (a function alias's stretch is its whole scope: Python's `re`
-    # over an alternation of names cost more than the file's gates)
-    for s, e, name in identifier_hits(aliases, data):
-        if s and data[s - 1] == 0x2E and data[max(0, s - 3):s] != b"...":  # `.name` is a property; `...name` spreads the variable
+    for a, b in sorted(spans):
+        if b <= a:
             continue
-        if any(a <= s < b for a, b in by_name[name]):
-            out.append((s, e))
-            if len(out) >= MAX_ALIAS_USES:
-                break
+        if out and a <= out[-1][1]:
+            if b > out[-1][1]:
+                out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
     return out
 
 
