@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from auditor.sources import mappings, sourcemap
 from test_artifacts_kit import npm_tgz, q, scan
@@ -153,6 +155,51 @@ def test_find_strings_takes_whole_literals_and_option_prefixes():
     assert found == {"--teleport": data.index(b"--teleport"), "read_file": data.index(b"read_file"),
                      "Resume": data.index(b"Resume"), 'a"b': data.index(b'a\\"b'),
                      ".MY_HOME": data.index(b".MY_HOME"), ".fastMode": data.index(b".fastMode")}
+
+
+def _find_strings_by_definition(data: bytes, texts: set[str]) -> dict[str, int]:
+    """find_strings as its docstring defines it, by walking every QUOTED segment and every MEMBER
+    (texts without quote characters): the reference the one-pass search is compared with."""
+    import json as _json
+
+    wanted = {}
+    for t in texts:
+        if not any(c in t for c in "\"'`"):
+            wanted.setdefault(t.encode(), t)
+            wanted.setdefault(_json.dumps(t, ensure_ascii=False)[1:-1].encode(), t)
+    found = {}
+    members = {t[1:].encode(): t for t in texts if t.startswith(".") and mappings.IDENTIFIER.fullmatch(t[1:])}
+    for m in mappings.MEMBER.finditer(data):
+        t = members.get(m.group(1))
+        if t is not None and t not in found:
+            found[t] = m.start()
+    for m in mappings.QUOTED.finditer(data):
+        seg = m.group()
+        t = wanted.get(seg)
+        if t is None and seg[:1] == b"-":
+            cut = mappings.OPTION_END.search(seg)
+            t = wanted.get(seg[:cut.start()]) if cut else None
+        if t is not None and t not in found:
+            found[t] = m.start()
+    return found
+
+
+_ALPHABET = "ab-\"'`. [<=,|\n\\x"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=_ALPHABET, max_size=80), st.sets(st.text(alphabet="ab-.x [\n", min_size=1, max_size=5), max_size=6))
+def test_find_strings_finds_what_walking_every_string_finds(text, texts):
+    data = text.encode()
+    assert mappings.find_strings(data, texts) == _find_strings_by_definition(data, texts)
+
+
+def test_find_strings_skips_runs_over_512_bytes_and_finds_runs_sharing_a_quote():
+    long = "y" * 513
+    data = f'"{long}""{long[:512]}" \'a\'b\'--m <x>\''.encode()
+    found = mappings.find_strings(data, {long, long[:512], "a", "b", "--m"})
+    assert found == _find_strings_by_definition(data, {long, long[:512], "a", "b", "--m"})
+    assert set(found) == {long[:512], "a", "b", "--m"}
 
 
 CLI_TS = """\
