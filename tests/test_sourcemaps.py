@@ -7,6 +7,9 @@ import json
 import os
 import tracemalloc
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 
 from auditor.sources import sourcemap
 from test_artifacts_kit import config, findings, inline, npm_tgz, q, scan, source_map
@@ -101,6 +104,13 @@ def test_literals_skip_imports_type_positions_and_common_words():
     assert sourcemap.literals("x", "a.py") is None
     idx = sourcemap.BundleIndex([b'var a="caf\\u00e9 au lait",b=\'it"s quoted\';'])
     assert idx.contains("café au lait") and idx.contains('it"s quoted') and not idx.contains("not in there")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([b'"', b"'", b"`", b"\\", b"a", b"bc", b"x" * 4000, b"\n"]), max_size=12))
+def test_bundle_segments_are_the_segment_expressions_matches(parts):
+    data = b"".join(parts)
+    assert list(sourcemap.segments_of(data)) == [m.group() for m in sourcemap.SEGMENT.finditer(data)]
 
 
 def test_third_party_sources_are_rebuilt_when_configured(tmp_path):

@@ -21,6 +21,7 @@ import json
 import posixpath
 import re
 import urllib.parse
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -419,6 +420,24 @@ def literals(text: str, path: str) -> set[str] | None:
 
 
 SEGMENT = re.compile(rb"[^\"'`]{%d,%d}" % (MIN_LITERAL, MAX_LITERAL))
+_QUOTES_AS_ONE = bytes.maketrans(b"'`", b'""')
+
+
+def segments_of(data: bytes) -> Iterator[bytes]:
+    """The matches of SEGMENT in `data`, in order (a run between quotes longer than MAX_LITERAL in
+    MAX_LITERAL pieces and its rest), cut with `bytes.split` at every quote (the regex took 2.3 s of
+    the scan's own process on a 13 MB bundle)."""
+    low, high = MIN_LITERAL, MAX_LITERAL
+    for run in data.translate(_QUOTES_AS_ONE).split(b'"'):
+        n = len(run)
+        if n <= high:
+            if n >= low:
+                yield run
+            continue
+        for i in range(0, n, high):
+            piece = run[i:i + high]
+            if len(piece) >= low:
+                yield piece
 
 
 class BundleIndex:
@@ -433,11 +452,9 @@ class BundleIndex:
         self.chunks = chunks
         self.keys: set[int] = set()
         for data in chunks:
-            for m in SEGMENT.finditer(data):
-                seg = m.group()
-                self.keys.add(hash(seg))
-                if b"\\" in seg:
-                    self.keys.add(hash(js_unescape(seg.decode("utf-8", "replace")).encode("utf-8")))
+            segments = list(segments_of(data))
+            self.keys.update(map(hash, segments))
+            self.keys.update(hash(js_unescape(seg.decode("utf-8", "replace")).encode("utf-8")) for seg in segments if b"\\" in seg)
         self.fallbacks = 0
 
     def contains(self, literal: str) -> bool:
