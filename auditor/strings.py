@@ -167,19 +167,44 @@ def js_string_value(node: tree_sitter.Node, source_text) -> str:
 def js_unescape(raw: str) -> str:
     """The value of a JavaScript string literal's text between its quotes, when no syntax tree is
     at hand (quote-delimited segments of a bundle): escapes are located by the escape grammar of
-    ECMAScript and read as in `js_string_value`. Never raises; valid UTF-8."""
+    ECMAScript and read as in `js_string_value` (the same value, without its JSON round trip: a
+    bundle has tens of thousands of such segments). Never raises; valid UTF-8."""
     if "\\" not in raw:
         return valid_text(raw)
-    pieces: list[tuple[bool, str]] = []
-    pos = 0
-    for m in _JS_ESCAPE.finditer(raw):
-        if m.start() > pos:
-            pieces.append((False, raw[pos:m.start()]))
-        pieces.append((True, m.group()))
-        pos = m.end()
-    if pos < len(raw):
-        pieces.append((False, raw[pos:]))
-    return valid_text(_loads(_js_json_text(pieces), raw))
+    value = _JS_ESCAPE.sub(_escape_value, raw)
+    if not value.isascii() and has_invalid_text(value):  # `\ud83d\ude00`: one character, as JSON reads it
+        value = value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
+    return valid_text(value)
+
+
+_SIMPLE_VALUE = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\x0b", '"': '"', "\\": "\\", "/": "/"}
+
+
+def _escape_value(m: re.Match) -> str:
+    """The value of one escape `_JS_ESCAPE` matched, as `_json_escape` reads it; the escape as
+    written when it is not valid."""
+    esc = m.group()
+    body = esc[1:]
+    if not body:
+        return esc
+    if body in _LINE_CONTINUATION:
+        return ""
+    c = body[0]
+    if c == "x":
+        return chr(int(body[1:], 16)) if len(body) == 3 else esc
+    if c == "u":
+        if body.startswith("u{"):
+            digits = body[2:-1] if body.endswith("}") else ""
+            if not digits or len(digits) > 8 or int(digits, 16) > 0x10FFFF:
+                return esc
+            return chr(int(digits, 16))
+        return chr(int(body[1:], 16)) if len(body) == 5 else esc
+    if c in "01234567":
+        code = int(body, 8)
+        return chr(code) if code < 256 else esc
+    if len(body) == 1 and c in _SIMPLE_VALUE:
+        return _SIMPLE_VALUE[c]
+    return body  # identity escape (`\'`, `\q`, `\8`): the character itself
 
 
 # -- tree-sitter query strings -----------------------------------------------------------------

@@ -263,6 +263,26 @@ def test_decoders_never_raise_and_return_valid_text(s):
         value.encode("utf-8")
 
 
+_ESCAPE_PIECES = st.lists(st.sampled_from(["\\", "u", "{", "}", "x", "0", "7", "8", "4", "1F6", "d83d", "de00", "D800", "n", "'", "\r", "\n",
+                                             "\u2028", "\ud83d", "\ude00", "é", "a", "q"]), max_size=16).map("".join)
+
+
+@FAST
+@given(_ESCAPE_PIECES)
+def test_js_unescape_reads_escapes_as_js_string_value_does(raw):
+    from auditor import strings
+
+    pieces, pos = [], 0  # the JSON round trip `js_string_value` reads escape_sequence nodes with
+    for m in strings._JS_ESCAPE.finditer(raw):
+        if m.start() > pos:
+            pieces.append((False, raw[pos:m.start()]))
+        pieces.append((True, m.group()))
+        pos = m.end()
+    if pos < len(raw):
+        pieces.append((False, raw[pos:]))
+    assert js_unescape(raw) == valid_text(strings._loads(strings._js_json_text(pieces), raw))
+
+
 @pytest.mark.parametrize("raw, value", [
     (r"caf\u00e9", "café"), (r"\x41\u{1F600}", "A😀"), (r"\ud83d\ude00", "😀"), (r"\ud800", "\\ud800"),
     (r"\q\'", "q'"), ("a\\\nb", "ab"), (r"\0", "\0"), (r"\101", "A"), (r"\u", "\\u"), (r"\u{110000}", "\\u{110000}"),
