@@ -87,7 +87,7 @@ _ANY = _compile("|".join(f"(?:{p})" for p, _ in _PATTERNS))
 """Every expression as one: which strings hold anything to redact, in one pass."""
 
 _SECRET_NAME = r"(?i)password|passwd|pwd|secret|token|api[_\-]?key|apikey|access[_\-]?key|private[_\-]?key|client[_\-]?secret|credential"
-"""A word that makes a name read as a credential's (`_named_value`)."""
+"""A word that makes a name read as a credential's (`_named_text`)."""
 
 
 def _loosen(pattern: str) -> str:
@@ -102,7 +102,7 @@ def _loosen(pattern: str) -> str:
 
 _SUSPECT = _compile("|".join([*(f"(?:{_loosen(p)})" for p, _ in _PATTERNS), f"(?:{_SECRET_NAME})"]))
 """Over pickled records: a superset of what `clean_record` redacts in any string of them (every
-expression loosened, `_loosen`, plus a credential's name for `_named_value`)."""
+expression loosened, `_loosen`, plus a credential's name for `_named_text`)."""
 
 _PLACEHOLDER = _compile(
     r"(?i)^(?:\$\{?[A-Za-z_][\w.]*\}?|\{\{.*\}\}|<[^>]*>|%[sd(].*|x{3,}|\*+|\.{3,}|your[_\-].*|.*[_\-]here|changeme|"
@@ -217,14 +217,24 @@ def clean_record(record):
     record, items of lists, tuples and dict values, nested records (a FileResult's reads, gates,
     diagnostics ...). Returns the same object when nothing changes, else a copy (the input is never
     modified). THE EXTRACTION CACHE'S WRITE PATH MUST CALL THIS on every record it pickles, so no
-    cache file holds a credential."""
-    return _clean(record)
+    cache file holds a credential. Every string is looked at in one `redact_many` pass (a result
+    holds thousands: one search each cost most of the write)."""
+    strings: list[str] = []
+    named: list[tuple[object, str]] = []
+    _collect(record, strings, named)
+    unique = list(dict.fromkeys(strings))
+    changed = {a: b for a, b in zip(unique, redact_many(unique)) if a != b}
+    texts = [text for _, text in named]
+    flagged = {id(rec) for (rec, text), after in zip(named, redact_many(texts)) if after != text}
+    if not changed and not flagged:
+        return record
+    return _clean(record, changed, flagged)
 
 
-def _named_value(record) -> str | None:
-    """For a record binding a name to a string (`Symbol`: `name`, `value`), `REDACTED` when the pair
-    reads as a credential assignment (`aws_secret_access_key = "…"`), which the value alone does not
-    show; else None."""
+def _named_text(record) -> str | None:
+    """For a record binding a name to a string (`Symbol`: `name`, `value`), the assignment it reads
+    as (`aws_secret_access_key = "…"`): redacted when the value is a credential that the value
+    alone does not show; None for any other record."""
     name, value = getattr(record, "name", None), getattr(record, "value", None)
     if not isinstance(value, str) or not value or REDACTED in value:
         return None
@@ -232,31 +242,46 @@ def _named_value(record) -> str | None:
         name = ".".join(n for n in name if isinstance(n, str))
     if not isinstance(name, str) or not name:
         return None
-    text = f'{name} = "{value}"'
-    return REDACTED if redact(text) != text else None
+    return f'{name} = "{value}"'
 
 
-def _clean(v):
+def _collect(v, strings: list[str], named: list) -> None:
     if isinstance(v, str):
-        return redact(v)
+        strings.append(v)
+    elif isinstance(v, (list, tuple)):
+        for x in v:
+            _collect(x, strings, named)
+    elif isinstance(v, dict):
+        for x in v.values():
+            _collect(x, strings, named)
+    elif dataclasses.is_dataclass(v) and not isinstance(v, type):
+        for f in dataclasses.fields(v):
+            _collect(getattr(v, f.name), strings, named)
+        text = _named_text(v)
+        if text is not None:
+            named.append((v, text))
+
+
+def _clean(v, changed: dict[str, str], flagged: set[int]):
+    if isinstance(v, str):
+        return changed.get(v, v)
     if isinstance(v, (list, tuple)):
-        items = [_clean(x) for x in v]
+        items = [_clean(x, changed, flagged) for x in v]
         if all(a is b for a, b in zip(items, v)):
             return v
         return type(v)(items) if not hasattr(v, "_fields") else type(v)(*items)
     if isinstance(v, dict):
-        items = {k: _clean(x) for k, x in v.items()}
+        items = {k: _clean(x, changed, flagged) for k, x in v.items()}
         return v if all(items[k] is v[k] for k in v) else items
     if dataclasses.is_dataclass(v) and not isinstance(v, type):
         changes = {}
         for f in dataclasses.fields(v):
             old = getattr(v, f.name)
-            new = _clean(old)
+            new = _clean(old, changed, flagged)
             if new is not old:
                 changes[f.name] = new
-        named = _named_value(v)
-        if named is not None:
-            changes["value"] = named
+        if id(v) in flagged:
+            changes["value"] = REDACTED
         if not changes:
             return v
         import copy
