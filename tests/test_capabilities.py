@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from auditor.config import Config
 
@@ -144,3 +146,32 @@ def test_tool_and_slash_shapes_are_model_facing_only(tmp_path):
         ("tools.ts", 20, "tool", "update_topic", "registry"),
         ("tools.ts", 38, "tool", "list_background_processes", "registry"),  # the static Name, not super(X.Name)
     ]
+
+
+_TOKENS = ["Ab", "Abc", "xAb", ".Ab", " ", "\v", "=", "=>", '"f"', '"Ab = 1"', ";"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_TOKENS), max_size=16))
+@example(["Ab", "=", '"Ab = 1"'])  # a match hides an assignment written inside its literal
+@example(["xAb", "=", "\"Ab = 'k'\""])  # also one found for a longer name ending in this one
+@example(["Ab", "\v", "=", '"f"'])  # `\s` is Python's: a vertical tab too
+def test_names_assigned_once_are_answered_together_as_one_by_one(tokens):
+    from auditor.extract import capabilities as c
+
+    data = ("x = {name: Ab}, y = {name: Abc, z: {name: xAb}};" + "".join(tokens)).encode()  # all three asked about by a `name:`
+    for ident in ("Ab", "Abc", "xAb"):
+        one_by_one = c._only_literal(data, ((m.start(), m) for m in c._assignment(ident).finditer(data)))
+        c.forget_file()
+        assert c._assigned_once(data, ident) == one_by_one, (data, ident)
+    c.forget_file()
+
+
+def test_a_minified_tool_name_assigned_once_resolves_in_a_file_naming_several():
+    from auditor.extract import capabilities as c
+
+    data = b'var Ije, Xk;\nIje = "fetch_docs";\nXk = "a"; Xk = "b";\nconst t = {name: Ije}, u = {name: Xk}, v = {"name": Qz};\nQz = `t`;\n'
+    c.forget_file()
+    assert [c._assigned_once(data, n) for n in ("Ije", "Xk", "Qz", "Zz")] == ["fetch_docs", None, None, None]
+    assert set(c._ASSIGNED) == {"Ije", "Xk", "Qz", "Zz"}  # the three `name:` identifiers answered on the first question
+    c.forget_file()

@@ -41,6 +41,7 @@ from typing import ClassVar
 
 import tree_sitter
 
+from auditor import queries
 from auditor.extract import syntax
 from auditor.extract.gates import GateIndex
 from auditor.models import FlagRead
@@ -1222,30 +1223,79 @@ _ASSIGNED: dict[str, str | None] = {}
 _ASSIGNED_DATA: list[bytes | None] = [None]
 """The file `_ASSIGNED` holds answers for: the bytes object itself (an `id()` is reused by the next
 file's bytes once these are freed, which would hand it this file's names)."""
+_NAMED_BY = re.compile(rb"""(?<![\w$])name["']?\s*:\s*([A-Za-z_$][\w$]+)""")
+"""`name: IDENT`: the identifiers `_assigned_once` is asked about, looked up together."""
+_PREFETCH_NAMES = 5_000
+"""Identifiers looked up together at most (past it, one by one as they are asked for)."""
+
+
+def _assignment(ident: str) -> re.Pattern[bytes]:
+    return re.compile(re.escape(ident.encode()) + rb"""\s*=(?![=>])\s*("[^"\\\n]{1,120}"|'[^'\\\n]{1,120}')?""")
 
 
 def _assigned_once(data: bytes, ident: str) -> str | None:
     """The string literal `ident` is assigned when that is its only assignment in the file
     (`Ije = "fetch_docs"`, as esbuild's lazy module initialisers set a module's constants after a
-    bare `var Ije;`), else None. Cached per file."""
+    bare `var Ije;`), else None. Cached per file; on the first question about a file, every
+    identifier written as `name: IDENT` in it is answered in one pass (a 16 MB bundle asked about
+    82 names took 0.44 s one search each)."""
     if _ASSIGNED_DATA[0] is not data:
         _ASSIGNED.clear()
         _ASSIGNED_DATA[0] = data
+        _prefetch_assignments(data)
     if ident in _ASSIGNED:
         return _ASSIGNED[ident]
+    _ASSIGNED[ident] = _only_literal(data, ((m.start(), m) for m in _assignment(ident).finditer(data)))
+    return _ASSIGNED[ident]
+
+
+def _only_literal(data: bytes, matches) -> str | None:
+    """The literal of the only assignment among `matches` (start, match of `_assignment`) not part
+    of another identifier or a member (`x.Ije = …`), else None."""
     found = None
     count = 0
-    for m in re.finditer(re.escape(ident.encode()) + rb"""\s*=(?![=>])\s*("[^"\\\n]{1,120}"|'[^'\\\n]{1,120}')?""", data):
-        before = data[m.start() - 1:m.start()] if m.start() else b""
+    for start, m in matches:
+        before = data[start - 1:start] if start else b""
         if before and (before.isalnum() or before in b"_$."):
-            continue  # part of another identifier or a member (`x.Ije = …`)
+            continue
         count += 1
         if count > 1:
-            found = None
-            break
+            return None
         found = m.group(1)[1:-1].decode("utf-8", "replace") if m.group(1) else None
-    _ASSIGNED[ident] = found
     return found
+
+
+def _prefetch_assignments(data: bytes) -> None:
+    """`_assigned_once` for every identifier of `name: IDENT` in `data`, into `_ASSIGNED`: one RE2
+    search for every place one of them is followed by `=` (each start, overlapping), then each
+    place read with the identifier's own expression as its `finditer` would (left to right, a match
+    hiding what lies inside it)."""
+    names: set[bytes] = set()
+    pos = data.find(b"name")
+    while pos >= 0:
+        m = _NAMED_BY.match(data, pos)
+        if m is not None:
+            names.add(m.group(1))
+        pos = data.find(b"name", pos + 1)
+    if not names or len(names) > _PREFETCH_NAMES:
+        return
+    alternation = b"|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    pattern = b"(?:" + alternation + rb")[ \t\n\r\f\v]*="  # Python's `\s` (RE2's lacks `\v`)
+    places = queries.re2_bytes(pattern) if queries._re2 is not None else re.compile(pattern)
+    found: dict[bytes, list] = {n: [] for n in names}
+    ends = dict.fromkeys(names, 0)
+    expressions: dict[bytes, re.Pattern[bytes]] = {}
+    for start, end in queries.re2_spans(places, data, overlapped=True):
+        name = data[start:end - 1].rstrip()
+        if name not in found or start < ends[name]:
+            continue
+        rx = expressions.get(name) or expressions.setdefault(name, _assignment(name.decode()))
+        m = rx.match(data, start)
+        if m is not None:
+            ends[name] = m.end()
+            found[name].append((start, m))
+    for name, matches in found.items():
+        _ASSIGNED[name.decode()] = _only_literal(data, matches)
 
 
 def _tool_shaped(keys: set[str], described: bool, shape: Shapes, toolish) -> bool:
