@@ -283,3 +283,17 @@ def test_an_anchor_is_kept_where_any_of_its_confirmations_matches_inline_flags_t
 
     plan = QueryPlan(words=IdentifierSearch(["x"]), confirm={b"x": (re.compile(rb"(?i)x = TRUE"), re.compile(rb"x\("))})
     assert plan.anchor_ranges(b"x = true; x( ; x;") == [(0, 1), (10, 11)]
+
+
+def test_dynamic_imports_are_found_by_their_anchor_and_static_imports_start_no_search(extractors):
+    exact, joined, full = extractors
+    code = (b'import { a } from "./static";\nimport b from "./b";\n'
+            b'const m = await import("./lazy");\nconst n = import /* webpackChunkName: "n" */ ("./named");\n'
+            b'const o = import(\n  "./wrapped");\n')
+    src = SourceFile("dyn.js", code)
+    expected = full.extract(src)
+    assert exact.extract(src) == expected and joined.extract(src) == expected
+    assert sorted({i.module for i in expected.imports}) == ["./b", "./lazy", "./named", "./static", "./wrapped"]
+    plan = compile_all(load_packs(Config()))["javascript"].plan
+    assert [code[s:e].split(b"\n")[0] for s, e in plan.anchor_ranges(code) if code[s:e].startswith(b"import")] == [
+        b'import(', b'import /*', b'import(']

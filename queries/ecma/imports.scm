@@ -55,8 +55,9 @@
   arguments: (arguments . (string (string_fragment) @import.source))
   (#eq? @_require "require"))
 
-; `import("m")` anywhere: the anchor is the expression a match must contain (see auditor/queries.py).
+; `import("m")` anywhere: the anchor is the expression a match must contain (see auditor/queries.py):
+; `import` before `(` (or a comment), not every static import's keyword.
 (call_expression
   function: (import)
   arguments: (arguments . (string (string_fragment) @import.source))
-  (#set! anchor "import"))
+  (#set! anchor "import\\s*(?:\\(|/[*/])"))
