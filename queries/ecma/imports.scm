@@ -41,19 +41,22 @@
   value: (call_expression
     function: (identifier) @_require
     arguments: (arguments . (string (string_fragment) @import.source)))
-  (#eq? @_require "require"))
+  (#eq? @_require "require")
+  (#set! anchor "require(?:\\s|//[^\\n]*\\n|/\\*(?:[^*]|\\*(?!/))*\\*/)*\\((?:\\s|//[^\\n]*\\n|/\\*(?:[^*]|\\*(?!/))*\\*/)*[\"']"))
 
 (variable_declarator
   name: (object_pattern (shorthand_property_identifier_pattern) @import.name)
   value: (call_expression
     function: (identifier) @_require
     arguments: (arguments . (string (string_fragment) @import.source)))
-  (#eq? @_require "require"))
+  (#eq? @_require "require")
+  (#set! anchor "require(?:\\s|//[^\\n]*\\n|/\\*(?:[^*]|\\*(?!/))*\\*/)*\\((?:\\s|//[^\\n]*\\n|/\\*(?:[^*]|\\*(?!/))*\\*/)*[\"']"))
 
 (call_expression
   function: (identifier) @_require
   arguments: (arguments . (string (string_fragment) @import.source))
-  (#eq? @_require "require"))
+  (#eq? @_require "require")
+  (#set! anchor "require(?:\\s|//[^\\n]*\\n|/\\*(?:[^*]|\\*(?!/))*\\*/)*\\((?:\\s|//[^\\n]*\\n|/\\*(?:[^*]|\\*(?!/))*\\*/)*[\"']"))
 
 ; `import("m")` anywhere: the anchor is the expression a match must contain (see auditor/queries.py):
 ; `import` before `(` (or a comment), not every static import's keyword.

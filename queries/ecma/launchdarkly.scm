@@ -34,6 +34,7 @@
    object: [(identifier) @_flags (member_expression property: (property_identifier) @_flags)]
    property: (property_identifier) @flag.key) @flag.read
  (#eq? @_flags "flags")
+ (#set! anchor "flags(?:\\s|//[^\\n]*\\n|/\\*(?:[^*]|\\*(?!/))*\\*/)*\\??\\.")
  (#set! method "flags")
  (#set! key_kind "name")
  (#set! key_style "camel")

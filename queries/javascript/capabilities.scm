@@ -5,12 +5,14 @@
    name: (identifier) @capability.class
    body: (class_body (field_definition property: (property_identifier) @_f value: (_) @capability.name)))
  (#any-of? @_f "Name" "toolName")
+ (#set! anchor "(?:Name|toolName)(?:\\s|//[^\\n]*\\n|/\\*(?:[^*]|\\*(?!/))*\\*/)*=[^=>]")
  (#set! kind "class_name"))
 
 ((variable_declarator
    name: (identifier) @capability.class
    value: (class body: (class_body (field_definition property: (property_identifier) @_f value: (_) @capability.name))))
  (#any-of? @_f "Name" "toolName")
+ (#set! anchor "(?:Name|toolName)(?:\\s|//[^\\n]*\\n|/\\*(?:[^*]|\\*(?!/))*\\*/)*=[^=>]")
  (#set! kind "class_name"))
 
 ; Tool classes: `class ReadFileTool extends BaseDeclarativeTool { static Name = READ_FILE_TOOL_NAME }`,
