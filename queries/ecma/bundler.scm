@@ -5,5 +5,6 @@
    function: (identifier) @flag.method
    arguments: (arguments) @flag.args) @flag.read
  (#eq? @flag.method "feature")
+ (#set! anchor "feature(?:\\s|//[^\\n]*\\n|/\\*(?:[^*]|\\*(?!/))*\\*/)*\\(")
  (#set! key_arg "0")
  (#set! require_import "true"))

@@ -39,6 +39,7 @@
     right: (object (pair key: [(property_identifier) (string)] @symbol.name value: [(string) (template_string)] @symbol.value)))
   (#eq? @_module "module")
   (#eq? @symbol.container "exports")
+  (#set! anchor "exports(?:\\s|//[^\\n]*\\n|/\\*(?:[^*]|\\*(?!/))*\\*/)*=(?:\\s|//[^\\n]*\\n|/\\*(?:[^*]|\\*(?!/))*\\*/)*\\{")
   (#set! kind "object_member"))
 
 (expression_statement
@@ -49,6 +50,7 @@
     right: (string) @symbol.value)
   (#eq? @_module "module")
   (#eq? @symbol.container "exports")
+  (#set! anchor "exports(?:\\s|//[^\\n]*\\n|/\\*(?:[^*]|\\*(?!/))*\\*/)*\\??\\.(?:\\s|//[^\\n]*\\n|/\\*(?:[^*]|\\*(?!/))*\\*/)*[^=\\s]+(?:\\s|//[^\\n]*\\n|/\\*(?:[^*]|\\*(?!/))*\\*/)*=(?:\\s|//[^\\n]*\\n|/\\*(?:[^*]|\\*(?!/))*\\*/)*[\"']")
   (#set! kind "object_member"))
 
 ; Objects of constants assigned in a function, as esbuild's lazy module initialisers write them:
