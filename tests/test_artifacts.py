@@ -12,6 +12,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from auditor.cli import app
@@ -336,6 +338,15 @@ def test_minified_javascript_is_a_line_of_at_least_1000_bytes():
     assert is_minified("dist/a.js", b"var a;\n" + b"x" * MINIFIED_LINE + b"\nvar b;\n")
     assert not is_minified("dist/a.js", (b"x" * (MINIFIED_LINE - 1) + b"\n") * 50)
     assert not is_minified("dist/a.css", b"x" * MINIFIED_LINE)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 3000), max_size=12), st.booleans())
+def test_longest_line_is_the_longest_of_the_lines_split_at_newlines(lengths, newline_at_end):
+    from auditor.sources.classify import longest_line
+
+    data = b"\n".join(b"x" * n for n in lengths) + (b"\n" if newline_at_end else b"")
+    assert longest_line(data) == max(map(len, data.split(b"\n")), default=0)
 
 
 def test_member_names_are_shown_with_controls_and_undecodable_bytes_escaped():

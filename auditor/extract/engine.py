@@ -409,7 +409,9 @@ def _named_arg(args: tree_sitter.Node, name: str) -> tree_sitter.Node | None:
 
 
 def _signature(pattern: int, caps: dict) -> tuple:
-    return pattern, tuple((name, tuple(n.id for n in nodes)) for name, nodes in caps.items())
+    """What tells one match apart from another: the pattern, the capture names with how many nodes
+    each holds, and every captured node."""
+    return pattern, tuple(caps), tuple(map(len, caps.values())), tuple([n.id for nodes in caps.values() for n in nodes])
 
 
 def _order(match: tuple[int, dict]) -> tuple[int, int, int]:
@@ -429,6 +431,9 @@ def ranged_matches(sub: SubQuery, root: tree_sitter.Node, ranges: list[tuple[int
     seen: set[tuple] = set()
     cursor = tree_sitter.QueryCursor(sub.query)
     index = sub.patterns
+    if len(ranges) == 1:  # one search finds each match once: nothing to tell apart
+        cursor.set_byte_range(*ranges[0])
+        return [(index[p], caps) for p, caps in cursor.matches(root)]
     for start, end in ranges:
         cursor.set_byte_range(start, end)
         for p, caps in cursor.matches(root):

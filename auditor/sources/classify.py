@@ -76,21 +76,17 @@ def is_env_example(path: str) -> bool:
     return bool(ENV_EXAMPLE.search(posixpath.basename(path)))
 
 
-def longest_line(data: bytes, cap: int = MINIFIED_LINE) -> int:
-    """Length of the longest line, stopping early once one reaches `cap`."""
-    best = 0
-    start = 0
-    n = len(data)
-    while start < n:
-        end = data.find(b"\n", start)
-        if end < 0:
-            end = n
-        if end - start > best:
-            best = end - start
-            if best >= cap:
-                return best
-        start = end + 1
-    return best
+def longest_line(data: bytes) -> int:
+    """Length of the longest line of `data`, from the newlines' positions (numpy) rather than a
+    Python loop over every line (0.14 s over gemini-cli-core's files)."""
+    import numpy as np
+
+    if len(data) < 4096:
+        return max(map(len, data.split(b"\n")), default=0)
+    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+    if not len(ends):
+        return len(data)
+    return int(max((np.diff(ends, prepend=-1) - 1).max(), len(data) - 1 - ends[-1]))
 
 
 BUNDLER_MARKS = (b"\n// node_modules/", b"__webpack_require__", b"/******/", b"__commonJS(", b"System.register(")
