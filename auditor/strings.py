@@ -83,14 +83,14 @@ def decode_json_bytes(data: bytes) -> str:
 
 # -- JavaScript / TypeScript ------------------------------------------------------------------
 
-_JSON_SIMPLE = {"n": "\\n", "t": "\\t", "r": "\\r", "b": "\\b", "f": "\\f", "v": "\\u000b", '"': '\\"', "\\": "\\\\", "/": "/"}
+_SIMPLE_VALUE = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\x0b", '"': '"', "\\": "\\", "/": "/"}
 _LINE_CONTINUATION = ("\n", "\r\n", "\r", "\u2028", "\u2029")
 _JS_ESCAPE = re.compile(r"\\(?:u\{[0-9a-fA-F]*\}?|u[0-9a-fA-F]{0,4}|x[0-9a-fA-F]{0,2}|[0-7]{1,3}|\r\n|[\s\S])?")
 
 
-def _json_escape(esc: str) -> str | None:
-    """One JavaScript escape (its text, backslash included) as JSON string text; None when it is
-    not a valid escape (then it is kept as written)."""
+def _escape_char(esc: str) -> str | None:
+    """The value of one JavaScript escape (its text, backslash included, as `_JS_ESCAPE` matches
+    it); None when it is not a valid escape (then it is kept as written)."""
     body = esc[1:]
     if not body:
         return None
@@ -98,23 +98,27 @@ def _json_escape(esc: str) -> str | None:
         return ""
     c = body[0]
     if c == "x":
-        return f"\\u00{body[1:]}" if len(body) == 3 else None
+        return chr(int(body[1:], 16)) if len(body) == 3 else None
     if c == "u":
         if body.startswith("u{"):
             digits = body[2:-1] if body.endswith("}") else ""
             if not digits or len(digits) > 8 or int(digits, 16) > 0x10FFFF:
                 return None
-            return json.dumps(chr(int(digits, 16)))[1:-1]
-        return f"\\{body}" if len(body) == 5 else None
-    if c in "01234567":
-        if body == "0":
-            return "\\u0000"
-        if len(body) <= 3 and all(ch in "01234567" for ch in body):
-            code = int(body, 8)
-            return json.dumps(chr(code))[1:-1] if code < 256 else None
-    if c in _JSON_SIMPLE and len(body) == 1:
-        return _JSON_SIMPLE[c]
-    return json.dumps(body)[1:-1]  # identity escape (`\'`, `\q`, `\8`): the character itself
+            return chr(int(digits, 16))
+        return chr(int(body[1:], 16)) if len(body) == 5 else None
+    if c in "01234567" and len(body) <= 3 and all(ch in "01234567" for ch in body):
+        code = int(body, 8)
+        return chr(code) if code < 256 else None
+    if len(body) == 1 and c in _SIMPLE_VALUE:
+        return _SIMPLE_VALUE[c]
+    return body  # identity escape (`\'`, `\q`, `\8`): the character itself
+
+
+def _json_escape(esc: str) -> str | None:
+    """One JavaScript escape as JSON string text (a lone surrogate stays `\\udXXX`, so that JSON
+    joins a pair); None when it is not a valid escape."""
+    value = _escape_char(esc)
+    return None if value is None else json.dumps(value)[1:-1]
 
 
 def _js_json_text(pieces: list[tuple[bool, str]]) -> str:
@@ -177,34 +181,11 @@ def js_unescape(raw: str) -> str:
     return valid_text(value)
 
 
-_SIMPLE_VALUE = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\x0b", '"': '"', "\\": "\\", "/": "/"}
-
-
 def _escape_value(m: re.Match) -> str:
-    """The value of one escape `_JS_ESCAPE` matched, as `_json_escape` reads it; the escape as
-    written when it is not valid."""
-    esc = m.group()
-    body = esc[1:]
-    if not body:
-        return esc
-    if body in _LINE_CONTINUATION:
-        return ""
-    c = body[0]
-    if c == "x":
-        return chr(int(body[1:], 16)) if len(body) == 3 else esc
-    if c == "u":
-        if body.startswith("u{"):
-            digits = body[2:-1] if body.endswith("}") else ""
-            if not digits or len(digits) > 8 or int(digits, 16) > 0x10FFFF:
-                return esc
-            return chr(int(digits, 16))
-        return chr(int(body[1:], 16)) if len(body) == 5 else esc
-    if c in "01234567":
-        code = int(body, 8)
-        return chr(code) if code < 256 else esc
-    if len(body) == 1 and c in _SIMPLE_VALUE:
-        return _SIMPLE_VALUE[c]
-    return body  # identity escape (`\'`, `\q`, `\8`): the character itself
+    """The value of one escape `_JS_ESCAPE` matched (`_escape_char`); the escape as written when it
+    is not valid."""
+    value = _escape_char(m.group())
+    return m.group() if value is None else value
 
 
 # -- tree-sitter query strings -----------------------------------------------------------------
