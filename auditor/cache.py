@@ -37,7 +37,7 @@ from auditor.errors import ConfigError
 from auditor.languages import grammar_versions, language_for
 from auditor.models import FAILURE_CODES, Diagnostic, FileResult, SourceFile
 from auditor.queries import Pack
-from auditor.records import dumps, dumps_many, rebind
+from auditor.records import FileRef, dumps, dumps_many, rebind
 from auditor.sources.secrets import detect_secrets_version
 
 FORMAT = 4
@@ -143,16 +143,6 @@ class CacheKeys:
     def memo(self, namespace: str, version: str, *parts: str | bytes) -> str:
         """The key of a value another stage memoizes (see `memo`)."""
         return _digest(str(self.scope), "memo", namespace, version, *parts)
-
-
-@dataclass(frozen=True, slots=True)
-class FileRef:
-    """In an artifact's entry, one file's result: the key of that file's own entry, and the path and
-    origin to rebind it to (`records.rebind`)."""
-
-    key: str
-    path: str
-    origin: str
 
 
 _PROBLEMS = (sqlite3.Error, OSError, diskcache.Timeout)

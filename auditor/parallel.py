@@ -173,16 +173,12 @@ class Pipeline:
         if self.cache is not None:
             self.cache.close()
 
-    def run(self, items: Iterable[tuple[Any, Any]]) -> Iterator[tuple[Any, Any]]:
-        """Yield `(tag, item)` for each input pair, in input order, with each SourceFile replaced by
-        its FileResult. Raises AuditorError raised by extraction (e.g. a pack that does not compile),
-        after stopping the workers. While it runs, `cache.ACTIVE` is this run's cache (for `cache.memo`)."""
-        for tag, item, _key in self.run_keyed(items):
-            yield tag, item
-
-    def run_keyed(self, items: Iterable[tuple[Any, Any]]) -> Iterator[tuple[Any, Any, str | None]]:
-        """`run`, each pair with the cache key of its file (`cache.CacheKeys.file`; None for an item
-        that is not a SourceFile): what an artifact's cache entry refers to its files' results by."""
+    def run(self, items: Iterable[tuple[Any, Any]]) -> Iterator[tuple[Any, Any, str | None]]:
+        """Yield `(tag, item, key)` for each input pair, in input order, with each SourceFile replaced
+        by its FileResult and `key` its cache key (`cache.CacheKeys.file`, what an artifact's cache
+        entry refers to its result by; None for any other item). Raises AuditorError raised by
+        extraction (e.g. a pack that does not compile), after stopping the workers. While it runs,
+        `cache.ACTIVE` is this run's cache (for `cache.memo`)."""
         previous, cache_mod.ACTIVE = cache_mod.ACTIVE, self.cache
         slots: deque[_Slot] = deque()
         try:

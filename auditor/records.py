@@ -41,6 +41,16 @@ def rebind(result: FileResult, path: str, origin: str) -> FileResult:
     return dataclasses.replace(result, path=path, origin=origin, extra=extra, **families)
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class FileRef:
+    """In an artifact's cache entry, one file's result: the key of that file's own entry, and the
+    path and origin to rebind it to (`rebind`)."""
+
+    key: str
+    path: str
+    origin: str
+
+
 _FIELDS: dict[type, tuple[str, ...] | None] = {}
 
 

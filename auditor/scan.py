@@ -202,7 +202,7 @@ def run_scan(
                     yield (n, t), Diagnostic(t, "target-failed", f"internal error while reading the target: {type(exc).__name__}: {exc}",
                                              Severity.ERROR)
 
-        for (n, target), item, file_key in pipeline.run_keyed(tagged()):
+        for (n, target), item, file_key in pipeline.run(tagged()):
             if n in record:
                 record[n][0].append(item)
                 record[n][1].append(file_key)

@@ -359,7 +359,8 @@ def test_an_unchanged_release_is_not_read_again_and_stores_the_same_rows(release
 def test_an_artifact_entry_refers_to_its_files_results_and_is_read_again_when_one_is_gone(release, tmp_path):
     import diskcache
 
-    from auditor.cache import FORMAT, FileRef
+    from auditor.cache import FORMAT
+    from auditor.records import FileRef
 
     cdir = tmp_path / "cache"
     cold = run_scan([str(release)], tmp_path / "cold.duckdb", "r", Config(), cache_dir=cdir)

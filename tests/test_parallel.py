@@ -57,9 +57,9 @@ def test_pipeline_keeps_input_order_with_a_tiny_window_and_workers(monkeypatch):
     monkeypatch.setattr(parallel, "WINDOW_BYTES", 64)  # reading waits for a result after every file
     spec = ExtractorSpec(tuple(load_packs(Config())))
     with Pipeline(spec, jobs=1) as p:
-        expected = list(p.run(_items(30)))
+        expected = [(tag, x) for tag, x, _ in p.run(_items(30))]
     with Pipeline(spec, jobs=2) as p:
-        got = list(p.run(_items(30)))
+        got = [(tag, x) for tag, x, _ in p.run(_items(30))]
         assert p.stats.jobs == 2
     assert [type(x).__name__ for _, x in got] == [type(x).__name__ for _, x in expected]
     assert [getattr(x, "path", None) for _, x in got] == [getattr(x, "path", None) for _, x in expected]
@@ -70,7 +70,7 @@ def test_small_scans_stay_in_process_even_with_jobs(monkeypatch):
     monkeypatch.setattr(parallel, "_new_pool", lambda *a: pytest.fail("workers started for a small scan"))
     spec = ExtractorSpec(tuple(load_packs(Config())))
     with Pipeline(spec, jobs=4) as p:
-        out = list(p.run(_items(5)))
+        out = [(tag, x) for tag, x, _ in p.run(_items(5))]
     assert p.stats.jobs == 1
     assert sum(isinstance(x, FileResult) for _, x in out) == 5
 
@@ -108,7 +108,7 @@ def test_a_file_that_kills_its_worker_becomes_a_diagnostic_and_the_scan_goes_on(
     items = [("t", SourceFile(f"ok{i}.js", f"process.env.A{i};\n".encode())) for i in range(6)]
     items.insert(3, ("t", SourceFile("boom.js", b"process.env.B;\n")))
     with Pipeline(spec, jobs=2) as p:
-        out = [x for _, x in p.run(items)]
+        out = [x for _, x, _ in p.run(items)]
         assert p.stats.crashed == 1
     assert [r.path for r in out] == [path for _, src in items for path in [src.path]]
     boom = out[3]
@@ -156,9 +156,9 @@ def test_small_files_go_to_the_workers_in_chunks_with_the_same_results(monkeypat
     monkeypatch.setattr(ProcessPoolExecutor, "submit", counted)
     spec = ExtractorSpec(tuple(load_packs(Config())))
     with Pipeline(spec, jobs=1) as p:
-        expected = [x for _, x in p.run(_items(30))]
+        expected = [x for _, x, _ in p.run(_items(30))]
     with Pipeline(spec, jobs=2) as p:
-        got = [x for _, x in p.run(_items(30))]
+        got = [x for _, x, _ in p.run(_items(30))]
     assert sum(tasks) == 30 and max(tasks) == 4 and len(tasks) < 15, tasks  # single files only while workers run short
     assert [getattr(x, "reads", x) for x in got] == [getattr(x, "reads", x) for x in expected]
 
