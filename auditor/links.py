@@ -34,7 +34,7 @@ from auditor.extract import syntax
 from auditor.extract.capabilities import Capability, CapabilityGate, CapabilityNote, constant_conditions, subcommand_holder
 from auditor.extract.gates import GateIndex
 from auditor.models import FileResult
-from auditor.queries import identifier_hits
+from auditor.queries import identifier_hits, literal_finditer
 
 USES = "module_uses"
 """Key of `FileResult.extra` holding a file's ModuleUse records (not a table: `link` consumes them)."""
@@ -59,24 +59,6 @@ _EXPORT_DECL = re.compile(rb"(?:export\s+(?:declare\s+)?(?:async\s+)?(?:const|le
 """`export const X`, `export function X`, `export class X`, CommonJS `exports.X = …`: X is exported."""
 
 
-def _finditer(rx: re.Pattern[bytes], data: bytes, *literals: bytes):
-    """`rx.finditer(data)` for an expression whose matches start with one of `literals` (or one
-    byte before it, for a look-behind): a C-level `find` per occurrence of a literal instead of
-    trying the expression at every byte (2.6 s → 0.02 s on a 16 MB bundle)."""
-    starts = []
-    for lit in literals:
-        pos = data.find(lit)
-        while pos >= 0:
-            starts.append(pos)
-            pos = data.find(lit, pos + 1)
-    last = -1
-    for pos in sorted(starts):
-        if pos < last:
-            continue
-        m = rx.match(data, pos)
-        if m is not None:
-            last = m.end()
-            yield m
 _REGISTRY_CALLS = re.compile(r"(?:^|\.)(?:push|unshift|splice|append|extend|insert|set|add|concat|register\w*|add\w*Tool\w*|add\w*Command\w*|use|of|from)$")
 _PASS = frozenset({"parenthesized_expression", "as_expression", "satisfies_expression", "non_null_expression", "await_expression",
                    "spread_element", "ternary_expression", "conditional_expression", "binary_expression", "new_expression",
@@ -128,7 +110,7 @@ def collect_uses(root: tree_sitter.Node, data: bytes, path: str, result: FileRes
         spans.append((node.start_byte, node.end_byte))
 
     if b"require" in data or b"import" in data:
-        for m in _finditer(_LOAD, data, b"require", b"import"):
+        for m in literal_finditer(_LOAD, data, b"require", b"import"):
             call = root.descendant_for_byte_range(m.start(), m.end())
             while call is not None and call.type not in ("call_expression", "call"):
                 call = call.parent
@@ -139,7 +121,7 @@ def collect_uses(root: tree_sitter.Node, data: bytes, path: str, result: FileRes
             if len(pending) >= MAX_USES:
                 break
     if b"_exports" in data:
-        for m in _finditer(_BUNDLE_LOAD, data, b"__toCommonJS(", b"init_"):
+        for m in literal_finditer(_BUNDLE_LOAD, data, b"__toCommonJS(", b"init_"):
             call = root.descendant_for_byte_range(m.start(1), m.end(1))
             while call is not None and call.type not in ("call_expression", "sequence_expression", "parenthesized_expression"):
                 call = call.parent
@@ -181,20 +163,20 @@ def collect_uses(root: tree_sitter.Node, data: bytes, path: str, result: FileRes
             consts = tuple((syntax.text(c, 200), live, c.start_point[0] + 1) for c, live, _ in constant_conditions(node))
             out.append(ModuleUse(path, kind, name, module, local, node.start_point[0] + 1, syntax.snippet(data, node),
                                  tuple(encl), consts, parent))
-    for m in _finditer(_EXPORT_DEFAULT, data, b"export", b"module.exports"):
+    for m in literal_finditer(_EXPORT_DEFAULT, data, b"export", b"module.exports"):
         out.append(ModuleUse(path, "export", "default", local=m.group(1).decode()))
-    for m in _finditer(_BUNDLE_EXPORT, data, b"__export("):  # `__export(x_exports, { NapTool: () => NapTool })`
+    for m in literal_finditer(_BUNDLE_EXPORT, data, b"__export("):  # `__export(x_exports, { NapTool: () => NapTool })`
         body = data[m.end():data.find(b"}", m.end(), m.end() + 20000)]
         for em in _BUNDLE_EXPORT_MEMBER.finditer(body):
             out.append(ModuleUse(path, "export", f"{m.group(1).decode()}.{em.group(1).decode()}", local=em.group(2).decode()))
-    for m in _finditer(_EXPORT_LIST, data, b"export"):
+    for m in literal_finditer(_EXPORT_LIST, data, b"export"):
         for spec in m.group(1).decode("utf-8", "replace").split(","):
             parts = spec.split()
             if len(parts) == 3 and parts[1] == "as":
                 out.append(ModuleUse(path, "export", parts[2], local=parts[0]))
             elif len(parts) == 1:
                 out.append(ModuleUse(path, "export", parts[0], local=parts[0]))
-    for m in _finditer(_EXPORT_DECL, data, b"export", b"exports."):
+    for m in literal_finditer(_EXPORT_DECL, data, b"export", b"exports."):
         name = m.group(1).decode()
         out.append(ModuleUse(path, "export", name, local=name))
     return out

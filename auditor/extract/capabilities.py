@@ -634,16 +634,8 @@ def _variable_holder(decl: tree_sitter.Node, name: str) -> tree_sitter.Node | No
     if _HOLDERS[0] is None or _HOLDERS[0].id != root.id or _HOLDERS[1] != root.end_byte:
         index: dict[str, int] = {}
         data = root.text or b""
-        starts = []  # found with `bytes.find`: `re` would try the look-behind at every byte
-        for word in (b"subCommands", b"subcommands"):
-            pos = data.find(word)
-            while pos >= 0:
-                starts.append(pos)
-                pos = data.find(word, pos + 1)
-        for pos in sorted(starts):
-            m = _HOLDER_MEMBER.match(data, pos)
-            if m is not None:
-                index.setdefault(m.group(1).decode("utf-8", "replace"), m.start(1))
+        for m in queries.literal_finditer(_HOLDER_MEMBER, data, b"subCommands", b"subcommands"):  # `re` tries the look-behind at every byte
+            index.setdefault(m.group(1).decode("utf-8", "replace"), m.start(1))
         _HOLDERS[:] = [root, root.end_byte, index]
     start = _HOLDERS[2].get(name)
     if start is None:
@@ -1270,18 +1262,11 @@ def _prefetch_assignments(data: bytes) -> None:
     search for every place one of them is followed by `=` (each start, overlapping), then each
     place read with the identifier's own expression as its `finditer` would (left to right, a match
     hiding what lies inside it)."""
-    names: set[bytes] = set()
-    pos = data.find(b"name")
-    while pos >= 0:
-        m = _NAMED_BY.match(data, pos)
-        if m is not None:
-            names.add(m.group(1))
-        pos = data.find(b"name", pos + 1)
+    names = {m.group(1) for m in queries.literal_finditer(_NAMED_BY, data, b"name")}
     if not names or len(names) > _PREFETCH_NAMES:
         return
     alternation = b"|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-    pattern = b"(?:" + alternation + rb")[ \t\n\r\f\v]*="  # Python's `\s` (RE2's lacks `\v`)
-    places = queries.re2_bytes(pattern) if queries._re2 is not None else re.compile(pattern)
+    places = queries.search_expression(b"(?:" + alternation + rb")[ \t\n\r\f\v]*=")  # Python's `\s` (RE2's lacks `\v`)
     found: dict[bytes, list] = {n: [] for n in names}
     ends = dict.fromkeys(names, 0)
     expressions: dict[bytes, re.Pattern[bytes]] = {}

@@ -30,7 +30,7 @@ from auditor.models import (
     SourceFile,
     Symbol,
 )
-from auditor.queries import CompiledQuery, QueryPlan, SubQuery
+from auditor.queries import CompiledQuery, QueryPlan, SubQuery, coalesce
 
 BINARY_SNIFF_BYTES = 8192
 MAX_PYTHON_INDENT_LEVELS = 200
@@ -470,18 +470,6 @@ superset 2.4 → 1.3 s), with the same matches; wider gaps cost more in matching
 calls (1,024: 0.74, 1.6 and 1.7 s). A ranged match is a match of the whole-tree query, so a wider
 range can find more of them, never others (and the anchors already find every one of them: the
 records were the same on all three inputs)."""
-
-
-def coalesce(ranges: list[tuple[int, int]], gap: int) -> list[tuple[int, int]]:
-    """Sorted, non-overlapping byte ranges with those at most `gap` bytes apart joined into one."""
-    out: list[tuple[int, int]] = []
-    for start, end in ranges:
-        if out and start - out[-1][1] <= gap:
-            if end > out[-1][1]:
-                out[-1] = (out[-1][0], end)
-        else:
-            out.append((start, end))
-    return out
 
 
 def plan_matches(plan: QueryPlan, root: tree_sitter.Node, data: bytes, gap: int = RANGE_GAP_BYTES) -> list[tuple[int, dict]]:

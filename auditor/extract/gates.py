@@ -53,7 +53,7 @@ import tree_sitter
 from auditor.extract import syntax
 from auditor.extract.budget import BudgetExceeded, WorkBudget
 from auditor.models import FlagRead
-from auditor.queries import FIND_BUDGET_BYTES, identifier_hits, word_hits
+from auditor.queries import FIND_BUDGET_BYTES, coalesce, identifier_hits, word_hits
 
 FALSY_LITERALS = frozenset({"false", "False", "0", "null", "undefined", "None", "void 0", "''", '""', "``",
                             "'0'", '"0"', "'false'", '"false"', "'off'", '"off"', "'disabled'", '"disabled"',
@@ -833,12 +833,11 @@ def _alias_uses(aliases: dict[str, list[_Alias]], data: bytes) -> list[tuple[int
     times outside them."""
     if not aliases:
         return []
-    stretches = {name.encode(): _merged((a.scope.start_byte if _is_function_alias(a.node) else a.node.end_byte, a.scope.end_byte)
-                                        for a in group)
+    stretches = {name.encode(): coalesce(sorted((a.scope.start_byte if _is_function_alias(a.node) else a.node.end_byte, a.scope.end_byte)
+                                                for a in group), 0)
                  for name, group in aliases.items()}
 
     def uses(hits) -> Iterator[tuple[int, int]]:
-        found = 0
         for s, e, word in hits:
             if s and data[s - 1] == 0x2E and data[max(0, s - 3):s] != b"...":  # `.name` is a property; `...name` spreads the variable
                 continue
@@ -846,29 +845,12 @@ def _alias_uses(aliases: dict[str, list[_Alias]], data: bytes) -> list[tuple[int
             k = bisect.bisect_right(spans, (s, len(data))) - 1
             if k >= 0 and s < spans[k][1]:
                 yield s, e
-                found += 1
-                if found >= MAX_ALIAS_USES:
-                    return
 
     if len(aliases) * len(data) <= FIND_BUDGET_BYTES:
         found = uses(identifier_hits(aliases, data))
     else:
         found = heapq.merge(*(uses(word_hits(name, data, a, b)) for name, spans in stretches.items() for a, b in spans))
     return list(itertools.islice(found, MAX_ALIAS_USES))
-
-
-def _merged(spans) -> list[tuple[int, int]]:
-    """Half-open byte ranges, sorted and merged where they overlap (empty ones dropped)."""
-    out: list[tuple[int, int]] = []
-    for a, b in sorted(spans):
-        if b <= a:
-            continue
-        if out and a <= out[-1][1]:
-            if b > out[-1][1]:
-                out[-1] = (out[-1][0], b)
-        else:
-            out.append((a, b))
-    return out
 
 
 _GATE_ATTRIBUTES = re.compile(r"^(feature|flag|flags|enabled|when|if|show|condition|gate|visible|on)$", re.I)
