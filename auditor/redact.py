@@ -16,6 +16,7 @@ text finding the strings that hold anything at all (`redact_many`), then one sub
 from __future__ import annotations
 
 import bisect
+import copy
 import dataclasses
 import itertools
 import re
@@ -284,8 +285,6 @@ def _clean(v, changed: dict[str, str], flagged: set[int]):
             changes["value"] = REDACTED
         if not changes:
             return v
-        import copy
-
         out = copy.copy(v)
         for k, x in changes.items():
             object.__setattr__(out, k, x)  # frozen records too; every field, init or not

@@ -13,7 +13,7 @@ import re
 
 import tree_sitter
 
-from auditor import links
+from auditor import infer, links
 from auditor.extract import families, syntax
 from auditor.extract.budget import DEFAULT_MAX_FILE_WORK, BudgetExceeded, WorkBudget
 from auditor.extract.scopes import Scopes
@@ -199,8 +199,6 @@ class Extractor:
 
         gate_matches.root_types = gate_query.root_types if gate_query is not None else None  # type: ignore[attr-defined]
         if self.infer:
-            from auditor import infer
-
             infer.collect(root, data, src.path, compiled.language, result, self._packages(compiled), src.origin)
         if cap_matches or (result.reads and gate_query is not None) or links.may_use(data):
             families.extract(gate_matches, cap_matches, root, data, src, result, ancestry)
