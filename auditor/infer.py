@@ -34,7 +34,8 @@ use            0–3     at least 2 sites with literal or constant keys: +1; the
 =============  ======  ===========================================================================
 
 A bare collection method (`has`, `includes`, `get`, …) is an API only with a receiver naming flags,
-and a name match alone never reaches the threshold. Nothing here executes scanned code.
+a function named for recording an event (`trackCliFlag`, `logExposure`) never is, and a name match
+alone never reaches the threshold. Nothing here executes scanned code.
 """
 
 from __future__ import annotations
@@ -83,6 +84,9 @@ BUILTIN_METHODS = frozenset({
 """Methods of built-in strings, arrays, dicts, loggers and emitters: never a flag API, whatever the receiver."""
 _COLLECTIVE = re.compile(r"(?i)features|feature_?flags|flag_?resolver|flag_?manager|flag_?service|flag_?client|toggles|experiments|gates")
 """Receivers naming a flag collection or service (bare `flags` is also regex / CLI flags: 1 point)."""
+_RECORDING = re.compile(r"(?:track|log|report|record|emit|send|capture|trace|notify)(?:[A-Z_]|$)")
+"""Names of functions that record an event (`trackCliFlag("yes")`, `logExposure(key)`,
+`report_feature_use(name)`): telemetry about a flag or a CLI option, never a read of one."""
 MIN_KEY_LEN = 3
 _THIS = frozenset({"this", "self", "cls"})
 _CONDITION_PARENTS = frozenset({
@@ -313,16 +317,35 @@ def _climb(node: tree_sitter.Node, limit: int | None = None) -> tuple[tree_sitte
     return cur, None
 
 
+MAX_LOGIC_CHAIN = 64
+"""Operands of `&&`/`||` climbed through at most (a minified bundle chains hundreds)."""
+
+
 def _is_condition(node: tree_sitter.Node) -> bool:
-    cur, parent = _climb(node, 4)
-    if parent is None:
-        return False
-    t = parent.type
-    if t == "binary_expression":
-        op = parent.child_by_field_name("operator")
-        return op is not None and syntax.text(op) in ("&&", "||", "===", "!==", "==", "!=", "??")
-    if t in _CONDITION_PARENTS:
-        return t != "ternary_expression" or parent.child_by_field_name("condition") == cur
+    """Whether the value of `node` (a call or property read) decides something: the test of an
+    `if`/`while`/ternary, an operand of `!`, a comparison, or the left operand of `&&`, `||`, `??`
+    (`and`, `or`). A right operand decides only when its whole expression does (`if (a && f())`):
+    in `flag && track("x")` the call runs because of `flag`, and its value is dropped."""
+    cur = node
+    for _ in range(MAX_LOGIC_CHAIN):
+        cur, parent = _climb(cur, 4)
+        if parent is None:
+            return False
+        t = parent.type
+        if t == "binary_expression":
+            op = parent.child_by_field_name("operator")
+            op_text = syntax.text(op) if op is not None else ""
+            if op_text in ("===", "!==", "==", "!="):
+                return True
+            if op_text not in ("&&", "||", "??"):
+                return False
+        elif t != "boolean_operator":
+            if t in _CONDITION_PARENTS:
+                return t != "ternary_expression" or parent.child_by_field_name("condition") == cur
+            return False
+        if parent.child_by_field_name("left") == cur:
+            return True
+        cur = parent  # a right operand: decided by what holds the whole expression
     return False
 
 
@@ -552,6 +575,8 @@ def _score(api: str, sites: list[Site], defs: dict[str, list[ApiDef]], forwardin
         return InferredApi(api, "", 0.0, ["bare collection method"], sites)
     if receiver and name in BUILTIN_METHODS:
         return InferredApi(api, "", 0.0, ["a String/Array/Object method"], sites)
+    if _RECORDING.match(name):
+        return InferredApi(api, "", 0.0, [f"records an event (`{name}`): it reports a flag or option, it does not read one"], sites)
     best_def = None
     candidates = defs.get(name, []) if not prop else []
     if receiver:  # a method: only a definition whose path names the receiver (`features.has` → features/manager.py)

@@ -222,3 +222,58 @@ def test_key_convention():
     assert convention(["DASHBOARD_RBAC", "ALERT_REPORTS"]) == ("SCREAMING_SNAKE", 1.0)
     assert convention(["team_mode", "agent_swarm"])[1] == 1.0
     assert convention(["Hello world", "Something else!"])[1] == 0.0
+
+
+def test_recording_functions_are_not_flag_apis(tmp_path):
+    """A telemetry method named for a flag (`trackCliFlag("yes")`, as @vercel's CLI records which
+    options were given) has every sign of a flag API but records an event: no reads. An in-house
+    reader beside it, with the same evidence, still is one."""
+    root = _write(tmp_path / "p", {
+        "src/telemetry.ts": (
+            "export class Telemetry {\n"
+            "  track(e: any) { events.push(e); }\n"
+            "  trackCliFlag(flag: string) { this.track({ key: `flag:${flag}`, value: 'TRUE' }); }\n"
+            "}\n"
+            "export function isFlagOn(flag: string): boolean { return remote.flags[flag] === true; }\n"),
+        "src/cmd.ts": (
+            "export function run(t: any, argv: any) {\n"
+            "  argv['--yes'] && t.trackCliFlag('auto-confirm');\n"
+            "  argv['--json'] && t.trackCliFlag('json-output');\n"
+            "  argv['--force'] && t.trackCliFlag('force-deploy');\n"
+            "  if (isFlagOn('new-deploy-flow')) return 1;\n"
+            "  return isFlagOn('fast-build-cache') ? 2 : 3;\n"
+            "}\n"),
+    })
+    scan_id, conn = _scan(tmp_path, root)
+    try:
+        assert {k for k, _, c in _reads(conn, scan_id) if c == "inferred"} == {"new-deploy-flow", "fast-build-cache"}
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize(("language", "source", "expected"), [
+    ("typescript", "flag && read('k');", False),  # runs because of `flag`; its value is dropped
+    ("typescript", "if (flag && read('k')) go();", True),
+    ("typescript", "const v = read('k') || other;", True),
+    ("typescript", "const v = other || read('k');", False),
+    ("typescript", "const v = !read('k');", True),
+    ("typescript", "const v = read('k') === 'on';", True),
+    ("typescript", "const v = a ? read('k') : b;", False),
+    ("typescript", "if (a && b && c && read('k')) go();", True),
+    ("python", "flag and read('k')\n", False),
+    ("python", "if flag and read('k'):\n    go()\n", True),
+    ("python", "v = read('k') or other\n", True),
+])
+def test_value_used_as_a_condition(language, source, expected):
+    import tree_sitter
+
+    from auditor.infer import _is_condition
+    from auditor.languages import grammar
+
+    data = source.encode()
+    tree = tree_sitter.Parser(grammar(language)).parse(data)
+    at = data.index(b"read(")
+    call = tree.root_node.descendant_for_byte_range(at, at + 4)
+    while call.type not in ("call_expression", "call"):
+        call = call.parent
+    assert _is_condition(call) is expected
