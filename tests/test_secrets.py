@@ -270,6 +270,31 @@ def test_placeholders_env_names_words_comparisons_alphabets_and_docs_are_not_sec
     assert SecretScanner().scan(path, text, memoize=False) == []
 
 
+# zero bytes in base64 (`AAAA`) make key-id shapes by chance: a woff2 font in CSS, a glTF model's buffer
+FONT = "d09GMgABAAAAAA4oAA4AAAAAHbQAAA3TAAEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAGhYbHhwcBmAAgQQIBBEICqBsmEUBNgIkA0QLJAAEIAWDPAcg"
+BUFFER = "UABAACAAIAEQASAAIAAgARAAIAAgACABIAEQACAAIAEQASAAIAAgARABIAAgASIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACSIAAA"
+
+
+@pytest.mark.parametrize("path, text", [
+    ("static/css/index.css", f"@font-face{{font-family:X;src:url(data:font/woff2;base64,{FONT}) format('woff2')}}\n"),
+    ("media/models3d/Fox.gltf", f'{{"buffers": [{{"byteLength": 80, "uri": "data:application/octet-stream;base64,{BUFFER}"}}]}}\n'),
+    ("dist/app.js", f"const FONT = 'data:font/woff2;base64,{FONT}';\n"),
+])
+def test_key_shapes_inside_base64_data_urls_are_not_secrets(path, text):
+    assert SecretScanner().scan(path, text, memoize=False) == []
+
+
+def test_a_key_shape_of_few_characters_is_not_a_secret():
+    """Raw base64 of zero bytes (a buffer in JSON, no `data:` URL) reads `A3TAAEAAAAAAAAAAAAAA`."""
+    text = '{"buffer": "AAAAAAAAAAAAA3TAAEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}\n'
+    assert SecretScanner().scan("assets/model.json", text, memoize=False) == []
+
+
+def test_a_key_beside_a_data_url_is_still_a_secret():
+    text = f"const F = 'data:font/woff2;base64,{FONT}', K = '{REAL['AWS Access Key']}';\n"
+    assert [s.type for s in SecretScanner().scan("dist/app.js", text, memoize=False)] == ["AWS Access Key"]
+
+
 def test_extraction_sees_the_original_text(tmp_path):
     # a secret in a file once masked what was parsed: `password: 'password'` became asterisks, a
     # flag key turned into `*`, and process.env reads vanished

@@ -776,6 +776,35 @@ def _alphabet(value: str) -> bool:
     return steps >= 0.6 * (len(value) - 1)
 
 
+_DATA_URL = re.compile(r"data:[\w.+/-]*(?:;[\w.+=-]+)*;base64,([A-Za-z0-9+/]+=*)")
+"""A base64 `data:` URL (RFC 2397) and its payload: a font, an image or a model's buffer inlined in
+CSS, JSON or a bundle."""
+
+
+@functools.lru_cache(maxsize=4)
+def _data_url_payloads(line: str) -> list[tuple[int, int]]:
+    """Spans of the base64 payloads of `line`'s `data:` URLs (cached: a bundle's one long line
+    holds many hits)."""
+    return [m.span(1) for m in _DATA_URL.finditer(line)]
+
+
+def _in_data_url(line: str, value: str) -> bool:
+    """Whether every occurrence of `value` in `line` lies inside the payload of a base64 `data:`
+    URL: bytes of a file encoded as text, where a run of letters and digits takes any shape (a key
+    id's `ASIA…`, `AKIA…`) by chance."""
+    if ";base64," not in line:
+        return False
+    payloads = _data_url_payloads(line)
+    at = line.find(value)
+    if at < 0 or not payloads:
+        return False
+    while at >= 0:
+        if not any(a <= at and at + len(value) <= b for a, b in payloads):
+            return False
+        at = line.find(value, at + 1)
+    return True
+
+
 DOC_PAGES = (".md", ".mdx", ".markdown", ".rst", ".adoc")
 
 
@@ -789,8 +818,9 @@ def is_documentation(path: str) -> bool:
 
 
 def not_a_secret(kind: str, value: str, line: str, path: str) -> str | None:
-    """Why a detector's hit is not a secret, or None when it may be one: a placeholder or an
-    alphabet (any detector); for the detectors that do not check a format (`severity_of` is
+    """Why a detector's hit is not a secret, or None when it may be one: a placeholder, an
+    alphabet, 16 or more characters of at most four kinds, or bytes inside a base64 `data:` URL
+    (any detector); for the detectors that do not check a format (`severity_of` is
     `warning`), also an environment variable's name or reference, a test value (`test-key-1`), a
     plain word or a phrase (a value with a space in it), a compared value, or anything in
     documentation."""
@@ -798,6 +828,10 @@ def not_a_secret(kind: str, value: str, line: str, path: str) -> str | None:
         return "placeholder"
     if _alphabet(value):
         return "alphabet"
+    if len(value) >= 16 and len(set(value)) <= 4:
+        return "repeated characters"  # `A3TAAEAAAAAAAAAAAAAA`: zero bytes in base64, not a random key
+    if _in_data_url(line, value):
+        return "embedded data"
     if kind == "Basic Auth Credentials" and (value.replace("_", "").replace("-", "").isalpha() or len(value) < 4):
         return "placeholder"  # DRIVER://USER:PASSWORD@HOST, usuario:contraseña@host, ftp://anonymous:guest@...
     if kind == "JSON Web Token":
