@@ -281,13 +281,39 @@ BUFFER = "UABAACAAIAEQASAAIAAgARAAIAAgACABIAEQACAAIAEQASAAIAAgARABIAAgASIAAAAAAA
     ("dist/app.js", f"const FONT = 'data:font/woff2;base64,{FONT}';\n"),
 ])
 def test_key_shapes_inside_base64_data_urls_are_not_secrets(path, text):
+    """The glTF buffer's `ABIAEQACAAIAEQASAAIA` and the font's `A3TAAEAAAAAAAAAAAAAA` (real cases: gradio
+    6.31.0 and streamlit 1.67.0 wheels)."""
     assert SecretScanner().scan(path, text, memoize=False) == []
+
+
+HEX = "b70d99344caf17c98b6f910fa8f6edf32a7c016cb1035e8915f70d38901eb97f"
+
+
+@pytest.mark.parametrize("path, text", [
+    ("lib/emulator/info.json", f'{{\n  "expectedChecksumSHA256": "{HEX}",\n  "expectedSize": 1024\n}}\n'),
+    ("dist/tokenizer/node.cjs", f"const entry = {{ modelHash: '{HEX}', url: u }};\n"),
+    ("build/node_modules/.package-lock.json",
+     '{"integrity": "sha512-8guHBZCwKnFhYdHr2ysuRWErTwhoN2X8XELRlrRwpmfeY2jjuUN4taQMsULKUVo1K4DvZl+0pYhR0pEl9Z3xcQ=="}\n'),
+])
+def test_checksums_are_not_secrets(path, text):
+    assert SecretScanner().scan(path, text, memoize=False) == []
+
+
+def test_a_secret_named_as_a_hash_is_still_reported():
+    found = SecretScanner().scan("app/settings.py", f'webhook_secret_hash = "{HEX}"\n', memoize=False)
+    assert found and {s.line for s in found} == {1}
 
 
 def test_a_key_shape_of_few_characters_is_not_a_secret():
     """Raw base64 of zero bytes (a buffer in JSON, no `data:` URL) reads `A3TAAEAAAAAAAAAAAAAA`."""
     text = '{"buffer": "AAAAAAAAAAAAA3TAAEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}\n'
     assert SecretScanner().scan("assets/model.json", text, memoize=False) == []
+
+
+def test_a_key_shape_deep_inside_a_base64_run_is_not_a_secret():
+    """Raw base64 (no `data:` URL in sight, as in a segment cut from a long line): `ABIAEQACAAIAEQASAAIA`
+    with more of the same on both sides is a fragment of encoded bytes."""
+    assert SecretScanner().scan("assets/model.json", f'{{"buffer": "{BUFFER}"}}\n', memoize=False) == []
 
 
 def test_a_key_beside_a_data_url_is_still_a_secret():

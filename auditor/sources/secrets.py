@@ -634,6 +634,35 @@ def _ascii_lower(text: str) -> str:
 PEM_BODY = re.compile(r"-----BEGIN[A-Z ]*PRIVATE KEY[A-Z ]*-----(?:\\[rn]|\s)*[A-Za-z0-9+/]{60}")
 
 
+_BASE64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+BLOB_MARGIN = 8
+"""Base64 characters a blob holds on each side of a hit inside it (`_inside_blob`)..."""
+BLOB_EXTRA = 48
+"""...and beyond the hit in all."""
+
+
+def _inside_blob(line: str, value: str, margin: int = BLOB_MARGIN, extra: int = BLOB_EXTRA) -> bool:
+    """Whether every occurrence of `value` in `line` lies inside a longer run of base64 characters
+    (padding `=` after it counts), with at least `margin` of them on each side and `extra` in all:
+    a fragment of encoded bytes (an inlined font, image, wasm or buffer; a line of a long one is cut
+    into segments, so its `data:` prefix may be out of sight), never a whole token."""
+    at = line.find(value)
+    if at < 0:
+        return False
+    limit = margin + extra
+    while at >= 0:
+        left = at
+        while left > 0 and at - left < limit and line[left - 1] in _BASE64_CHARS:
+            left -= 1
+        end = right = at + len(value)
+        while right < len(line) and right - end < limit and (line[right] in _BASE64_CHARS or line[right] == "="):
+            right += 1
+        if at - left < margin or right - end < margin or (at - left) + (right - end) < extra:
+            return False
+        at = line.find(value, at + 1)
+    return True
+
+
 def plausible_in_bundle(kind: str, value: str, line: str) -> bool:
     """Bundles are full of constants named like secrets (`API_KEY_HEADER = "x-api-key"`) and of
     private-key *patterns*: in a bundle, a keyword hit must look like a credential (12+ characters,
@@ -642,12 +671,7 @@ def plausible_in_bundle(kind: str, value: str, line: str) -> bool:
         return len(value) >= 12 and not any(c.isspace() for c in value) and any(c.isdigit() for c in value) and any(c.isalpha() for c in value)
     if kind == "Private Key":
         return bool(PEM_BODY.search(line))
-    k = line.find(value)
-    if k > 0 and k + len(value) < len(line):  # a token pattern inside a longer base64 run (embedded wasm, fonts)
-        before, after = line[k - 1], line[k + len(value)]
-        if (before.isalnum() or before in "+/") and (after.isalnum() or after in "+/="):
-            return False
-    return True
+    return not _inside_blob(line, value, margin=1, extra=2)  # a token pattern in embedded wasm or fonts
 
 
 VERIFIED_FORMATS = frozenset({
@@ -767,6 +791,30 @@ def _comparison(line: str, value: str) -> bool:
     return False
 
 
+_CHECKSUM_NAME = re.compile(r"(?i)(?:checksum|hash|digest|sha\d*|integrity|fingerprint|etag|md5|crc\d*)[\w-]*['\"]?\s*(?:=>|[:=])\s*[(\[]?\s*['\"`]?(?:sha\d+-)?$")
+"""A value's name says it is a checksum (`expectedChecksum: "…"`, `modelHash = '…'`, `"integrity": "…"`)."""
+_SECRET_WORD = re.compile(r"(?i)passw|secret|token|api_?key|private|credential|auth")
+_SRI = re.compile(r"sha(?:256|384|512)-[A-Za-z0-9+/]+={0,2}$")
+"""A Subresource Integrity value (W3C SRI, as package-lock.json's `integrity` holds it)."""
+
+
+def _checksum(line: str, value: str) -> bool:
+    """`value` is a digest of public content: an SRI value, or every occurrence is given to a
+    name that says checksum, hash, digest, integrity or fingerprint (and not also secret)."""
+    if _SRI.match(value):
+        return True
+    at = line.find(value)
+    if at < 0:
+        return False
+    while at >= 0:
+        before = line[max(0, at - 80):at]
+        m = _CHECKSUM_NAME.search(before)
+        if m is None or _SECRET_WORD.search(before[max(0, m.start() - 40):m.end()]):
+            return False
+        at = line.find(value, at + 1)
+    return True
+
+
 def _alphabet(value: str) -> bool:
     """A run of consecutive characters making up most of `value`: an alphabet (base58, base64,
     hex digits), not a secret."""
@@ -774,35 +822,6 @@ def _alphabet(value: str) -> bool:
         return False
     steps = sum(1 for a, b in zip(value, value[1:]) if ord(b) == ord(a) + 1)
     return steps >= 0.6 * (len(value) - 1)
-
-
-_DATA_URL = re.compile(r"data:[\w.+/-]*(?:;[\w.+=-]+)*;base64,([A-Za-z0-9+/]+=*)")
-"""A base64 `data:` URL (RFC 2397) and its payload: a font, an image or a model's buffer inlined in
-CSS, JSON or a bundle."""
-
-
-@functools.lru_cache(maxsize=4)
-def _data_url_payloads(line: str) -> list[tuple[int, int]]:
-    """Spans of the base64 payloads of `line`'s `data:` URLs (cached: a bundle's one long line
-    holds many hits)."""
-    return [m.span(1) for m in _DATA_URL.finditer(line)]
-
-
-def _in_data_url(line: str, value: str) -> bool:
-    """Whether every occurrence of `value` in `line` lies inside the payload of a base64 `data:`
-    URL: bytes of a file encoded as text, where a run of letters and digits takes any shape (a key
-    id's `ASIA…`, `AKIA…`) by chance."""
-    if ";base64," not in line:
-        return False
-    payloads = _data_url_payloads(line)
-    at = line.find(value)
-    if at < 0 or not payloads:
-        return False
-    while at >= 0:
-        if not any(a <= at and at + len(value) <= b for a, b in payloads):
-            return False
-        at = line.find(value, at + 1)
-    return True
 
 
 DOC_PAGES = (".md", ".mdx", ".markdown", ".rst", ".adoc")
@@ -818,19 +837,20 @@ def is_documentation(path: str) -> bool:
 
 
 def not_a_secret(kind: str, value: str, line: str, path: str) -> str | None:
-    """Why a detector's hit is not a secret, or None when it may be one: a placeholder, an
-    alphabet, 16 or more characters of at most four kinds, or bytes inside a base64 `data:` URL
-    (any detector); for the detectors that do not check a format (`severity_of` is
-    `warning`), also an environment variable's name or reference, a test value (`test-key-1`), a
-    plain word or a phrase (a value with a space in it), a compared value, or anything in
-    documentation."""
+    """Why a detector's hit is not a secret, or None when it may be one. For any detector: a
+    placeholder, an alphabet, 16 or more characters of at most four kinds, or a fragment of a
+    longer base64 run (an inlined font, image or buffer: `_inside_blob`). For the detectors that do
+    not check a format (`severity_of` is `warning`), also an environment variable's name or
+    reference, a test value (`test-key-1`), a plain word or a phrase (a value with a space in it),
+    a compared value, a checksum (an SRI value, or a value named as a hash: `expectedChecksum`,
+    `modelHash`, `integrity`), or anything in documentation."""
     if PLACEHOLDER.search(value):
         return "placeholder"
     if _alphabet(value):
         return "alphabet"
     if len(value) >= 16 and len(set(value)) <= 4:
         return "repeated characters"  # `A3TAAEAAAAAAAAAAAAAA`: zero bytes in base64, not a random key
-    if _in_data_url(line, value):
+    if _inside_blob(line, value):
         return "embedded data"
     if kind == "Basic Auth Credentials" and (value.replace("_", "").replace("-", "").isalpha() or len(value) < 4):
         return "placeholder"  # DRIVER://USER:PASSWORD@HOST, usuario:contraseña@host, ftp://anonymous:guest@...
@@ -850,6 +870,8 @@ def not_a_secret(kind: str, value: str, line: str, path: str) -> str | None:
         return "phrase"  # "Database password", "Either password or private_key is required"
     if _comparison(line, value):
         return "comparison"
+    if _checksum(line, value):
+        return "checksum"
     if is_documentation(path):
         return "documentation"
     return None
