@@ -292,11 +292,26 @@ HEX = "b70d99344caf17c98b6f910fa8f6edf32a7c016cb1035e8915f70d38901eb97f"
 @pytest.mark.parametrize("path, text", [
     ("lib/emulator/info.json", f'{{\n  "expectedChecksumSHA256": "{HEX}",\n  "expectedSize": 1024\n}}\n'),
     ("dist/tokenizer/node.cjs", f"const entry = {{ modelHash: '{HEX}', url: u }};\n"),
+    ("package.json", '{\n  "name": "x",\n  "gitHead": "c63de15a992d37f0d6cec03ac7631872838602cb"\n}\n'),
     ("build/node_modules/.package-lock.json",
      '{"integrity": "sha512-8guHBZCwKnFhYdHr2ysuRWErTwhoN2X8XELRlrRwpmfeY2jjuUN4taQMsULKUVo1K4DvZl+0pYhR0pEl9Z3xcQ=="}\n'),
 ])
 def test_checksums_are_not_secrets(path, text):
     assert SecretScanner().scan(path, text, memoize=False) == []
+
+
+def test_message_ids_are_not_secrets():
+    """TypeScript's diagnostic message ids in every translation (typescript 5.9.3) read as base64."""
+    text = ('{"Properties_with_the_accessor_modifier_are_only_available_when_targeting_ECMAScript_2015_and_higher_18045":'
+            ' "Eigenschaften mit dem Accessormodifizierer sind nur verfügbar.",\n'
+            ' "The_jsxFragmentFactory_compiler_option_must_be_provided_to_use_JSX_fragments_with_the_jsxFactory_com_17016":'
+            ' "Um JSX-Fragmente mit der Compileroption zu verwenden."}\n')
+    assert SecretScanner().scan("lib/de/diagnosticMessages.generated.json", text, memoize=False) == []
+
+
+def test_a_base64url_secret_with_underscores_is_still_reported():
+    found = SecretScanner().scan("app/config.js", 'const k = "Zq8xV2mN_4bL6kJ9h_G3fD1sA5p_O7iU0yT2rE";\n', memoize=False)
+    assert [s.line for s in found] == [1]
 
 
 def test_a_secret_named_as_a_hash_is_still_reported():

@@ -777,6 +777,12 @@ ENV_REFERENCE = re.compile(r"^(?:[\w$]+\.)*env\.[A-Z][A-Z0-9_]*$")
 WORD = re.compile(r"^[a-z_][a-z\-_. ]*$|^[A-Za-z][a-z]+(?:[A-Z][a-z]+)*$")
 """Lower-case words (a phrase, a dotted or snake-case name without digits: `none`, `__secret__`,
 `gemini_cli.api_key_updated`) or an identifier in camel case (`apiKey`)."""
+_WORD_PART = r"(?:[a-z]+(?:[A-Z][a-z]+)*|[A-Z]+[a-z]*(?:[A-Z][a-z]+)*|\d+)"
+SNAKE_WORDS = re.compile(rf"^(?:{_WORD_PART}_){{3,}}{_WORD_PART}$")
+"""Four or more words joined by `_`, each written as a word or name is (`lower`, `Capitalized`,
+`UPPER`, `ECMAScript`, `jsxFactory`, or digits): a message id such as TypeScript's
+`Properties_with_the_accessor_modifier_are_only_available_when_targeting_ECMAScript_2015_and_higher_18045`.
+A random base64url value split at `_` almost never gives parts cased like words."""
 
 
 def _comparison(line: str, value: str) -> bool:
@@ -791,8 +797,9 @@ def _comparison(line: str, value: str) -> bool:
     return False
 
 
-_CHECKSUM_NAME = re.compile(r"(?i)(?:checksum|hash|digest|sha\d*|integrity|fingerprint|etag|md5|crc\d*)[\w-]*['\"]?\s*(?:=>|[:=])\s*[(\[]?\s*['\"`]?(?:sha\d+-)?$")
-"""A value's name says it is a checksum (`expectedChecksum: "…"`, `modelHash = '…'`, `"integrity": "…"`)."""
+_CHECKSUM_NAME = re.compile(r"(?i)(?:checksum|hash|digest|sha\d*|integrity|fingerprint|etag|md5|crc\d*|git_?head|commit|revision)[\w-]*['\"]?\s*(?:=>|[:=])\s*[(\[]?\s*['\"`]?(?:sha\d+-)?$")
+"""A value's name says it is a checksum or a commit id (`expectedChecksum: "…"`, `modelHash = '…'`,
+`"integrity": "…"`, the `"gitHead"` npm writes into a published package.json)."""
 _SECRET_WORD = re.compile(r"(?i)passw|secret|token|api_?key|private|credential|auth")
 _SRI = re.compile(r"sha(?:256|384|512)-[A-Za-z0-9+/]+={0,2}$")
 """A Subresource Integrity value (W3C SRI, as package-lock.json's `integrity` holds it)."""
@@ -841,8 +848,8 @@ def not_a_secret(kind: str, value: str, line: str, path: str) -> str | None:
     placeholder, an alphabet, 16 or more characters of at most four kinds, or a fragment of a
     longer base64 run (an inlined font, image or buffer: `_inside_blob`). For the detectors that do
     not check a format (`severity_of` is `warning`), also an environment variable's name or
-    reference, a test value (`test-key-1`), a plain word or a phrase (a value with a space in it),
-    a compared value, a checksum (an SRI value, or a value named as a hash: `expectedChecksum`,
+    reference, a test value (`test-key-1`), a plain word, a message id of words joined by `_`, or a
+    phrase (a value with a space in it), a compared value, a checksum (an SRI value, or a value named as a hash: `expectedChecksum`,
     `modelHash`, `integrity`), or anything in documentation."""
     if PLACEHOLDER.search(value):
         return "placeholder"
@@ -866,6 +873,8 @@ def not_a_secret(kind: str, value: str, line: str, path: str) -> str | None:
         return "test value"
     if WORD.match(value) or len(value) < 6:
         return "word"
+    if SNAKE_WORDS.match(value):
+        return "identifier"
     if any(c.isspace() for c in value.strip()):
         return "phrase"  # "Database password", "Either password or private_key is required"
     if _comparison(line, value):
