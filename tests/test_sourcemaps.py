@@ -239,3 +239,21 @@ def test_map_target_on_its_own(tmp_path):
     assert q(conn, "SELECT generated, generated_shipped FROM source_maps") == [("lonely.js", False)]
     assert q(conn, "SELECT path, in_bundle FROM map_sources") == [("src/l.ts", "unknown")]
     assert q(conn, "SELECT flag_key FROM flag_reads WHERE resolved") == [("LONELY_FLAG",)]
+
+
+def test_a_source_two_maps_embed_gates_once_per_map(tmp_path):
+    """Next.js-style chunks whose maps embed the same source: the path is stored once per map, and
+    each copy's gate meets only its own copy's flag read (joined on the path alone, every gate met
+    every copy: 35 maps gave 35³ rows per read)."""
+    src = "export function run() {\n  if (process.env.ACME_TURBO === '1') {\n    return 2;\n  }\n  return 1;\n}\n"
+    files = {"package.json": '{"name": "acme", "version": "1.0.0"}'}
+    for n in ("a", "b", "c"):
+        files[f"dist/{n}.js"] = f"function run(){{return 1}}\n//# sourceMappingURL={n}.js.map\n"
+        files[f"dist/{n}.js.map"] = source_map(["../src/run.ts"], [src], file=f"{n}.js")
+    _, conn = scan(tmp_path, npm_tgz(tmp_path / "acme-1.0.0.tgz", files))
+    try:
+        assert q(conn, "SELECT count(*), count(DISTINCT origin) FROM gates") == [(3, 3)]
+        assert sorted(q(conn, "SELECT origin, flag_key, read_line FROM gate_flags")) == [
+            (f"source map: dist/{n}.js.map", "ACME_TURBO", 2) for n in ("a", "b", "c")]
+    finally:
+        conn.close()
