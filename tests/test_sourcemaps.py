@@ -244,7 +244,7 @@ def test_map_target_on_its_own(tmp_path):
 def test_a_source_two_maps_embed_gates_once_per_map(tmp_path):
     """Next.js-style chunks whose maps embed the same source: the path is stored once per map, and
     each copy's gate meets only its own copy's flag read (joined on the path alone, every gate met
-    every copy: 35 maps gave 35³ rows per read)."""
+    every copy: n maps gave n³ rows per read)."""
     src = "export function run() {\n  if (process.env.ACME_TURBO === '1') {\n    return 2;\n  }\n  return 1;\n}\n"
     files = {"package.json": '{"name": "acme", "version": "1.0.0"}'}
     for n in ("a", "b", "c"):

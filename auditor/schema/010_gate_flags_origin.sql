@@ -1,6 +1,6 @@
 -- Schema version 10: a gate and the flag read deciding it come from the same file, so `gate_flags`
 -- joins them on `origin` too. A release whose source maps embed the same source (Next.js: one
--- `src/…` file in 35 maps) holds that path once per map; joined on the path alone, every gate met
+-- `src/…` file in 36 maps) holds that path once per map; joined on the path alone, every gate met
 -- every copy of its reads (2.5 M rows and 1.8 GB in a rule for next 16.5.0's 13,000 gates).
 -- `gate_reads` has no origin: its copies of one file's rows are the same, and DISTINCT keeps one.
 
