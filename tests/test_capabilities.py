@@ -175,3 +175,18 @@ def test_a_minified_tool_name_assigned_once_resolves_in_a_file_naming_several():
     assert [c._assigned_once(data, n) for n in ("Ije", "Xk", "Qz", "Zz")] == ["fetch_docs", None, None, None]
     assert set(c._ASSIGNED) == {"Ije", "Xk", "Qz", "Zz"}  # the three `name:` identifiers answered on the first question
     c.forget_file()
+
+
+def test_command_spec_objects_are_command_line_commands_not_slash_commands(tmp_path):
+    """@vercel's CLI declares its (sub)commands as spec objects with arguments, options and examples:
+    a hidden one is a hidden command-line command (`ls`), not a slash command (`/ls`). A slash
+    command object (an `action`) stays one."""
+    (tmp_path / "commands.js").write_text(
+        "export const listSubcommand = { name: 'ls', aliases: ['list'], description: '', default: true, hidden: true,\n"
+        "  arguments: [], options: [], examples: [] };\n"
+        "export const activityCommand = { name: 'activity', description: 'List user activity events.', arguments: [],\n"
+        "  subcommands: [listSubcommand], options: [{ name: 'type', shorthand: null, type: String }], examples: [] };\n"
+        "export const corgi = { name: 'corgi', description: 'Toggles corgi mode', hidden: true, action: () => toggle() };\n",
+        encoding="utf-8")
+    rows = _scanned(tmp_path, "SELECT line, kind, name, framework, hidden_reason FROM capabilities WHERE scan_id = ? ORDER BY line")
+    assert rows == [(1, "command", "ls", "cli", "hidden: true"), (5, "command", "/corgi", "slash", "hidden: true")]

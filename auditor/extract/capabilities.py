@@ -50,6 +50,9 @@ _TOOL_KEYS = frozenset({"inputSchema", "input_schema", "parameters", "parameters
                         "run", "schema", "inputs", "args_schema", "func", "invoke"})
 _SLASH_KEYS = frozenset({"action", "subCommands", "altNames", "autoExecute"})
 _HIDDEN_KEYS = frozenset({"hidden", "isHidden"})
+_CLI_SPEC_KEYS = frozenset({"arguments", "options", "examples"})
+"""Array members of a command-line command's spec object (its positional arguments, options and
+usage examples), which a slash command's object does not declare."""
 _COMMAND_MODULE_KEYS = frozenset({"describe", "description", "desc", "handler", "builder"})
 """Members that make a `{ command: '…' }` object a yargs command module (with `command`)."""
 _CALL_RECORD_KEYS = frozenset({"callId", "toolCallId", "call_id", "tool_call_id"})
@@ -1187,6 +1190,14 @@ def _object_candidate(obj: tree_sitter.Node, classes: dict, data: bytes, shape: 
         context = _context_names(obj)
     slash_context = context is not None and shape.slash_context is not None and "description" in keys \
         and any(shape.slash_context.search(n) for n in context)
+    if not (slash_type or slash_keys or slash_context) and keys & shape.hidden_members and "description" in keys \
+            and any(syntax.unwrap(pairs[k]).type == "array" for k in keys & _CLI_SPEC_KEYS):
+        if name is None:
+            return None
+        # `{ name: 'ls', description, hidden: true, arguments: [], options: [] }`: a command-line
+        # (sub)command's spec (@vercel's CLI), not a slash command
+        return _Cand(obj, name_node, "command", name, syntax.text(name_node, 200), (), "cli", _hidden_in_object(obj), desc, None,
+                     _tags(name, desc))
     if slash_type or slash_keys or (keys & shape.hidden_members and "description" in keys) or slash_context:
         if name is None:
             return None  # a slash command's name given through a constant that did not resolve locally
