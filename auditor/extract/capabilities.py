@@ -1190,7 +1190,8 @@ def _object_candidate(obj: tree_sitter.Node, classes: dict, data: bytes, shape: 
         context = _context_names(obj)
     slash_context = context is not None and shape.slash_context is not None and "description" in keys \
         and any(shape.slash_context.search(n) for n in context)
-    if not (slash_type or slash_keys or slash_context) and keys & shape.hidden_members and "description" in keys \
+    hidden_described = bool(keys & shape.hidden_members) and "description" in keys
+    if hidden_described and not (slash_type or slash_keys or slash_context) \
             and any(syntax.unwrap(pairs[k]).type == "array" for k in keys & _CLI_SPEC_KEYS):
         if name is None:
             return None
@@ -1198,7 +1199,7 @@ def _object_candidate(obj: tree_sitter.Node, classes: dict, data: bytes, shape: 
         # (sub)command's spec (@vercel's CLI), not a slash command
         return _Cand(obj, name_node, "command", name, syntax.text(name_node, 200), (), "cli", _hidden_in_object(obj), desc, None,
                      _tags(name, desc))
-    if slash_type or slash_keys or (keys & shape.hidden_members and "description" in keys) or slash_context:
+    if slash_type or slash_keys or hidden_described or slash_context:
         if name is None:
             return None  # a slash command's name given through a constant that did not resolve locally
         hidden = _hidden_in_object(obj)

@@ -641,26 +641,34 @@ BLOB_EXTRA = 48
 """...and beyond the hit in all."""
 
 
+def _every_occurrence(line: str, value: str, holds) -> bool:
+    """Whether `value` occurs in `line` and `holds(offset)` is true at each occurrence
+    (`_occurrences`: the first 1,000, not overlapping)."""
+    found = False
+    for at in _occurrences(line, value):
+        if not holds(at):
+            return False
+        found = True
+    return found
+
+
 def _inside_blob(line: str, value: str, margin: int = BLOB_MARGIN, extra: int = BLOB_EXTRA) -> bool:
     """Whether every occurrence of `value` in `line` lies inside a longer run of base64 characters
     (padding `=` after it counts), with at least `margin` of them on each side and `extra` in all:
     a fragment of encoded bytes (an inlined font, image, wasm or buffer; a line of a long one is cut
     into segments, so its `data:` prefix may be out of sight), never a whole token."""
-    at = line.find(value)
-    if at < 0:
-        return False
     limit = margin + extra
-    while at >= 0:
+
+    def inside(at: int) -> bool:
         left = at
         while left > 0 and at - left < limit and line[left - 1] in _BASE64_CHARS:
             left -= 1
         end = right = at + len(value)
         while right < len(line) and right - end < limit and (line[right] in _BASE64_CHARS or line[right] == "="):
             right += 1
-        if at - left < margin or right - end < margin or (at - left) + (right - end) < extra:
-            return False
-        at = line.find(value, at + 1)
-    return True
+        return at - left >= margin and right - end >= margin and (at - left) + (right - end) >= extra
+
+    return _every_occurrence(line, value, inside)
 
 
 def plausible_in_bundle(kind: str, value: str, line: str) -> bool:
@@ -810,16 +818,13 @@ def _checksum(line: str, value: str) -> bool:
     name that says checksum, hash, digest, integrity or fingerprint (and not also secret)."""
     if _SRI.match(value):
         return True
-    at = line.find(value)
-    if at < 0:
-        return False
-    while at >= 0:
+
+    def named_as_checksum(at: int) -> bool:
         before = line[max(0, at - 80):at]
         m = _CHECKSUM_NAME.search(before)
-        if m is None or _SECRET_WORD.search(before[max(0, m.start() - 40):m.end()]):
-            return False
-        at = line.find(value, at + 1)
-    return True
+        return m is not None and not _SECRET_WORD.search(before[max(0, m.start() - 40):m.end()])
+
+    return _every_occurrence(line, value, named_as_checksum)
 
 
 def _alphabet(value: str) -> bool:
